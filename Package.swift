@@ -1,0 +1,53 @@
+// swift-tools-version:6.2
+// The anomaly-service package: a real-time SVM anomaly detector for web requests streamed through Kafka.
+import PackageDescription
+
+/// Settings every Swift target shares (as SwiftNIO and swift-kafka-client do): Swift 6 mode is the
+/// package default; `MemberImportVisibility` keeps imports honest, strict memory safety makes every
+/// unsafe expression carry a greppable `unsafe` marker.
+let swiftSettings: [SwiftSetting] = [
+    .enableUpcomingFeature("MemberImportVisibility"),
+    .strictMemorySafety(),
+]
+
+let package = Package(
+    name: "anomaly-service",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "anomaly-service", targets: ["AnomalyService"]),
+        .library(name: "RingBuffer", targets: ["RingBuffer"]),
+        .library(name: "Kafka", targets: ["Kafka"]),
+        .library(name: "Inference", targets: ["Inference"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0")
+    ],
+    targets: [
+        // Debian's librdkafka, OpenBLAS and LZ4 behind one module map. Only wrapper types import it.
+        .systemLibrary(
+            name: "CBridge",
+            pkgConfig: "openblas",
+            providers: [.apt(["librdkafka-dev", "libopenblas-dev", "liblz4-dev", "pkg-config"])]
+        ),
+        // Lock-free hand-off and pinned threads; pure Swift, no C dependency.
+        .target(name: "RingBuffer"),
+        // Kafka consumer, producer and the embedded mock broker over librdkafka.
+        .target(name: "Kafka", dependencies: ["CBridge"]),
+        // Request parsing, features, the model file and BLAS-batched SVM scoring.
+        .target(name: "Inference", dependencies: ["CBridge"]),
+        .executableTarget(
+            name: "AnomalyService",
+            dependencies: [
+                "Kafka", "Inference", "RingBuffer",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        .testTarget(name: "RingBufferTests", dependencies: ["RingBuffer"]),
+        .testTarget(name: "KafkaTests", dependencies: ["Kafka"]),
+        .testTarget(name: "InferenceTests", dependencies: ["Inference"]),
+    ]
+)
+
+for target in package.targets where target.type != .system {
+    target.swiftSettings = (target.swiftSettings ?? []) + swiftSettings
+}

@@ -1,0 +1,119 @@
+import CBridge
+
+/// The one error type of the Kafka module: a librdkafka failure or a bad configuration, with the
+/// place it was raised.
+public struct KafkaError: Error, CustomStringConvertible, Sendable {
+    /// What kind of failure this is; stable for callers to switch on.
+    public struct Code: Hashable, Sendable, CustomStringConvertible {
+        private enum Backing: Hashable, Sendable {
+            case configuration
+            case clientCreation
+            case underlying
+            case timedOut
+            case brokerUnreachable
+            case mockCluster
+            case closed
+        }
+        private let backing: Backing
+        private init(_ backing: Backing) { self.backing = backing }
+
+        /// A configuration property was unknown or its value invalid.
+        public static let configuration = Code(.configuration)
+        /// librdkafka refused to create a client handle.
+        public static let clientCreation = Code(.clientCreation)
+        /// librdkafka returned an error code for an operation.
+        public static let underlying = Code(.underlying)
+        /// An operation did not finish within its time bound.
+        public static let timedOut = Code(.timedOut)
+        /// No broker answered within the time bound.
+        public static let brokerUnreachable = Code(.brokerUnreachable)
+        /// The embedded mock cluster could not be created or changed.
+        public static let mockCluster = Code(.mockCluster)
+        /// The client was already closed.
+        public static let closed = Code(.closed)
+
+        public var description: String { String(describing: backing) }
+    }
+
+    public let code: Code
+    public let reason: String
+    /// librdkafka's own error code when there is one (`rd_kafka_resp_err_t`), else 0.
+    public let rdkafkaCode: Int32
+    public let file: String
+    public let line: UInt
+
+    public var description: String {
+        "KafkaError.\(code): \(reason)"
+    }
+
+    init(code: Code, reason: String, rdkafkaCode: Int32 = 0, file: String = #fileID, line: UInt = #line) {
+        self.code = code
+        self.reason = reason
+        self.rdkafkaCode = rdkafkaCode
+        self.file = file
+        self.line = line
+    }
+
+    static func configuration(_ reason: String, file: String = #fileID, line: UInt = #line) -> KafkaError {
+        KafkaError(code: .configuration, reason: reason, file: file, line: line)
+    }
+
+    static func clientCreation(_ reason: String, file: String = #fileID, line: UInt = #line) -> KafkaError {
+        KafkaError(code: .clientCreation, reason: reason, file: file, line: line)
+    }
+
+    static func timedOut(_ reason: String, file: String = #fileID, line: UInt = #line) -> KafkaError {
+        KafkaError(code: .timedOut, reason: reason, file: file, line: line)
+    }
+
+    static func brokerUnreachable(_ reason: String, file: String = #fileID, line: UInt = #line) -> KafkaError {
+        KafkaError(code: .brokerUnreachable, reason: reason, file: file, line: line)
+    }
+
+    static func mockCluster(_ reason: String, file: String = #fileID, line: UInt = #line) -> KafkaError {
+        KafkaError(code: .mockCluster, reason: reason, file: file, line: line)
+    }
+
+    static func closed(_ reason: String, file: String = #fileID, line: UInt = #line) -> KafkaError {
+        KafkaError(code: .closed, reason: reason, file: file, line: line)
+    }
+
+    /// Maps a librdkafka response code to an error, naming the operation that failed.
+    static func rdkafka(
+        _ err: rd_kafka_resp_err_t,
+        during operation: String,
+        file: String = #fileID,
+        line: UInt = #line
+    ) -> KafkaError {
+        let text = unsafe String(cString: rd_kafka_err2str(err))
+        let code: Code =
+            switch err {
+            case RD_KAFKA_RESP_ERR__TIMED_OUT, RD_KAFKA_RESP_ERR_REQUEST_TIMED_OUT: .timedOut
+            case RD_KAFKA_RESP_ERR__TRANSPORT, RD_KAFKA_RESP_ERR__ALL_BROKERS_DOWN, RD_KAFKA_RESP_ERR__RESOLVE:
+                .brokerUnreachable
+            case RD_KAFKA_RESP_ERR__INVALID_ARG, RD_KAFKA_RESP_ERR__UNKNOWN_PROTOCOL: .configuration
+            default: .underlying
+            }
+        return KafkaError(
+            code: code,
+            reason: "\(operation): \(text)",
+            rdkafkaCode: err.rawValue,
+            file: file,
+            line: line
+        )
+    }
+
+    /// Throws unless `err` is `RD_KAFKA_RESP_ERR_NO_ERROR`: the one place return codes become throws.
+    static func check(_ err: rd_kafka_resp_err_t, during operation: String, file: String = #fileID, line: UInt = #line)
+        throws(KafkaError)
+    {
+        guard err == RD_KAFKA_RESP_ERR_NO_ERROR else {
+            throw .rdkafka(err, during: operation, file: file, line: line)
+        }
+    }
+}
+
+/// The linked librdkafka's version string, e.g. "2.0.2".
+public var librdkafkaVersion: String {
+    unsafe String(cString: rd_kafka_version_str())
+}

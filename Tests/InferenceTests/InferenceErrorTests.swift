@@ -1,0 +1,9 @@
+@testable import Inference
+import Testing
+
+@Suite struct InferenceErrorTests {
+    @Test func descriptionNamesCodeAndReason() {
+        let error = InferenceError(code: .invalidModel, reason: "bad magic")
+        #expect(error.description == "InferenceError.invalidModel: bad magic")
+    }
+}
