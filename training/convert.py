@@ -9,11 +9,16 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
+import scipy.sparse as sp
 from sklearn.kernel_approximation import Nystroem
 from sklearn.pipeline import Pipeline
 from sklearn.svm import SVC, LinearSVC
 
 from .model_format import SVMModel
+
+
+def _dense(a: Any) -> np.ndarray:
+    return np.asarray(a.toarray() if sp.issparse(a) else a, dtype=np.float64)
 
 
 def _check_binary(classes: np.ndarray) -> None:
@@ -28,15 +33,13 @@ def from_svc(svc: SVC, **meta: Any) -> SVMModel:
         return SVMModel(
             kernel="rbf",
             gamma=float(svc._gamma),
-            support_vectors=np.asarray(svc.support_vectors_, dtype=np.float32),
-            dual_coef=np.asarray(svc.dual_coef_[0], dtype=np.float32),
+            support_vectors=_dense(svc.support_vectors_),
+            dual_coef=_dense(svc.dual_coef_)[0],
             intercept=float(svc.intercept_[0]),
             **meta,
         )
     if svc.kernel == "linear":
-        coef = svc.coef_
-        coef = coef.toarray() if hasattr(coef, "toarray") else coef
-        return SVMModel(kernel="linear", weights=np.asarray(coef[0]), intercept=float(svc.intercept_[0]), **meta)
+        return SVMModel(kernel="linear", weights=_dense(svc.coef_)[0], intercept=float(svc.intercept_[0]), **meta)
     raise ValueError(f"kernel {svc.kernel!r} has no representation in format version 1")
 
 
@@ -45,7 +48,7 @@ def from_linear(clf: Any, **meta: Any) -> SVMModel:
     _check_binary(clf.classes_)
     return SVMModel(
         kernel="linear",
-        weights=np.asarray(clf.coef_[0], dtype=np.float64),
+        weights=_dense(clf.coef_)[0],
         intercept=float(np.ravel(clf.intercept_)[0]),
         **meta,
     )
@@ -63,12 +66,12 @@ def from_nystroem(nys: Nystroem, clf: Any, **meta: Any) -> SVMModel:
     _check_binary(clf.classes_)
     if nys.kernel != "rbf":
         raise ValueError("only an rbf Nystroem map can be written")
-    coef = np.asarray(clf.coef_[0], dtype=np.float64)
+    coef = _dense(clf.coef_)[0]
     dual = nys.normalization_.T.astype(np.float64) @ coef
     return SVMModel(
         kernel="rbf",
         gamma=float(nys.gamma),
-        support_vectors=np.asarray(nys.components_, dtype=np.float32),
+        support_vectors=_dense(nys.components_),
         dual_coef=dual,
         intercept=float(np.ravel(clf.intercept_)[0]),
         **meta,
