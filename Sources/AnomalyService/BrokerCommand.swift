@@ -1,7 +1,51 @@
 import ArgumentParser
+import Foundation
 import Kafka
 
+/// `anomaly-service broker`: the embedded Kafka broker as a process of its own.
 struct BrokerCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "broker", abstract: "Run the embedded Kafka broker.")
-    func run() throws { print(librdkafkaVersion) }
+    static let configuration = CommandConfiguration(
+        commandName: "broker",
+        abstract: "Run the embedded Kafka broker (librdkafka's mock cluster) on loopback.",
+        discussion: """
+            A real Kafka-protocol server for development, tests, demos and small edge set-ups: any \
+            Kafka client can bootstrap from the printed address. Data lives in memory only, and each \
+            partition keeps about 5 MiB of record batches: older batches are dropped silently, so spread \
+            a large backlog over enough partitions. Runs until SIGINT or SIGTERM.
+            """
+    )
+
+    @Option(help: "Loopback port to accept bootstrap connections on (0: let the kernel pick).")
+    var port: UInt16 = 9092
+
+    @Option(help: "Partitions of each topic created at start.")
+    var partitions: Int32 = 8
+
+    @Option(help: "Comma-separated topics to create at start.")
+    var topics: String = "requests,predictions,requests.dlq"
+
+    @Option(help: "Number of mock brokers in the cluster.")
+    var brokers: Int = 1
+
+    func validate() throws {
+        guard partitions > 0 else { throw ValidationError("--partitions must be at least 1, got \(partitions)") }
+        guard (1...16).contains(brokers) else { throw ValidationError("--brokers must be between 1 and 16, got \(brokers)") }
+    }
+
+    func run() throws {
+        let signals = SignalWaiter(.interrupt, .terminate)
+        let names = topics.split(separator: ",").map { String($0.trimmingCharacters(in: .whitespaces)) }
+            .filter { !$0.isEmpty }
+        let broker = try EmbeddedBroker(
+            brokerCount: brokers,
+            port: port == 0 ? nil : port,
+            topics: Dictionary(uniqueKeysWithValues: names.map { ($0, partitions) })
+        )
+        print("bootstrap: \(broker.bootstrapServers)")
+        print("brokers: \(broker.brokerAddresses)")
+        print("topics: \(names.joined(separator: ",")) (\(partitions) partitions each)")
+        let signal = signals.wait()
+        print("broker: stopping on \(signal)")
+        withExtendedLifetime(broker) {}
+    }
 }

@@ -13,6 +13,7 @@ public struct KafkaError: Error, CustomStringConvertible, Sendable {
             case brokerUnreachable
             case mockCluster
             case closed
+            case queueFull
         }
         private let backing: Backing
         private init(_ backing: Backing) { self.backing = backing }
@@ -29,6 +30,8 @@ public struct KafkaError: Error, CustomStringConvertible, Sendable {
         public static let brokerUnreachable = Code(.brokerUnreachable)
         /// The embedded mock cluster could not be created or changed.
         public static let mockCluster = Code(.mockCluster)
+        /// The producer's local queue is full: serve delivery reports (poll) and retry.
+        public static let queueFull = Code(.queueFull)
         /// The client was already closed.
         public static let closed = Code(.closed)
 
@@ -91,6 +94,7 @@ public struct KafkaError: Error, CustomStringConvertible, Sendable {
             case RD_KAFKA_RESP_ERR__TIMED_OUT, RD_KAFKA_RESP_ERR_REQUEST_TIMED_OUT: .timedOut
             case RD_KAFKA_RESP_ERR__TRANSPORT, RD_KAFKA_RESP_ERR__ALL_BROKERS_DOWN, RD_KAFKA_RESP_ERR__RESOLVE:
                 .brokerUnreachable
+            case RD_KAFKA_RESP_ERR__QUEUE_FULL: .queueFull
             case RD_KAFKA_RESP_ERR__INVALID_ARG, RD_KAFKA_RESP_ERR__UNKNOWN_PROTOCOL: .configuration
             default: .underlying
             }
@@ -116,4 +120,12 @@ public struct KafkaError: Error, CustomStringConvertible, Sendable {
 /// The linked librdkafka's version string, e.g. "2.0.2".
 public var librdkafkaVersion: String {
     unsafe String(cString: rd_kafka_version_str())
+}
+
+extension String {
+    /// Decodes a NUL-terminated error buffer filled by a C call.
+    init(errorBuffer: [CChar]) {
+        let bytes = errorBuffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }
+        self.init(decoding: bytes, as: UTF8.self)
+    }
 }

@@ -1,0 +1,85 @@
+/// librdkafka properties for one client, as `key=value` strings.
+///
+/// Any property librdkafka knows passes through unchanged; an unknown key or invalid value is
+/// refused with ``KafkaError/Code/configuration`` when the client is created, naming the property.
+/// The `consumer`/`producer` factories set the project's tuned defaults; callers override by
+/// assigning through the subscript.
+public struct KafkaConfiguration: Sendable, Equatable {
+    /// Properties in the order they were set; later assignments replace earlier ones.
+    public private(set) var properties: [(key: String, value: String)] = []
+
+    public init(_ properties: [String: String] = [:]) {
+        for (key, value) in properties.sorted(by: { $0.key < $1.key }) {
+            self[key] = value
+        }
+    }
+
+    public subscript(key: String) -> String? {
+        get { properties.last(where: { $0.key == key })?.value }
+        set {
+            properties.removeAll { $0.key == key }
+            if let newValue { properties.append((key, newValue)) }
+        }
+    }
+
+    /// Applies `key=value` overrides, as given on a command line; throws on a malformed pair.
+    public mutating func apply(overrides: [String]) throws(KafkaError) {
+        for pair in overrides {
+            guard let eq = pair.firstIndex(of: "="), eq != pair.startIndex else {
+                throw .configuration("librdkafka property '\(pair)' is not of the form key=value")
+            }
+            self[String(pair[..<eq])] = String(pair[pair.index(after: eq)...])
+        }
+    }
+
+    public static func == (lhs: KafkaConfiguration, rhs: KafkaConfiguration) -> Bool {
+        lhs.properties.elementsEqual(rhs.properties) { $0.key == $1.key && $0.value == $1.value }
+    }
+
+    /// A consumer in group `groupID` set up for at-least-once processing.
+    ///
+    /// - Offsets are stored only by the application (`enable.auto.offset.store=false`) after its
+    ///   output is acknowledged, and auto-committed from that store every second.
+    /// - `cooperative-sticky` assignment, so a rebalance moves only the partitions that must move.
+    /// - librdkafka 2.0.2 stops fetching for about a second whenever its local queue reaches
+    ///   `queued.min.messages` (librdkafka issue #2879), so both local-queue limits are set high and
+    ///   memory is bounded by the application's own rings and partition pauses instead.
+    /// - `fetch.wait.max.ms=5`: an empty fetch returns quickly, which sets the latency floor at low rates.
+    public static func consumer(bootstrapServers: String, groupID: String) -> KafkaConfiguration {
+        KafkaConfiguration([
+            "bootstrap.servers": bootstrapServers,
+            "group.id": groupID,
+            "enable.auto.offset.store": "false",
+            "enable.auto.commit": "true",
+            "auto.commit.interval.ms": "1000",
+            "auto.offset.reset": "earliest",
+            "partition.assignment.strategy": "cooperative-sticky",
+            "queued.min.messages": "1000000",
+            "queued.max.messages.kbytes": "1048576",
+            "fetch.wait.max.ms": "5",
+            "fetch.error.backoff.ms": "50",
+            "session.timeout.ms": "10000",
+            "heartbeat.interval.ms": "1000",
+            "socket.nagle.disable": "true",
+        ])
+    }
+
+    /// An idempotent, LZ4-compressing producer tuned for throughput with a small latency cost.
+    ///
+    /// `linger.ms=1` lets a batch form under load without adding visible latency at 1,000 requests/s;
+    /// `batch.num.messages=10000` and a 1 MiB `batch.size` amortise request overhead when the service
+    /// drains a backlog.
+    public static func producer(bootstrapServers: String) -> KafkaConfiguration {
+        KafkaConfiguration([
+            "bootstrap.servers": bootstrapServers,
+            "enable.idempotence": "true",
+            "compression.codec": "lz4",
+            "linger.ms": "1",
+            "batch.num.messages": "10000",
+            "batch.size": "1048576",
+            "queue.buffering.max.messages": "200000",
+            "queue.buffering.max.kbytes": "262144",
+            "socket.nagle.disable": "true",
+        ])
+    }
+}

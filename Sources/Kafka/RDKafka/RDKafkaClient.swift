@@ -1,0 +1,64 @@
+import CBridge
+
+/// Owns one `rd_kafka_t` handle and the callback context its callbacks point at.
+///
+/// The handle is thread-safe (librdkafka's guarantee), so the owner is `Sendable`; destruction
+/// happens once, in `deinit`, after every other owner reference is gone.
+@safe final class RDKafkaClient: @unchecked Sendable {
+    let handle: OpaquePointer
+    let context: RDKafkaCallbackContext
+    let kind: rd_kafka_type_t
+
+    init(kind: rd_kafka_type_t, configuration: KafkaConfiguration, context: RDKafkaCallbackContext)
+        throws(KafkaError)
+    {
+        let config = try RDKafkaConfig(configuration)
+        config.install(context, rebalance: kind == RD_KAFKA_CONSUMER)
+        let conf = config.take()
+        var errorText = [CChar](repeating: 0, count: 512)
+        guard let handle = unsafe rd_kafka_new(kind, conf, &errorText, errorText.count) else {
+            unsafe rd_kafka_conf_destroy(conf)
+            let detail = String(errorBuffer: errorText)
+            throw .clientCreation("librdkafka could not create the client: \(detail)")
+        }
+        self.handle = unsafe handle
+        self.context = context
+        self.kind = kind
+    }
+
+    deinit {
+        unsafe rd_kafka_destroy(handle)
+    }
+
+    /// The client's name as librdkafka reports it, e.g. `rdkafka#consumer-1`.
+    var name: String { unsafe String(cString: rd_kafka_name(handle)) }
+
+    /// Asks a broker for cluster metadata; throws when none answers within `timeoutMilliseconds`.
+    func checkConnectivity(timeoutMilliseconds: Int32) throws(KafkaError) {
+        var metadata: UnsafePointer<rd_kafka_metadata>? = nil
+        let err = unsafe rd_kafka_metadata(handle, 0, nil, &metadata, timeoutMilliseconds)
+        if let metadata = unsafe metadata { unsafe rd_kafka_metadata_destroy(metadata) }
+        guard err == RD_KAFKA_RESP_ERR_NO_ERROR else {
+            let text = unsafe String(cString: rd_kafka_err2str(err))
+            throw .brokerUnreachable("no broker answered a metadata request within \(timeoutMilliseconds) ms: \(text)")
+        }
+    }
+
+    /// Partition count of `topic`, from a metadata request.
+    func partitionCount(topic: String, timeoutMilliseconds: Int32) throws(KafkaError) -> Int {
+        guard let rkt = unsafe rd_kafka_topic_new(handle, topic, nil) else {
+            throw .rdkafka(rd_kafka_last_error(), during: "topic handle for \(topic)")
+        }
+        defer { unsafe rd_kafka_topic_destroy(rkt) }
+        var metadata: UnsafePointer<rd_kafka_metadata>? = nil
+        try KafkaError.check(
+            unsafe rd_kafka_metadata(handle, 0, rkt, &metadata, timeoutMilliseconds),
+            during: "metadata for \(topic)"
+        )
+        defer { unsafe rd_kafka_metadata_destroy(metadata) }
+        guard let metadata = unsafe metadata, unsafe metadata.pointee.topic_cnt > 0 else { return 0 }
+        let entry = unsafe metadata.pointee.topics[0]
+        try KafkaError.check(entry.err, during: "metadata for \(topic)")
+        return Int(entry.partition_cnt)
+    }
+}

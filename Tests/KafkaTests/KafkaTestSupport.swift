@@ -1,0 +1,117 @@
+import Foundation
+import Kafka
+import Synchronization
+
+/// Unique names so that tests sharing a process never share topics or groups.
+enum Unique {
+    private static let counter = Atomic<Int>(0)
+    static func name(_ prefix: String) -> String {
+        "\(prefix)-\(getpid())-\(counter.add(1, ordering: .relaxed).newValue)"
+    }
+}
+
+/// Test configurations: short session timeouts so that group joins take seconds.
+enum TestConfig {
+    static func consumer(_ broker: EmbeddedBroker, group: String) -> KafkaConfiguration {
+        var config = KafkaConfiguration.consumer(bootstrapServers: broker.bootstrapServers, groupID: group)
+        config["session.timeout.ms"] = "6000"
+        config["heartbeat.interval.ms"] = "500"
+        config["enable.auto.commit"] = "false"
+        return config
+    }
+
+    static func producer(_ broker: EmbeddedBroker) -> KafkaConfiguration {
+        KafkaConfiguration.producer(bootstrapServers: broker.bootstrapServers)
+    }
+}
+
+/// Collects delivery reports by token.
+final class DeliveryLog: Sendable {
+    private let reports = Mutex<[UInt: DeliveryReport]>([:])
+
+    func record(_ report: DeliveryReport) {
+        reports.withLock { $0[report.token] = report }
+    }
+
+    var all: [UInt: DeliveryReport] { reports.withLock { $0 } }
+}
+
+/// Produces `count` messages `value-i` with key `key-i` (i from `start`) and waits for their reports.
+@discardableResult
+func produce(
+    _ count: Int,
+    to topic: String,
+    on broker: EmbeddedBroker,
+    start: Int = 0,
+    headers: [KafkaHeader] = []
+) throws -> [UInt: DeliveryReport] {
+    let log = DeliveryLog()
+    let producer = try KafkaProducer(configuration: TestConfig.producer(broker)) { log.record($0) }
+    for index in start..<(start + count) {
+        try producer.send(
+            topic: topic,
+            key: Array("key-\(index)".utf8),
+            value: Array("value-\(index)".utf8),
+            headers: headers,
+            token: UInt(index)
+        )
+    }
+    try producer.flush(timeoutMilliseconds: 10_000)
+    return log.all
+}
+
+/// Polls `consumer` until `predicate` holds for what has arrived, or `seconds` pass.
+func poll(
+    _ consumer: KafkaConsumer,
+    seconds: Double,
+    until predicate: ([KafkaMessage]) -> Bool
+) -> [KafkaMessage] {
+    var messages: [KafkaMessage] = []
+    let deadline = Date().addingTimeInterval(seconds)
+    while Date() < deadline && !predicate(messages) {
+        consumer.poll(into: &messages, maxMessages: 500, timeoutMilliseconds: 100)
+    }
+    return messages
+}
+
+/// A consumer polled on its own thread until stopped, as the service's polling threads do.
+final class PollingLoop: Sendable {
+    let consumer: KafkaConsumer
+    private let received = Mutex<[KafkaMessage]>([])
+    private let stopped = Atomic<Bool>(false)
+    private let finished = Atomic<Bool>(false)
+
+    init(_ consumer: KafkaConsumer) {
+        self.consumer = consumer
+        let thread = Thread { [self] in
+            var batch: [KafkaMessage] = []
+            while !stopped.load(ordering: .acquiring) {
+                batch.removeAll(keepingCapacity: true)
+                consumer.poll(into: &batch, maxMessages: 500, timeoutMilliseconds: 50)
+                if !batch.isEmpty { received.withLock { $0.append(contentsOf: batch) } }
+            }
+            try? consumer.close()
+            finished.store(true, ordering: .releasing)
+        }
+        thread.start()
+    }
+
+    var messages: [KafkaMessage] { received.withLock { $0 } }
+
+    /// Stops polling and closes the consumer (leaving the group), waiting up to 10 s.
+    func stop() {
+        stopped.store(true, ordering: .releasing)
+        let deadline = Date().addingTimeInterval(10)
+        while !finished.load(ordering: .acquiring) && Date() < deadline { usleep(10_000) }
+    }
+}
+
+/// Waits until `condition` holds, checking every 50 ms for up to `seconds`; returns whether it held.
+func eventually(seconds: Double, _ condition: () throws -> Bool) rethrows -> Bool {
+    let deadline = Date().addingTimeInterval(seconds)
+    while Date() < deadline {
+        if try condition() { return true }
+        usleep(50_000)
+    }
+    return try condition()
+}
