@@ -29,7 +29,7 @@ import CBridge
             throw .configuration("broker count must be between 1 and 16, got \(brokerCount)")
         }
         let config = try RDKafkaConfig(KafkaConfiguration(["log_level": "3"]))
-        let conf = config.take()
+        let conf = unsafe config.take()
         var errorText = [CChar](repeating: 0, count: 512)
         guard let handle = unsafe rd_kafka_new(RD_KAFKA_PRODUCER, conf, &errorText, errorText.count) else {
             unsafe rd_kafka_conf_destroy(conf)
@@ -39,8 +39,8 @@ import CBridge
             unsafe rd_kafka_destroy(handle)
             throw .mockCluster("librdkafka could not start the mock cluster")
         }
-        self.handle = unsafe handle
-        self.cluster = unsafe cluster
+        unsafe self.handle = unsafe handle
+        unsafe self.cluster = unsafe cluster
         self.brokerCount = brokerCount
         brokerAddresses = unsafe String(cString: rd_kafka_mock_cluster_bootstraps(cluster))
         if let port {

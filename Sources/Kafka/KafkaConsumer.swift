@@ -61,7 +61,7 @@ public struct RebalanceHandlers: Sendable {
         guard let queue = unsafe rd_kafka_queue_get_consumer(client.handle) else {
             throw .clientCreation("librdkafka gave no consumer queue")
         }
-        self.queue = unsafe queue
+        unsafe self.queue = unsafe queue
         self.rebalanceHandlers = rebalance
         self.topics = topics
         // Set before subscribing: no rebalance callback can run before rd_kafka_subscribe.
@@ -222,7 +222,7 @@ extension KafkaConsumer {
 
     private func topicName(_ rkt: OpaquePointer) -> String {
         topicNames.withLock { cache in
-            if let hit = unsafe cache.first(where: { unsafe $0.handle == rkt }) { return hit.name }
+            if let hit = cache.first(where: { unsafe $0.handle == rkt }) { return hit.name }
             let name = unsafe String(cString: rd_kafka_topic_name(rkt))
             unsafe cache.append(TopicNameCacheEntry(handle: rkt, name: name))
             return name
@@ -238,8 +238,8 @@ extension KafkaConsumer {
         let timestamp = unsafe rd_kafka_message_timestamp(message, &timestampType)
         return KafkaMessage(
             topic: unsafe record.rkt.map { unsafe topicName($0) } ?? "",
-            partition: record.partition,
-            offset: record.offset,
+            partition: unsafe record.partition,
+            offset: unsafe record.offset,
             key: key,
             value: value,
             timestampMilliseconds: timestampType == RD_KAFKA_TIMESTAMP_NOT_AVAILABLE ? nil : timestamp,

@@ -56,7 +56,7 @@ import Synchronization
         headers: [KafkaHeader] = [],
         token: UInt
     ) throws(KafkaError) {
-        let rkt = try topicHandle(topic)
+        let rkt = unsafe try topicHandle(topic)
         let headerList = unsafe makeHeaders(headers)
         let err = unsafe cbridge_produce(
             client.handle,
@@ -136,7 +136,7 @@ extension KafkaProducer {
     }
 
     private func topicHandle(_ topic: String) throws(KafkaError) -> OpaquePointer {
-        let handle: OpaquePointer? = topicHandles.withLock { handles in
+        let handle: OpaquePointer? = unsafe topicHandles.withLock { handles in
             if let existing = handles[topic] { return unsafe existing.pointer }
             guard let created = unsafe rd_kafka_topic_new(client.handle, topic, nil) else { return nil }
             handles[topic] = unsafe TopicHandle(pointer: created)

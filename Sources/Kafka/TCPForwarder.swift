@@ -43,7 +43,7 @@ import Synchronization
         }
         listener = fd
         port = UInt16(bigEndian: actual.sin_port)
-        let context = Unmanaged.passRetained(self).toOpaque()
+        let context = unsafe Unmanaged.passRetained(self).toOpaque()
         var thread = pthread_t()
         let created = unsafe pthread_create(&thread, nil, { argument in
             let forwarder = unsafe Unmanaged<TCPForwarder>.fromOpaque(argument!).takeRetainedValue()
@@ -105,7 +105,7 @@ import Synchronization
     }
 
     private func accept() -> Pipe? {
-        let client = unsafe Glibc.accept(listener, nil, nil)
+        let client = Glibc.accept(listener, nil, nil)
         guard client >= 0 else { return nil }
         let server = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         var address = Self.loopback(port: targetPort)

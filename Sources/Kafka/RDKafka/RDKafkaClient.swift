@@ -14,14 +14,14 @@ import CBridge
     {
         let config = try RDKafkaConfig(configuration)
         config.install(context, rebalance: kind == RD_KAFKA_CONSUMER)
-        let conf = config.take()
+        let conf = unsafe config.take()
         var errorText = [CChar](repeating: 0, count: 512)
         guard let handle = unsafe rd_kafka_new(kind, conf, &errorText, errorText.count) else {
             unsafe rd_kafka_conf_destroy(conf)
             let detail = String(errorBuffer: errorText)
             throw .clientCreation("librdkafka could not create the client: \(detail)")
         }
-        self.handle = unsafe handle
+        unsafe self.handle = unsafe handle
         self.context = context
         self.kind = kind
     }
@@ -58,7 +58,7 @@ import CBridge
         defer { unsafe rd_kafka_metadata_destroy(metadata) }
         guard let metadata = unsafe metadata, unsafe metadata.pointee.topic_cnt > 0 else { return 0 }
         let entry = unsafe metadata.pointee.topics[0]
-        try KafkaError.check(entry.err, during: "metadata for \(topic)")
-        return Int(entry.partition_cnt)
+        unsafe try KafkaError.check(entry.err, during: "metadata for \(topic)")
+        return unsafe Int(entry.partition_cnt)
     }
 }

@@ -5,7 +5,7 @@ import CBridge
     private let pointer: OpaquePointer
 
     init(_ configuration: KafkaConfiguration) throws(KafkaError) {
-        pointer = unsafe rd_kafka_conf_new()
+        unsafe pointer = unsafe rd_kafka_conf_new()
         for (key, value) in configuration.properties {
             try set(key, value)
         }
@@ -43,8 +43,8 @@ import CBridge
     /// Gives up ownership: the caller must pass the pointer to `rd_kafka_new`, which frees it on
     /// success; on failure the caller must destroy it.
     consuming func take() -> OpaquePointer {
-        let pointer = self.pointer
+        let pointer = unsafe self.pointer
         discard self
-        return pointer
+        return unsafe pointer
     }
 }

@@ -5,14 +5,14 @@ import CBridge
     let pointer: UnsafeMutablePointer<rd_kafka_topic_partition_list_t>
 
     init(_ partitions: [TopicPartition]) {
-        pointer = unsafe rd_kafka_topic_partition_list_new(Int32(partitions.count))
+        unsafe pointer = unsafe rd_kafka_topic_partition_list_new(Int32(partitions.count))
         for partition in partitions {
             unsafe rd_kafka_topic_partition_list_add(pointer, partition.topic, partition.partition)
         }
     }
 
     init(_ offsets: [TopicPartitionOffset]) {
-        pointer = unsafe rd_kafka_topic_partition_list_new(Int32(offsets.count))
+        unsafe pointer = unsafe rd_kafka_topic_partition_list_new(Int32(offsets.count))
         for entry in offsets {
             let element = unsafe rd_kafka_topic_partition_list_add(
                 pointer,
@@ -32,11 +32,11 @@ import CBridge
     /// The first per-partition error in the list, if any.
     func firstError(during operation: String) -> KafkaError? {
         let list = unsafe pointer.pointee
-        for index in 0..<Int(list.cnt) {
+        for index in unsafe 0..<Int(list.cnt) {
             let element = unsafe list.elems[index]
-            if element.err != RD_KAFKA_RESP_ERR_NO_ERROR {
+            if unsafe element.err != RD_KAFKA_RESP_ERR_NO_ERROR {
                 let topic = unsafe String(cString: element.topic)
-                return .rdkafka(element.err, during: "\(operation) \(topic)/\(element.partition)")
+                return unsafe .rdkafka(element.err, during: unsafe "\(operation) \(topic)/\(element.partition)")
             }
         }
         return nil
@@ -50,7 +50,7 @@ import CBridge
         for index in 0..<count {
             let element = unsafe list.pointee.elems[index]
             let topic = unsafe String(cString: element.topic)
-            result.append(TopicPartitionOffset(topic: topic, partition: element.partition, offset: element.offset))
+            unsafe result.append(TopicPartitionOffset(topic: topic, partition: element.partition, offset: element.offset))
         }
         return result
     }

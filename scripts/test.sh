@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# The whole test suite from a fresh clone: set-up, build, Swift tests (over real TCP against the
+# embedded broker), the RingBuffer tests under Thread Sanitizer, and the trainer's Python tests.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+bash scripts/setup.sh
+
+echo "== swift build"
+swift build --build-tests
+
+echo "== swift test"
+swift test --skip-build 2>&1 | tee /tmp/anomaly-swift-test.log | grep -v '^◇ ' || true
+grep -Eq '^✔ Test run with [0-9]+ tests? (in [0-9]+ suites? )?passed' /tmp/anomaly-swift-test.log || {
+    echo "swift test failed"; grep -E '^✘' /tmp/anomaly-swift-test.log | head -50; exit 1; }
+
+echo "== swift test --sanitize=thread (RingBuffer)"
+swift test --scratch-path .build-tsan --sanitize=thread --filter RingBufferTests 2>&1 | tail -3
+[ "${PIPESTATUS[0]}" -eq 0 ] || { echo "ThreadSanitizer run failed"; exit 1; }
+
+if [ -d training/tests ]; then
+    echo "== python -m pytest training/tests"
+    python3 -m pytest -q training/tests
+fi
