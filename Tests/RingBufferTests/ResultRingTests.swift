@@ -1,0 +1,110 @@
+import RingBuffer
+import Synchronization
+import Testing
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The two result-path rings: one SPSC ring per worker, or one MPSC ring for all workers.
+@Suite(.serialized) struct ResultRingTests {
+    static let itemsPerProducer = longTestsEnabled ? 5_000_000 : 50_000
+
+    @Test func spscRingFillsEmptiesAndDrainsAfterClose() {
+        let ring = SPSCRing<Int>(capacity: 4)
+        for value in 0..<4 { #expect(ring.tryPush(value)) }
+        #expect(!ring.tryPush(4))
+        #expect(ring.count == 4)
+        var taken: [Int] = []
+        #expect(ring.tryTakeBatch(max: 3) { taken.append($0) } == 3)
+        #expect(ring.tryPush(4))
+        ring.close()
+        #expect(!ring.tryPush(5))
+        #expect(ring.takeBatch(max: 8, timeout: .seconds(5)) { taken.append($0) } == 2)
+        #expect(ring.takeBatch(max: 8, timeout: .seconds(5)) { taken.append($0) } == 0)
+        #expect(taken == [0, 1, 2, 3, 4])
+    }
+
+    @Test func mpscRingFillsEmptiesAndDrainsAfterClose() {
+        let ring = MPSCRing<Int>(capacity: 4)
+        for value in 0..<4 { #expect(ring.tryPush(value)) }
+        #expect(!ring.tryPush(4))
+        #expect(ring.count == 4)
+        var taken: [Int] = []
+        #expect(ring.tryTakeBatch(max: 3) { taken.append($0) } == 3)
+        #expect(ring.tryPush(4))
+        ring.close()
+        #expect(!ring.tryPush(5))
+        #expect(ring.takeBatch(max: 8, timeout: .seconds(5)) { taken.append($0) } == 2)
+        #expect(ring.takeBatch(max: 8, timeout: .seconds(5)) { taken.append($0) } == 0)
+        #expect(taken == [0, 1, 2, 3, 4])
+        #expect(ring.tryTake() == nil)
+    }
+
+    @Test func spscRingPreservesOrderUnderConcurrency() throws {
+        let items = Self.itemsPerProducer * 4
+        let ring = SPSCRing<Int>(capacity: 256)
+        let barrier = StartBarrier(parties: 2)
+        let outcome = Collected<(ordered: Bool, count: Int, sum: Int)>((false, 0, 0))
+        let consumer = try spawn("spsc-c") {
+            var next = 0
+            var ordered = true
+            var sum = 0
+            barrier.arriveAndWait()
+            while ring.takeBatch(max: 32, timeout: .seconds(10), { value in
+                if value != next { ordered = false }
+                next = value + 1
+                sum &+= value
+            }) > 0 {}
+            outcome.set((ordered, next, sum))
+        }
+        barrier.arriveAndWait()
+        for value in 0..<items {
+            #expect(ring.push(value, timeout: .seconds(10)))
+        }
+        ring.close()
+        consumer.join()
+        #expect(outcome.value.ordered)
+        #expect(outcome.value.count == items)
+        #expect(outcome.value.sum == items * (items - 1) / 2)
+    }
+
+    @Test(arguments: [1, 2, 4])
+    func mpscRingKeepsPerProducerOrderAndTakesEveryItemOnce(producers: Int) throws {
+        let perProducer = Self.itemsPerProducer
+        let ring = MPSCRing<Int>(capacity: 256)
+        let barrier = StartBarrier(parties: producers + 1)
+        let finished = Atomic<Int>(0)
+        let threads = try (0..<producers).map { producer in
+            try spawn("mpsc-p\(producer)") {
+                barrier.arriveAndWait()
+                for sequence in 0..<perProducer {
+                    // Producer id in the high bits, per-producer sequence in the low bits.
+                    let value = producer << 40 | sequence
+                    if !ring.tryPush(value) {
+                        _ = ring.push(value, timeout: .seconds(10))
+                    }
+                }
+                // Release pairs with the acquire load below: all pushes precede the close.
+                if finished.wrappingAdd(1, ordering: .acquiringAndReleasing).newValue == producers {
+                    ring.close()
+                }
+            }
+        }
+        barrier.arriveAndWait()
+        var next = [Int](repeating: 0, count: producers)
+        var ordered = true
+        var count = 0
+        while ring.takeBatch(max: 64, timeout: .seconds(10), { value in
+            let producer = value >> 40
+            let sequence = value & ((1 << 40) - 1)
+            if sequence != next[producer] { ordered = false }
+            next[producer] = sequence + 1
+            count += 1
+        }) > 0 {}
+        threads.forEach { $0.join() }
+        #expect(ordered)
+        #expect(count == producers * perProducer)
+        #expect(next == [Int](repeating: perProducer, count: producers))
+    }
+}
