@@ -18,6 +18,7 @@ let package = Package(
         .library(name: "RingBuffer", targets: ["RingBuffer"]),
         .library(name: "Kafka", targets: ["Kafka"]),
         .library(name: "Inference", targets: ["Inference"]),
+        .library(name: "Service", targets: ["Service"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0")
@@ -35,16 +36,19 @@ let package = Package(
         .target(name: "Kafka", dependencies: ["CBridge"]),
         // Request parsing, features, the model file and BLAS-batched SVM scoring.
         .target(name: "Inference", dependencies: ["CBridge"]),
+        // The pipeline: polling threads, rings, workers, the producer thread, offsets; and the demo.
+        .target(name: "Service", dependencies: ["Kafka", "Inference", "RingBuffer"]),
         .executableTarget(
             name: "AnomalyService",
             dependencies: [
-                "Kafka", "Inference", "RingBuffer",
+                "Service", "Kafka", "Inference", "RingBuffer",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
         .testTarget(name: "RingBufferTests", dependencies: ["RingBuffer"]),
         .testTarget(name: "KafkaTests", dependencies: ["Kafka"]),
-        .testTarget(name: "InferenceTests", dependencies: ["Inference"]),
+        .testTarget(name: "ServiceTests", dependencies: ["Service", "Kafka", "Inference"]),
+        .testTarget(name: "InferenceTests", dependencies: ["Inference"], resources: [.copy("Fixtures")]),
     ]
 )
 
