@@ -13,6 +13,7 @@ struct AnomalyService: ParsableCommand {
             """,
         subcommands: [
             BrokerCommand.self,
+            FeaturizeCommand.self, ScoreCommand.self,
         ]
     )
 }

@@ -1,4 +1,8 @@
 /// The one error type of the Inference module.
+///
+/// Create values with the static factories (``malformedRequest(_:detail:file:line:)``,
+/// ``invalidModel(_:file:line:)``, ``featureMismatch(_:file:line:)``, ``io(_:file:line:)``); they
+/// record where the error was raised.
 public struct InferenceError: Error, CustomStringConvertible, Sendable {
     /// What kind of failure this is; stable for callers to switch on.
     public struct Code: Hashable, Sendable, CustomStringConvertible {
@@ -25,15 +29,50 @@ public struct InferenceError: Error, CustomStringConvertible, Sendable {
 
     public let code: Code
     public let reason: String
+    /// For ``Code/malformedRequest``: the typed reason the parser refused the input.
+    public let requestParseError: RequestParseError?
     public let file: String
     public let line: UInt
 
     public var description: String { "InferenceError.\(code): \(reason)" }
 
-    init(code: Code, reason: String, file: String = #fileID, line: UInt = #line) {
+    init(
+        code: Code,
+        reason: String,
+        requestParseError: RequestParseError? = nil,
+        file: String = #fileID,
+        line: UInt = #line
+    ) {
         self.code = code
         self.reason = reason
+        self.requestParseError = requestParseError
         self.file = file
         self.line = line
+    }
+
+    /// The input is not a request: `error` says why.
+    public static func malformedRequest(
+        _ error: RequestParseError,
+        file: String = #fileID,
+        line: UInt = #line
+    ) -> InferenceError {
+        InferenceError(
+            code: .malformedRequest, reason: error.rawValue, requestParseError: error, file: file, line: line)
+    }
+
+    /// A model file is truncated, corrupt, or of an unknown format.
+    public static func invalidModel(_ reason: String, file: String = #fileID, line: UInt = #line) -> InferenceError {
+        InferenceError(code: .invalidModel, reason: reason, file: file, line: line)
+    }
+
+    /// A model's (or a configuration file's) feature configuration does not match the extractor's.
+    public static func featureMismatch(_ reason: String, file: String = #fileID, line: UInt = #line) -> InferenceError
+    {
+        InferenceError(code: .featureMismatch, reason: reason, file: file, line: line)
+    }
+
+    /// Reading or writing a file failed.
+    public static func io(_ reason: String, file: String = #fileID, line: UInt = #line) -> InferenceError {
+        InferenceError(code: .io, reason: reason, file: file, line: line)
     }
 }

@@ -1,0 +1,227 @@
+import Foundation
+
+/// The one implementation of request features, shared by `featurize` (training) and serving.
+///
+/// The vector is `[hashed n-grams | numeric]` as described by ``FeatureConfiguration``: for each
+/// hashed block (e.g. `path`, `params` = query and body, `user_agent`, `referer`) the field values
+/// are percent-decoded (bounded rounds), lower-cased, digits collapsed, and their character
+/// n-grams hashed into the shared buckets with a per-block basis; each block's bucket values are
+/// L2-normalised and scaled to the block's weight. ``NumericFeature`` values follow.
+///
+/// ``extract(_:into:)`` writes into a caller-owned row and does not allocate: all scratch space is
+/// preallocated. Not thread-safe: one extractor per worker thread.
+@safe public final class FeatureExtractor {
+    /// The value of ``FeatureConfiguration/extractor`` this code implements.
+    public static let implementation = "http-ngram-v1"
+
+    public let configuration: FeatureConfiguration
+    /// Length of a feature row.
+    public let dimension: Int
+
+    let hashedDimension: Int
+    let blockFields: [[RequestField]]
+    let blockWeights: [Float]
+    let blockBases: [UInt32]
+    let ngramMin: Int
+    let ngramMax: Int
+    let termWeighting: TermWeighting
+    let normalizeHashedPart: Bool
+    let numericWeight: Float
+
+    /// Decoded bytes of the field being processed.
+    let scratch: UnsafeMutablePointer<UInt8>
+    let scratchCapacity: Int
+    /// Bucket counts of the block being processed (all zero between blocks).
+    let counts: UnsafeMutablePointer<Float>
+    /// Buckets with a non-zero count in the block being processed.
+    let touched: UnsafeMutablePointer<Int32>
+    /// Byte histograms (path, then parameters) for the entropy features, and their non-zero bins.
+    let histogram: UnsafeMutablePointer<UInt32>
+    let histogramBins: UnsafeMutablePointer<UInt16>
+
+    enum TermWeighting { case count, log1p, binary }
+
+    /// The fields the numeric features describe.
+    static let contentFields: [RequestField] = [.path, .query, .body]
+
+    /// An extractor for `configuration`.
+    ///
+    /// - Throws: ``InferenceError`` ``InferenceError/Code/featureMismatch`` when this code does not
+    ///   implement `configuration`.
+    public init(configuration: FeatureConfiguration = .default, limits: RequestLimits = .default) throws(InferenceError)
+    {
+        try configuration.validate()
+        self.configuration = configuration
+        dimension = configuration.dimension
+        hashedDimension = configuration.hashedDimension
+        blockFields = configuration.blocks.map { block in
+            switch block.field {
+            case "path": [.path]
+            case "params": [.query, .body]
+            case "query": [.query]
+            case "body": [.body]
+            case "user_agent": [.userAgent]
+            default: [.referer]
+            }
+        }
+        blockWeights = configuration.blocks.map { Float($0.weight) }
+        blockBases = configuration.blocks.indices.map { FeatureHash.blockBasis(seed: configuration.seed, block: $0) }
+        ngramMin = configuration.ngramMin
+        ngramMax = configuration.ngramMax
+        termWeighting =
+            switch configuration.termWeighting {
+            case "count": .count
+            case "binary": .binary
+            default: .log1p
+            }
+        normalizeHashedPart = configuration.normalization == "l2-per-block+l2"
+        numericWeight = Float(configuration.numericWeight)
+        scratchCapacity = [RequestField.path, .query, .body, .userAgent, .referer].map(limits.capacity(of:)).max()!
+        unsafe scratch = .allocate(capacity: scratchCapacity)
+        unsafe counts = .allocate(capacity: hashedDimension)
+        unsafe counts.initialize(repeating: 0, count: hashedDimension)
+        unsafe touched = .allocate(capacity: hashedDimension)
+        unsafe histogram = .allocate(capacity: 512)
+        unsafe histogram.initialize(repeating: 0, count: 512)
+        unsafe histogramBins = .allocate(capacity: 512)
+    }
+
+    deinit {
+        unsafe scratch.deallocate()
+        unsafe counts.deallocate()
+        unsafe touched.deallocate()
+        unsafe histogram.deallocate()
+        unsafe histogramBins.deallocate()
+    }
+
+    /// Writes the features of `request` into `row` (overwriting all of it). Does not allocate.
+    ///
+    /// - Parameters:
+    ///   - request: a parsed request.
+    ///   - row: exactly ``dimension`` floats.
+    public func extract(_ request: ParsedRequest, into row: UnsafeMutableBufferPointer<Float>) {
+        precondition(row.count == dimension, "feature row has \(row.count) floats, not \(dimension)")
+        guard let out = row.baseAddress else { return }
+        unsafe out.update(repeating: 0, count: dimension)
+        var numeric = NumericAccumulator()
+        var statisticsDone: UInt8 = 0  // bit per content field (path, query, body)
+        for block in blockFields.indices {
+            var touchedCount = 0
+            for field in blockFields[block] {
+                let count = decode(field, from: request, into: &numeric, done: &statisticsDone)
+                hashNGrams(count: count, basis: blockBases[block], touchedCount: &touchedCount)
+            }
+            unsafe flushBlock(touchedCount: touchedCount, weight: blockWeights[block], into: out)
+        }
+        for field in Self.contentFields {
+            _ = decode(field, from: request, into: &numeric, done: &statisticsDone)
+        }
+        if normalizeHashedPart {
+            var norm: Float = 0
+            for index in 0..<hashedDimension { norm += unsafe out[index] * out[index] }
+            if norm > 0 {
+                let scale = 1 / norm.squareRoot()
+                for index in 0..<hashedDimension { unsafe out[index] *= scale }
+            }
+        }
+        unsafe numeric.write(
+            into: out + hashedDimension, weight: numericWeight, maxDecodeDepth: configuration.maxDecodeDepth,
+            histogram: histogram, bins: histogramBins)
+    }
+
+    /// The features of `request` as a new array. Allocates; for tests and tools.
+    public func extract(_ request: ParsedRequest) -> [Float] {
+        var row = [Float](repeating: 0, count: dimension)
+        unsafe row.withUnsafeMutableBufferPointer { buffer in unsafe extract(request, into: buffer) }
+        return row
+    }
+
+    /// Copies `field` into the scratch, decodes and normalises it, and (once per content field)
+    /// adds it to the numeric statistics. Returns the normalised length.
+    private func decode(
+        _ field: RequestField,
+        from request: ParsedRequest,
+        into numeric: inout NumericAccumulator,
+        done: inout UInt8
+    ) -> Int {
+        let rawCount = min(request.count(of: field), scratchCapacity)
+        guard rawCount > 0 else { return 0 }
+        unsafe request.withBytes(of: field) { bytes in
+            if let base = bytes.baseAddress, rawCount > 0 { unsafe scratch.update(from: base, count: rawCount) }
+        }
+        let isForm = field == .query || field == .body
+        let (count, rounds) = unsafe PercentDecoding.decode(
+            scratch, count: rawCount, maxRounds: configuration.maxDecodeDepth, plusAsSpace: isForm)
+        let bit: UInt8 =
+            switch field {
+            case .path: 1
+            case .query: 2
+            case .body: 4
+            default: 0
+            }
+        if bit != 0, done & bit == 0 {
+            done |= bit
+            unsafe numeric.add(
+                UnsafeBufferPointer(start: scratch, count: count), rawCount: rawCount, rounds: rounds,
+                isPath: field == .path, histogram: histogram, bins: histogramBins)
+        }
+        normalizeScratch(count: count)
+        return count
+    }
+
+    private func normalizeScratch(count: Int) {
+        let lowercase = configuration.lowercase
+        let collapse = configuration.collapseDigits
+        for index in 0..<count {
+            let byte = unsafe scratch[index]
+            if lowercase, byte >= UInt8(ascii: "A"), byte <= UInt8(ascii: "Z") {
+                unsafe scratch[index] = byte | 0x20
+            } else if collapse, byte >= UInt8(ascii: "1"), byte <= UInt8(ascii: "9") {
+                unsafe scratch[index] = UInt8(ascii: "0")
+            }
+        }
+    }
+
+    /// Hashes the character n-grams of the scratch into the block counts.
+    private func hashNGrams(count: Int, basis: UInt32, touchedCount: inout Int) {
+        let mask = UInt32(hashedDimension - 1)
+        for start in 0..<count {
+            var hash = basis
+            let longest = min(ngramMax, count - start)
+            for length in 0..<longest {
+                hash = FeatureHash.step(hash, unsafe scratch[start + length])
+                if length + 1 >= ngramMin {
+                    let bucket = Int(FeatureHash.finalize(hash) & mask)
+                    if unsafe counts[bucket] == 0 {
+                        unsafe touched[touchedCount] = Int32(bucket)
+                        touchedCount += 1
+                    }
+                    unsafe counts[bucket] += 1
+                }
+            }
+        }
+    }
+
+    /// Adds the normalised, weighted block into `out` and clears the block counts.
+    private func flushBlock(touchedCount: Int, weight: Float, into out: UnsafeMutablePointer<Float>) {
+        guard touchedCount > 0 else { return }
+        var norm: Float = 0
+        for index in 0..<touchedCount {
+            let bucket = Int(unsafe touched[index])
+            let value: Float =
+                switch termWeighting {
+                case .count: unsafe counts[bucket]
+                case .log1p: Foundation.log1p(unsafe counts[bucket])
+                case .binary: 1
+                }
+            unsafe counts[bucket] = value
+            norm += value * value
+        }
+        let scale = weight / norm.squareRoot()
+        for index in 0..<touchedCount {
+            let bucket = Int(unsafe touched[index])
+            unsafe out[bucket] += counts[bucket] * scale
+            unsafe counts[bucket] = 0
+        }
+    }
+}

@@ -1,0 +1,132 @@
+/// Where a request came from: which of the accepted input formats.
+public enum RequestFormat: Sendable, Equatable {
+    /// A JSON object (the input contract, or a row of the offline data set schema).
+    case json
+    /// An access-log line in Combined (or Common) Log Format.
+    case combinedLogFormat
+}
+
+/// Reusable storage for one parsed request: every ``RequestField`` has a fixed-capacity byte region.
+///
+/// One worker owns one `ParsedRequest` and parses every input into it, so the hot path
+/// (``RequestParser/parse(_:into:)`` then ``FeatureExtractor/extract(_:into:)``) does not allocate.
+/// Values longer than their capacity (``RequestLimits``) keep their prefix and are marked truncated.
+///
+/// Not thread-safe: use one instance per thread.
+@safe public final class ParsedRequest {
+    /// The caps this storage was sized for.
+    public let limits: RequestLimits
+    /// The input format of the last successful parse.
+    public internal(set) var format: RequestFormat = .json
+    /// `1` attack, `0` normal, `-1` unknown (offline rows carry a `label`).
+    public internal(set) var label: Int8 = -1
+    /// The `ts` field (milliseconds since the epoch) when present.
+    public internal(set) var timestamp: Int64?
+
+    let storage: UnsafeMutablePointer<UInt8>
+    var bases = InlineArray<12, Int>(repeating: 0)
+    var capacities = InlineArray<12, Int>(repeating: 0)
+    var lengths = InlineArray<12, Int>(repeating: 0)
+    var presentMask: UInt32 = 0
+    var truncatedMask: UInt32 = 0
+
+    /// Storage for requests within `limits`.
+    public init(limits: RequestLimits = .default) {
+        self.limits = limits
+        var total = 0
+        for field in RequestField.allCases {
+            bases[field.rawValue] = total
+            capacities[field.rawValue] = limits.capacity(of: field)
+            total += limits.capacity(of: field)
+        }
+        unsafe storage = UnsafeMutablePointer<UInt8>.allocate(capacity: total + Self.keyScratchCapacity)
+        unsafe keyScratch = unsafe storage + total
+    }
+
+    /// Bytes of scratch for JSON object keys and short values the parser inspects.
+    static let keyScratchCapacity = 32
+    let keyScratch: UnsafeMutablePointer<UInt8>
+
+    deinit { unsafe storage.deallocate() }
+
+    /// Forgets the previous request.
+    public func reset() {
+        for index in 0..<12 { lengths[index] = 0 }
+        presentMask = 0
+        truncatedMask = 0
+        label = -1
+        timestamp = nil
+        format = .json
+    }
+
+    /// Whether the input had this field (as a string; `null` counts as absent).
+    public func isPresent(_ field: RequestField) -> Bool { presentMask & (1 << UInt32(field.rawValue)) != 0 }
+
+    /// Whether the field's value was longer than its capacity and only a prefix is kept.
+    public func isTruncated(_ field: RequestField) -> Bool {
+        truncatedMask & (1 << UInt32(field.rawValue)) != 0
+    }
+
+    /// The number of bytes kept for `field`.
+    public func count(of field: RequestField) -> Int { lengths[field.rawValue] }
+
+    /// Calls `body` with the kept bytes of `field` (empty when absent); the buffer is valid only
+    /// inside `body` and until the next parse.
+    public func withBytes<R, E: Error>(
+        of field: RequestField,
+        _ body: (UnsafeBufferPointer<UInt8>) throws(E) -> R
+    ) throws(E) -> R {
+        let start = unsafe UnsafePointer(storage + bases[field.rawValue])
+        return try unsafe body(UnsafeBufferPointer(start: start, count: lengths[field.rawValue]))
+    }
+
+    /// The field as a `String` (invalid UTF-8 repaired), or `nil` when absent. Allocates.
+    public func string(_ field: RequestField) -> String? {
+        guard isPresent(field) else { return nil }
+        return unsafe withBytes(of: field) { bytes in unsafe String(decoding: bytes, as: UTF8.self) }
+    }
+
+    /// Stores `value` as the field (cut to the field's capacity), or removes it when `nil`.
+    public func set(_ field: RequestField, to value: String?) {
+        guard let value else {
+            clear(field)
+            return
+        }
+        var contiguous = value
+        contiguous.withUTF8 { bytes in unsafe store(field, from: UnsafeRawBufferPointer(bytes)) }
+    }
+
+    /// Removes `field`.
+    func clear(_ field: RequestField) {
+        lengths[field.rawValue] = 0
+        presentMask &= ~(1 << UInt32(field.rawValue))
+        truncatedMask &= ~(1 << UInt32(field.rawValue))
+    }
+
+    /// Copies `bytes` (cut to capacity) into `field` and marks it present.
+    func store(_ field: RequestField, from bytes: UnsafeRawBufferPointer) {
+        let capacity = capacities[field.rawValue]
+        let count = min(bytes.count, capacity)
+        if count > 0, let source = bytes.baseAddress {
+            unsafe (storage + bases[field.rawValue]).update(
+                from: source.assumingMemoryBound(to: UInt8.self), count: count)
+        }
+        commit(field, count: count, truncated: bytes.count > capacity)
+    }
+
+    /// The write position and capacity of `field`'s region.
+    func region(_ field: RequestField) -> (UnsafeMutablePointer<UInt8>, Int) {
+        unsafe (storage + bases[field.rawValue], capacities[field.rawValue])
+    }
+
+    /// Marks `field` present with `count` bytes written into its region.
+    func commit(_ field: RequestField, count: Int, truncated: Bool) {
+        lengths[field.rawValue] = count
+        presentMask |= 1 << UInt32(field.rawValue)
+        if truncated {
+            truncatedMask |= 1 << UInt32(field.rawValue)
+        } else {
+            truncatedMask &= ~(1 << UInt32(field.rawValue))
+        }
+    }
+}
