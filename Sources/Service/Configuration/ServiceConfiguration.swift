@@ -1,0 +1,160 @@
+import Foundation
+import Kafka
+
+/// Everything `anomaly-service serve` needs, from defaults, a TOML file, the environment and flags,
+/// in that order of precedence (flags win).
+///
+/// Each setting has one name, used as the flag (`--dead-letter`), the file key (`dead-letter`) and
+/// the environment variable (`ANOMALY_DEAD_LETTER`). librdkafka properties pass through from the
+/// file's `[kafka]`, `[kafka.consumer]` and `[kafka.producer]` tables, from `ANOMALY_KAFKA`
+/// (comma-separated `key=value`), and from `--kafka key=value` flags.
+public struct ServiceConfiguration: Sendable, Equatable {
+    public var brokers = "127.0.0.1:9092"
+    public var group = "anomaly-service"
+    public var input = "requests"
+    public var output = "predictions"
+    public var deadLetter = "requests.dlq"
+    public var model = "models/default.model"
+    /// Consumer instances (and polling threads) in this process.
+    public var consumers = 1
+    /// Worker threads; nil means one per CPU the process may use.
+    public var workers: Int? = nil
+    /// Largest micro-batch a worker scores at once.
+    public var maxBatch = 64
+    /// Capacity of each consumer's input ring and of the result ring (rounded up to a power of two).
+    public var ringCapacity = 8_192
+    public var pinThreads = true
+    /// Unacknowledged records one partition may have before it is paused.
+    public var maxInFlightPerPartition = 100_000
+    /// How long a revocation waits for in-flight results before giving the partitions up.
+    public var revokeTimeoutSeconds = 10.0
+    /// How long a graceful shutdown may take before the process exits anyway.
+    public var shutdownTimeoutSeconds = 30.0
+    /// Properties for both clients, then for each (later entries win).
+    public var kafka: [String] = []
+    public var kafkaConsumer: [String] = []
+    public var kafkaProducer: [String] = []
+
+    public init() {}
+
+    /// The setting names, as used in files, flags (`--name`) and the environment (`ANOMALY_NAME`).
+    public static let settingNames = [
+        "brokers", "group", "input", "output", "dead-letter", "model", "consumers", "workers", "max-batch",
+        "ring-capacity", "pin-threads", "max-in-flight-per-partition", "revoke-timeout", "shutdown-timeout",
+    ]
+
+    /// Sets one setting from text; `source` names where it came from in errors.
+    public mutating func set(_ name: String, _ text: String, source: String) throws(ServiceError) {
+        func positive(_ text: String) throws(ServiceError) -> Int {
+            guard let value = Int(text), value > 0 else {
+                throw .configuration("\(source): '\(name)' must be a positive integer, got '\(text)'")
+            }
+            return value
+        }
+        func seconds(_ text: String) throws(ServiceError) -> Double {
+            guard let value = Double(text), value > 0, value.isFinite else {
+                throw .configuration("\(source): '\(name)' must be a positive number of seconds, got '\(text)'")
+            }
+            return value
+        }
+        func nonEmpty(_ text: String) throws(ServiceError) -> String {
+            guard !text.isEmpty else { throw .configuration("\(source): '\(name)' must not be empty") }
+            return text
+        }
+        switch name {
+        case "brokers": brokers = try nonEmpty(text)
+        case "group": group = try nonEmpty(text)
+        case "input": input = try nonEmpty(text)
+        case "output": output = try nonEmpty(text)
+        case "dead-letter": deadLetter = try nonEmpty(text)
+        case "model": model = try nonEmpty(text)
+        case "consumers": consumers = try positive(text)
+        case "workers": workers = try positive(text)
+        case "max-batch": maxBatch = try positive(text)
+        case "ring-capacity": ringCapacity = try positive(text)
+        case "max-in-flight-per-partition": maxInFlightPerPartition = try positive(text)
+        case "revoke-timeout": revokeTimeoutSeconds = try seconds(text)
+        case "shutdown-timeout": shutdownTimeoutSeconds = try seconds(text)
+        case "pin-threads":
+            guard let flag = Bool(text) else {
+                throw .configuration("\(source): 'pin-threads' must be true or false, got '\(text)'")
+            }
+            pinThreads = flag
+        default:
+            throw .configuration("\(source): unknown setting '\(name)' (known: \(Self.settingNames.joined(separator: ", ")))")
+        }
+    }
+
+    /// Applies a parsed configuration file.
+    public mutating func apply(_ document: TOMLDocument, source: String) throws(ServiceError) {
+        for entry in document.entries {
+            let place = "\(source):\(entry.line)"
+            for table in [("kafka.consumer.", \Self.kafkaConsumer), ("kafka.producer.", \Self.kafkaProducer)]
+            where entry.key.hasPrefix(table.0) {
+                self[keyPath: table.1].append("\(entry.key.dropFirst(table.0.count))=\(entry.value)")
+            }
+            if entry.key.hasPrefix("kafka.consumer.") || entry.key.hasPrefix("kafka.producer.") { continue }
+            if entry.key.hasPrefix("kafka.") {
+                kafka.append("\(entry.key.dropFirst("kafka.".count))=\(entry.value)")
+                continue
+            }
+            if case .array = entry.value {
+                throw .configuration("\(place): '\(entry.key)' takes a single value, not an array")
+            }
+            try set(entry.key, entry.value.description, source: place)
+        }
+    }
+
+    /// Applies `ANOMALY_*` variables from `environment`.
+    public mutating func apply(environment: [String: String]) throws(ServiceError) {
+        for name in Self.settingNames {
+            let variable = "ANOMALY_" + name.uppercased().replacingOccurrences(of: "-", with: "_")
+            if let value = environment[variable] { try set(name, value, source: "environment \(variable)") }
+        }
+        if let pairs = environment["ANOMALY_KAFKA"] {
+            kafka += pairs.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+        }
+    }
+
+    /// Checks relations between settings that single values cannot show.
+    public func validate() throws(ServiceError) {
+        guard Set([input, output, deadLetter]).count == 3 else {
+            throw .configuration("input, output and dead-letter topics must differ (got '\(input)', '\(output)', '\(deadLetter)')")
+        }
+        guard ringCapacity >= maxBatch else {
+            throw .configuration("ring-capacity (\(ringCapacity)) must be at least max-batch (\(maxBatch))")
+        }
+        guard consumers <= 64 else { throw .configuration("consumers must be at most 64, got \(consumers)") }
+        guard (workers ?? 1) <= 1_024 else { throw .configuration("workers must be at most 1024, got \(workers ?? 0)") }
+    }
+
+    /// The consumer's librdkafka configuration: tuned defaults, then `kafka`, then `kafkaConsumer`.
+    public func consumerConfiguration() throws(ServiceError) -> KafkaConfiguration {
+        var configuration = KafkaConfiguration.consumer(bootstrapServers: brokers, groupID: group)
+        try apply(kafka + kafkaConsumer, to: &configuration)
+        return configuration
+    }
+
+    /// The producer's librdkafka configuration: tuned defaults, then `kafka`, then `kafkaProducer`.
+    public func producerConfiguration() throws(ServiceError) -> KafkaConfiguration {
+        var configuration = KafkaConfiguration.producer(bootstrapServers: brokers)
+        // Never give up on a prediction: a broker outage back-pressures instead of losing output.
+        configuration["message.timeout.ms"] = "0"
+        try apply(kafka + kafkaProducer, to: &configuration)
+        return configuration
+    }
+
+    private func apply(_ overrides: [String], to configuration: inout KafkaConfiguration) throws(ServiceError) {
+        do {
+            try configuration.apply(overrides: overrides)
+        } catch {
+            throw .configuration(error.reason)
+        }
+    }
+}
+
+/// Reads a UTF-8 text file, or nil when it cannot be read.
+func readTextFile(_ path: String) -> String? {
+    guard let data = FileManager.default.contents(atPath: path) else { return nil }
+    return String(data: data, encoding: .utf8)
+}

@@ -1,0 +1,102 @@
+import Kafka
+import Service
+import Testing
+
+@Suite struct ConfigurationTests {
+    @Test func aConfigurationFileSetsSettingsAndKafkaProperties() throws {
+        let document = try TOMLDocument(
+            parsing: """
+                # production settings
+                brokers = "kafka-1:9092,kafka-2:9092"
+                workers = 6          # leave two cores to the OS
+                max-batch = 128
+                pin-threads = false
+                shutdown-timeout = 12.5
+
+                [kafka]
+                "linger.ms" = 2
+                [kafka.consumer]
+                "fetch.wait.max.ms" = "1"
+                [kafka.producer]
+                'compression.codec' = 'zstd'
+                """,
+            source: "serve.toml"
+        )
+        var configuration = ServiceConfiguration()
+        try configuration.apply(document, source: "serve.toml")
+        #expect(configuration.brokers == "kafka-1:9092,kafka-2:9092")
+        #expect(configuration.workers == 6)
+        #expect(configuration.maxBatch == 128)
+        #expect(configuration.pinThreads == false)
+        #expect(configuration.shutdownTimeoutSeconds == 12.5)
+        let consumer = try configuration.consumerConfiguration()
+        let producer = try configuration.producerConfiguration()
+        #expect(consumer["linger.ms"] == "2" && producer["linger.ms"] == "2")
+        #expect(consumer["fetch.wait.max.ms"] == "1" && producer["fetch.wait.max.ms"] == nil)
+        #expect(producer["compression.codec"] == "zstd")
+        #expect(consumer["bootstrap.servers"] == "kafka-1:9092,kafka-2:9092")
+        #expect(consumer["enable.auto.offset.store"] == "false")
+    }
+
+    @Test func anUnknownKeyFailsNamingFileLineAndKey() throws {
+        let document = try TOMLDocument(parsing: "brokers = \"a:1\"\nwokers = 3\n", source: "serve.toml")
+        var configuration = ServiceConfiguration()
+        #expect {
+            try configuration.apply(document, source: "serve.toml")
+        } throws: { error in
+            "\(error)".contains("serve.toml:2") && "\(error)".contains("wokers")
+        }
+    }
+
+    @Test(arguments: [
+        "brokers = kafka:9092",  // unquoted string
+        "workers = {a = 1}",  // inline table
+        "brokers = \"unterminated",
+        "[kafka",
+        "workers = 1\nworkers = 2",  // duplicate
+        "[[servers]]",
+    ])
+    func malformedTOMLIsRefusedWithALineNumber(_ text: String) {
+        #expect {
+            _ = try TOMLDocument(parsing: text, source: "bad.toml")
+        } throws: { error in
+            (error as? ServiceError)?.code == .configuration && "\(error)".contains("bad.toml:")
+        }
+    }
+
+    @Test func badValuesNameTheSettingAndTheSource() {
+        var configuration = ServiceConfiguration()
+        #expect {
+            try configuration.set("workers", "-2", source: "flag --workers")
+        } throws: { error in
+            "\(error)".contains("flag --workers") && "\(error)".contains("positive integer")
+        }
+        #expect(throws: ServiceError.self) { try configuration.set("pin-threads", "maybe", source: "x") }
+        #expect(throws: ServiceError.self) { try configuration.set("revoke-timeout", "0", source: "x") }
+    }
+
+    @Test func environmentVariablesOverrideTheFile() throws {
+        var configuration = ServiceConfiguration()
+        try configuration.apply(TOMLDocument(parsing: "group = \"from-file\"\nconsumers = 2"), source: "f")
+        try configuration.apply(environment: [
+            "ANOMALY_GROUP": "from-env", "ANOMALY_DEAD_LETTER": "dlq", "ANOMALY_KAFKA": "linger.ms=3, acks=all",
+            "UNRELATED": "x",
+        ])
+        #expect(configuration.group == "from-env")
+        #expect(configuration.consumers == 2)
+        #expect(configuration.deadLetter == "dlq")
+        #expect(try configuration.producerConfiguration()["acks"] == "all")
+    }
+
+    @Test func sameTopicForInputAndOutputIsRefused() {
+        var configuration = ServiceConfiguration()
+        configuration.output = configuration.input
+        #expect(throws: ServiceError.self) { try configuration.validate() }
+    }
+
+    @Test func aMalformedKafkaOverrideIsAConfigurationError() {
+        var configuration = ServiceConfiguration()
+        configuration.kafka = ["linger.ms"]
+        #expect(throws: ServiceError.self) { _ = try configuration.producerConfiguration() }
+    }
+}
