@@ -86,31 +86,51 @@ public struct RebalanceHandlers: Sendable {
     /// Waits for up to `timeoutMilliseconds` for the first of up to `maxMessages` records and appends
     /// them to `messages`; also serves callbacks. Returns how many records were appended.
     ///
-    /// Per-partition error events (for example, end of partition) are reported to the error
-    /// handler, not returned.
+    /// Returns as soon as one record is there: librdkafka's batch call waits for a *full* batch
+    /// until its timeout, which would add the whole timeout to every record's latency at low
+    /// rates, so this takes what is queued without waiting, and only when nothing is queued
+    /// waits for a single record before taking the rest. Per-partition error events (for example,
+    /// end of partition) are reported to the error handler, not returned.
     @discardableResult
     public func poll(into messages: inout [KafkaMessage], maxMessages: Int, timeoutMilliseconds: Int32) -> Int {
         precondition(maxMessages > 0, "maxMessages must be positive")
         guard !closed.load(ordering: .acquiring) else { return 0 }
-        return unsafe withUnsafeTemporaryAllocation(
+        var appended = takeQueued(into: &messages, maxMessages: maxMessages)
+        guard appended == 0, timeoutMilliseconds > 0 else { return appended }
+        guard let first = unsafe rd_kafka_consume_queue(queue, timeoutMilliseconds) else { return 0 }
+        appended += unsafe append(first, to: &messages)
+        if maxMessages > 1 {
+            appended += takeQueued(into: &messages, maxMessages: maxMessages - 1)
+        }
+        return appended
+    }
+
+    /// Takes up to `maxMessages` records already queued, without waiting.
+    private func takeQueued(into messages: inout [KafkaMessage], maxMessages: Int) -> Int {
+        unsafe withUnsafeTemporaryAllocation(
             of: UnsafeMutablePointer<rd_kafka_message_t>?.self,
             capacity: maxMessages
         ) { batch in
-            let count = unsafe rd_kafka_consume_batch_queue(queue, Int32(timeoutMilliseconds), batch.baseAddress, maxMessages)
-            guard count > 0 else { return 0 }
+            let count = unsafe rd_kafka_consume_batch_queue(queue, 0, batch.baseAddress, maxMessages)
             var appended = 0
-            for index in 0..<count {
+            for index in 0..<max(0, count) {
                 guard let message = unsafe batch[index] else { continue }
-                defer { unsafe rd_kafka_message_destroy(message) }
-                if unsafe message.pointee.err != RD_KAFKA_RESP_ERR_NO_ERROR {
-                    unsafe reportMessageError(message)
-                    continue
-                }
-                unsafe messages.append(copy(message))
-                appended += 1
+                appended += unsafe append(message, to: &messages)
             }
             return appended
         }
+    }
+
+    /// Copies a record out (or reports its error) and destroys librdkafka's message.
+    private func append(_ message: UnsafeMutablePointer<rd_kafka_message_t>, to messages: inout [KafkaMessage]) -> Int
+    {
+        defer { unsafe rd_kafka_message_destroy(message) }
+        if unsafe message.pointee.err != RD_KAFKA_RESP_ERR_NO_ERROR {
+            unsafe reportMessageError(message)
+            return 0
+        }
+        unsafe messages.append(copy(message))
+        return 1
     }
 
     /// Stores offsets for the next commit; each `offset` is the next one to read (last done + 1).
