@@ -57,6 +57,7 @@ class Candidate:
     per_source_thresholds: dict[str, float] = field(default_factory=dict)
     val_metrics: dict[str, Any] = field(default_factory=dict)
     score: float = float("-inf")
+    params_f1_at_own_threshold: dict[str, float] = field(default_factory=dict)
 
     def summary(self) -> dict[str, Any]:
         return {
@@ -64,6 +65,7 @@ class Candidate:
             "n_sv": self.n_sv, "threshold": self.threshold, "val_score": self.score,
             "val_f1": {s: m["f1"] for s, m in self.val_metrics.items()},
             "val_fpr": {s: m["fpr"] for s, m in self.val_metrics.items()},
+            "val_f1_at_own_source_threshold": self.params_f1_at_own_threshold,
         }
 
 
@@ -156,6 +158,13 @@ def subsample(index: np.ndarray, source: np.ndarray, y: np.ndarray, n_max: int, 
     return np.sort(np.concatenate(chosen))
 
 
+def report_labels(source: np.ndarray, split: np.ndarray) -> np.ndarray:
+    """Source names for reports; a data set's secondary test splits (httpparams ``test_lexical``:
+    natural-language normals) are reported on their own, as ``source[split]``."""
+    return np.array([f"{s}[{p}]" if p not in ("", "train", "test") else s for s, p in zip(source, split)],
+                    dtype=object)
+
+
 def median_sq_distance(x: sp.csr_matrix, rng: np.random.Generator, n: int = 2000) -> float:
     i = rng.choice(x.shape[0], size=min(n, x.shape[0]), replace=False)
     a = x[i].toarray().astype(np.float64)
@@ -195,6 +204,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
                     help="sample weight of benign rows (0: auto, so they weigh at least 25%% of the normals)")
     ap.add_argument("--exclude-source", nargs="*", default=[],
                     help="drop these sources from fit and val (unseen-application experiments)")
+    ap.add_argument("--no-calibrate", nargs="*", default=[],
+                    help="sources whose val normals do not set the threshold (still fitted and reported)")
     ap.add_argument("--max-sv", type=int, default=5000, help="skip candidates with more support vectors")
     ap.add_argument("--seed", type=int, default=0)
     return ap.parse_args(argv)
@@ -284,20 +295,34 @@ def main(argv: list[str] | None = None) -> int:
             log(f"{c.name} {c.params}: {c.n_sv} support vectors > --max-sv; skipped")
             continue
         sv_scores = decision(est, x_val)
-        c.threshold, c.per_source_thresholds = threshold_per_source(sv_scores, y_val, s_val, calib_fpr)
+        cal = ~np.isin(s_val, args.no_calibrate)
+        c.threshold, c.per_source_thresholds = threshold_per_source(sv_scores[cal], y_val[cal], s_val[cal], calib_fpr)
         c.val_metrics = per_source_metrics(sv_scores, y_val, s_val, c.threshold)
+        own = {}
+        for src in np.unique(s_val):
+            m = s_val == src
+            if (y_val[m] == 0).sum() >= 50 and (y_val[m] == 1).sum() > 0:
+                t_own, _ = threshold_per_source(sv_scores[m], y_val[m], s_val[m], calib_fpr)
+                own[str(src)] = per_source_metrics(sv_scores[m], y_val[m], s_val[m], t_own)[str(src)]["f1"]
+        c.params_f1_at_own_threshold = own
         f1s = [m["f1"] for s, m in c.val_metrics.items() if s != "all" and m["n_attack"] > 0 and m["f1"] is not None]
         c.score = float(np.mean(f1s)) if f1s else float("-inf")
         csic = c.val_metrics.get("csic2010", {})
         log(f"{c.name} {c.params}: fit {c.fit_seconds:.0f}s, n_sv {c.n_sv}, val mean F1 {c.score:.4f}, "
-            f"csic F1 {csic.get('f1')}, csic FPR {csic.get('fpr')}")
+            f"csic F1 {csic.get('f1')}, csic FPR {csic.get('fpr')}; F1 at each source's own threshold "
+            f"{ {k: round(v, 4) for k, v in own.items()} }")
 
     ok = [c for c in cands if c.score > float("-inf")]
     best = max(ok, key=lambda c: (round(c.score, 4), -c.n_sv))
     log(f"selected {best.name} {best.params}")
 
     test_scores = decision(best.estimator, data.x[test_rows])
-    test_metrics = per_source_metrics(test_scores, data.y[test_rows], data.source[test_rows], best.threshold)
+    test_label = report_labels(data.source[test_rows], data.split[test_rows])
+    test_metrics = per_source_metrics(test_scores, data.y[test_rows], test_label, best.threshold)
+    # The same rows counted once per distinct content (CSIC repeats popular requests many times).
+    once = splitmod.first_of_each_group(data.group, test_rows)
+    pos = np.searchsorted(test_rows, once)
+    test_metrics_distinct = per_source_metrics(test_scores[pos], data.y[once], test_label[pos], best.threshold)
     eval_metrics: dict[str, Any] = {}
     if evals is not None:
         lab = np.flatnonzero(evals.y >= 0)
@@ -314,6 +339,7 @@ def main(argv: list[str] | None = None) -> int:
         "data": {f: file_digest(f)[:16] for f in args.data + args.benign},
         "benign_files": args.benign,
         "excluded_sources": args.exclude_source,
+        "not_calibrated_on": args.no_calibrate,
         "split": "content-grouped (training/split.py); counts per source and part",
         "counts": counts,
         "target_fpr": args.target_fpr,
@@ -322,6 +348,7 @@ def main(argv: list[str] | None = None) -> int:
         "selected": best.summary(),
         "candidates": [c.summary() for c in cands],
         "test_metrics": test_metrics,
+        "test_metrics_distinct_content": test_metrics_distinct,
         "eval_metrics": eval_metrics,
         "median_sq_distance": med,
     }
