@@ -1,0 +1,57 @@
+import Foundation
+
+extension SVMModel {
+    /// A model from its parts (for tests, benchmarks and tools; the trainer writes real models).
+    ///
+    /// - Parameters:
+    ///   - supportVectors: row-major `[dualCoefficients.count, dimension]` for `rbf`; empty for `linear`.
+    ///   - weights: `[dimension]` for `linear`; empty for `rbf`.
+    ///   - featureConfiguration: stored as the header's `feature_config`.
+    package init(
+        name: String, version: String, kernel: SVMKernel, gamma: Float = 0, intercept: Float, threshold: Float = 0,
+        dimension: Int, supportVectors: [Float] = [], dualCoefficients: [Float] = [], weights: [Float] = [],
+        featureConfiguration: FeatureConfiguration
+    ) {
+        let count = kernel == .rbf ? dualCoefficients.count : 0
+        precondition(kernel == .linear || supportVectors.count == count * dimension, "support vectors disagree")
+        precondition(kernel == .rbf || weights.count == dimension, "weights disagree")
+        let norms = (0..<count).map { row in
+            Float(supportVectors[(row * dimension)..<((row + 1) * dimension)].reduce(0.0) { $0 + Double($1) * Double($1) })
+        }
+        self.init(
+            name: name, version: version, kernel: kernel, gamma: gamma, intercept: intercept, threshold: threshold,
+            dimension: dimension, supportVectors: supportVectors, dualCoefficients: kernel == .rbf ? dualCoefficients : [],
+            supportVectorNorms: norms, weights: weights,
+            featureConfigurationJSON: Data(featureConfiguration.canonicalJSON().utf8), headerJSON: Data())
+    }
+
+    /// The uncompressed payload (docs/MODEL_FORMAT.md), CRC-32 included.
+    package func encodedPayload() -> [UInt8] {
+        let featureConfiguration = String(decoding: featureConfigurationJSON, as: UTF8.self)
+        var header = "{\"name\":\(JSONText.quoted(name)),\"version\":\(JSONText.quoted(version)),"
+        header += "\"kernel\":\"\(kernel.rawValue)\","
+        if kernel == .rbf { header += "\"gamma\":\(Double(gamma)),"}
+        header += "\"intercept\":\(Double(intercept)),\"threshold\":\(Double(threshold)),"
+        header += "\"n_sv\":\(supportVectorCount),\"dim\":\(dimension),\"feature_config\":\(featureConfiguration),"
+        header += "\"trained_at\":\"\",\"training\":{}}"
+        var payload = Self.payloadMagic
+        Self.append(Self.formatVersion, to: &payload)
+        Self.append(UInt32(header.utf8.count), to: &payload)
+        payload += Array(header.utf8)
+        while payload.count % 4 != 0 { payload.append(0) }
+        for value in supportVectors + dualCoefficients + supportVectorNorms + weights {
+            Self.append(value.bitPattern, to: &payload)
+        }
+        Self.append(CRC32.checksum(payload[...]), to: &payload)
+        return payload
+    }
+
+    /// The bytes of a model file: magic and one LZ4 frame of ``encodedPayload()``.
+    package func encodedFile() -> [UInt8] {
+        Self.fileMagic + LZ4Frame.encode(encodedPayload())
+    }
+
+    private static func append(_ value: UInt32, to bytes: inout [UInt8]) {
+        bytes += [UInt8(value & 0xFF), UInt8(value >> 8 & 0xFF), UInt8(value >> 16 & 0xFF), UInt8(value >> 24)]
+    }
+}

@@ -1,0 +1,86 @@
+import Foundation
+
+extension SVMModel {
+    /// Parses and checks a decoded payload: magic, version, CRC-32, header, array sizes, finite
+    /// values and the stored support-vector norms (1e-3 relative).
+    init(payload: [UInt8]) throws(InferenceError) {
+        guard payload.count >= 16, Array(payload[0..<4]) == Self.payloadMagic else {
+            throw .invalidModel("bad payload magic")
+        }
+        let stored = Self.u32(payload, at: payload.count - 4)
+        guard CRC32.checksum(payload[0..<(payload.count - 4)]) == stored else { throw .invalidModel("crc32 mismatch") }
+        let version = Self.u32(payload, at: 4)
+        guard version == Self.formatVersion else {
+            throw .invalidModel("format version \(version) is not \(Self.formatVersion)")
+        }
+        let headerLength = Int(Self.u32(payload, at: 8))
+        guard 12 + headerLength <= payload.count - 4 else { throw .invalidModel("header runs past the payload") }
+        let headerJSON = Data(payload[12..<(12 + headerLength)])
+        guard let header = (try? JSONSerialization.jsonObject(with: headerJSON)) as? [String: Any] else {
+            throw .invalidModel("header is not a JSON object")
+        }
+        var offset = 12 + headerLength
+        let padding = (4 - offset % 4) % 4
+        guard offset + padding <= payload.count - 4, payload[offset..<(offset + padding)].allSatisfy({ $0 == 0 }) else {
+            throw .invalidModel("non-zero padding")
+        }
+        offset += padding
+
+        guard let kernelName = header["kernel"] as? String, let kernel = SVMKernel(rawValue: kernelName) else {
+            throw .invalidModel("unknown kernel \(String(describing: header["kernel"]))")
+        }
+        guard let count = (header["n_sv"] as? NSNumber)?.intValue, let dimension = (header["dim"] as? NSNumber)?.intValue,
+            count >= 0, dimension > 0, dimension <= 1 << 24, count <= 1 << 24, (kernel == .linear) == (count == 0)
+        else {
+            throw .invalidModel("inconsistent header: kernel \(kernelName), n_sv and dim")
+        }
+        guard let intercept = (header["intercept"] as? NSNumber)?.doubleValue,
+            let threshold = (header["threshold"] as? NSNumber)?.doubleValue
+        else { throw .invalidModel("header lacks intercept or threshold") }
+        let gamma = (header["gamma"] as? NSNumber)?.doubleValue ?? 0
+        guard kernel == .linear || (gamma > 0 && gamma.isFinite) else { throw .invalidModel("rbf model needs gamma > 0") }
+        guard let featureConfiguration = header["feature_config"],
+            JSONSerialization.isValidJSONObject(featureConfiguration),
+            let featureConfigurationJSON = try? JSONSerialization.data(
+                withJSONObject: featureConfiguration, options: [.sortedKeys])
+        else { throw .invalidModel("header lacks a feature_config object") }
+
+        let floatCount = count * dimension + 2 * count + (kernel == .linear ? dimension : 0)
+        guard offset + 4 * floatCount == payload.count - 4 else {
+            throw .invalidModel("array section size disagrees with n_sv and dim")
+        }
+        let floats = Self.floats(payload, at: offset, count: floatCount)
+        guard floats.allSatisfy(\.isFinite), intercept.isFinite, threshold.isFinite else {
+            throw .invalidModel("non-finite value in the model")
+        }
+        let supportVectors = Array(floats[0..<(count * dimension)])
+        let dual = Array(floats[(count * dimension)..<(count * dimension + count)])
+        let norms = Array(floats[(count * dimension + count)..<(count * dimension + 2 * count)])
+        let weights = kernel == .linear ? Array(floats[(count * dimension + 2 * count)...]) : []
+        for index in 0..<count {
+            var norm = 0.0
+            for value in supportVectors[(index * dimension)..<((index + 1) * dimension)] {
+                norm += Double(value) * Double(value)
+            }
+            guard abs(norm - Double(norms[index])) <= 1e-3 * max(norm, 1e-3) else {
+                throw .invalidModel("stored sv_norms disagree with the support vectors (row \(index))")
+            }
+        }
+        self.init(
+            name: header["name"] as? String ?? "model", version: header["version"] as? String ?? "0", kernel: kernel,
+            gamma: Float(gamma), intercept: Float(intercept), threshold: Float(threshold), dimension: dimension,
+            supportVectors: supportVectors, dualCoefficients: dual, supportVectorNorms: norms, weights: weights,
+            featureConfigurationJSON: featureConfigurationJSON, headerJSON: headerJSON)
+    }
+
+    private static func u32(_ bytes: [UInt8], at offset: Int) -> UInt32 {
+        UInt32(bytes[offset]) | UInt32(bytes[offset + 1]) << 8 | UInt32(bytes[offset + 2]) << 16
+            | UInt32(bytes[offset + 3]) << 24
+    }
+
+    private static func floats(_ bytes: [UInt8], at offset: Int, count: Int) -> [Float] {
+        var result = [Float](repeating: 0, count: count)
+        for index in 0..<count { result[index] = Float(bitPattern: u32(bytes, at: offset + 4 * index)) }
+        return result
+    }
+}

@@ -1,0 +1,116 @@
+import Foundation
+
+/// The kernel of an ``SVMModel``.
+public enum SVMKernel: String, Sendable {
+    /// `K(x, sv) = exp(-gamma · ‖x − sv‖²)`.
+    case rbf
+    /// `f(x) = w · x + b`.
+    case linear
+}
+
+/// A validated SVM decision function read from a model file (docs/MODEL_FORMAT.md).
+///
+/// Decision value: `rbf`: `f(x) = Σ dualCoefficients[i] · exp(-gamma · ‖x − sv_i‖²) + intercept`;
+/// `linear`: `f(x) = weights · x + intercept`. Positive means attack; a request is anomalous when
+/// `f(x) > threshold`. Score with a ``BatchScorer``.
+public struct SVMModel: Sendable {
+    public let name: String
+    public let version: String
+    public let kernel: SVMKernel
+    /// `rbf` only (0 for `linear`).
+    public let gamma: Float
+    public let intercept: Float
+    public let threshold: Float
+    /// Length of a feature row.
+    public let dimension: Int
+    /// `rbf`: number of support vectors (0 for `linear`).
+    public let supportVectorCount: Int
+    /// Row-major `[supportVectorCount, dimension]`.
+    public let supportVectors: [Float]
+    /// `alpha_i · y_i`, as scikit-learn's `dual_coef_[0]`.
+    public let dualCoefficients: [Float]
+    /// `‖sv_i‖²`.
+    public let supportVectorNorms: [Float]
+    /// `linear` only: `[dimension]`.
+    public let weights: [Float]
+    /// The header's `feature_config` object, as JSON.
+    public let featureConfigurationJSON: Data
+    /// The header JSON as stored.
+    public let headerJSON: Data
+
+    /// `name@version`, as predictions name the model.
+    public var identifier: String { "\(name)@\(version)" }
+
+    /// The feature configuration the model was trained with.
+    ///
+    /// - Throws: ``InferenceError`` ``InferenceError/Code/featureMismatch`` when this build's
+    ///   extractor does not implement it.
+    public func featureConfiguration() throws(InferenceError) -> FeatureConfiguration {
+        let configuration = try FeatureConfiguration.decode(featureConfigurationJSON)
+        guard configuration.dimension == dimension else {
+            throw .featureMismatch("feature_config dim \(configuration.dimension) is not the model's \(dimension)")
+        }
+        return configuration
+    }
+
+    /// Reads and validates the model file at `path`.
+    ///
+    /// - Parameters:
+    ///   - path: a `.model` file.
+    ///   - expected: when given, the model's `feature_config` must equal it.
+    /// - Throws: ``InferenceError`` ``InferenceError/Code/io``, ``InferenceError/Code/invalidModel``
+    ///   or ``InferenceError/Code/featureMismatch``.
+    public init(contentsOf path: String, expecting expected: FeatureConfiguration? = nil) throws(InferenceError) {
+        guard let data = FileManager.default.contents(atPath: path) else { throw .io("cannot read \(path)") }
+        try self.init(fileBytes: [UInt8](data), expecting: expected)
+    }
+
+    /// Decodes and validates the bytes of a model file.
+    ///
+    /// - Throws: ``InferenceError`` ``InferenceError/Code/invalidModel`` or
+    ///   ``InferenceError/Code/featureMismatch``.
+    public init(fileBytes: [UInt8], expecting expected: FeatureConfiguration? = nil) throws(InferenceError) {
+        guard fileBytes.count >= 8, Array(fileBytes[0..<8]) == SVMModel.fileMagic else {
+            throw .invalidModel("bad file magic")
+        }
+        let decoded = unsafe fileBytes.withUnsafeBytes { bytes in
+            Result { () throws(InferenceError) -> [UInt8] in
+                try unsafe LZ4Frame.decode(UnsafeRawBufferPointer(rebasing: bytes[8...]))
+            }
+        }
+        let payload = try decoded.get()
+        self = try SVMModel(payload: payload)
+        if let expected {
+            let configuration = try featureConfiguration()
+            guard configuration == expected else {
+                throw .featureMismatch(
+                    "model feature_config \(configuration.canonicalJSON()) is not the extractor's \(expected.canonicalJSON())")
+            }
+        }
+    }
+
+    init(
+        name: String, version: String, kernel: SVMKernel, gamma: Float, intercept: Float, threshold: Float,
+        dimension: Int, supportVectors: [Float], dualCoefficients: [Float], supportVectorNorms: [Float],
+        weights: [Float], featureConfigurationJSON: Data, headerJSON: Data
+    ) {
+        self.name = name
+        self.version = version
+        self.kernel = kernel
+        self.gamma = gamma
+        self.intercept = intercept
+        self.threshold = threshold
+        self.dimension = dimension
+        self.supportVectorCount = kernel == .rbf ? dualCoefficients.count : 0
+        self.supportVectors = supportVectors
+        self.dualCoefficients = dualCoefficients
+        self.supportVectorNorms = supportVectorNorms
+        self.weights = weights
+        self.featureConfigurationJSON = featureConfigurationJSON
+        self.headerJSON = headerJSON
+    }
+
+    static let fileMagic: [UInt8] = Array("ASVMLZ4".utf8) + [0]
+    static let payloadMagic: [UInt8] = Array("ASVM".utf8)
+    static let formatVersion: UInt32 = 1
+}

@@ -1,0 +1,45 @@
+import CBridge
+
+/// The OpenBLAS calls the scorer makes: the one owner of BLAS calls in this module.
+///
+/// All matrices are row-major `Float`.
+public enum BLAS {
+    /// Makes OpenBLAS compute on the calling thread only: every worker scores its own batches, so
+    /// BLAS's own threads would only contend for the cores. Call once at start-up.
+    public static func useSingleThread() {
+        openblas_set_num_threads(1)
+    }
+
+    /// `C[m×n] = alpha · A[m×k] · B[n×k]ᵀ + beta · C`.
+    static func multiplyTransposed(
+        m: Int, n: Int, k: Int, alpha: Float,
+        a: UnsafePointer<Float>, b: UnsafePointer<Float>,
+        beta: Float, c: UnsafeMutablePointer<Float>
+    ) {
+        unsafe cblas_sgemm(
+            CblasRowMajor, CblasNoTrans, CblasTrans, blasint(m), blasint(n), blasint(k), alpha, a, blasint(k), b,
+            blasint(k), beta, c, blasint(n))
+    }
+
+    /// `C[m×n] = A[m×k] · B[k×n]` (plain sgemm, for the peak-throughput reference).
+    public static func multiply(
+        m: Int, n: Int, k: Int,
+        a: UnsafePointer<Float>, b: UnsafePointer<Float>, c: UnsafeMutablePointer<Float>
+    ) {
+        unsafe cblas_sgemm(
+            CblasRowMajor, CblasNoTrans, CblasNoTrans, blasint(m), blasint(n), blasint(k), 1, a, blasint(k), b,
+            blasint(n), 0, c, blasint(n))
+    }
+
+    /// `y[m] = A[m×n] · x[n]`.
+    static func multiplyVector(
+        m: Int, n: Int, a: UnsafePointer<Float>, x: UnsafePointer<Float>, y: UnsafeMutablePointer<Float>
+    ) {
+        unsafe cblas_sgemv(CblasRowMajor, CblasNoTrans, blasint(m), blasint(n), 1, a, blasint(n), x, 1, 0, y, 1)
+    }
+
+    /// `x · y` over `count` floats.
+    static func dot(_ x: UnsafePointer<Float>, _ y: UnsafePointer<Float>, count: Int) -> Float {
+        unsafe cblas_sdot(blasint(count), x, 1, y, 1)
+    }
+}

@@ -1,0 +1,107 @@
+import Foundation
+import Inference
+import Testing
+
+@Suite struct FeatureExtractorTests {
+    let parser = RequestParser()
+
+    func features(_ json: String, extractor: FeatureExtractor? = nil) throws -> [Float] {
+        let request = ParsedRequest()
+        try parser.parse(Array(json.utf8), into: request)
+        return try (extractor ?? FeatureExtractor()).extract(request)
+    }
+
+    @Test func sameRequestGivesTheSameVector() throws {
+        let json = #"{"path": "/tienda1/publico/anadir.jsp", "query": "id=3&nombre=Vino+Rioja&B1=A%F1adir", "#
+            + #""headers": {"user-agent": "Mozilla/5.0"}}"#
+        let first = try features(json)
+        let second = try features(json, extractor: FeatureExtractor())
+        #expect(first == second)
+        #expect(first.count == FeatureConfiguration.default.dimension)
+        #expect(first.allSatisfy { $0.isFinite })
+    }
+
+    @Test func knownNGramLandsInItsBucket() throws {
+        // FNV-1a from the block basis (seed bytes little-endian, then block index + 1), MurmurHash3 fmix32.
+        func step(_ h: UInt32, _ b: UInt8) -> UInt32 { (h ^ UInt32(b)) &* 16_777_619 }
+        var basis: UInt32 = 2_166_136_261
+        let seed = FeatureConfiguration.default.seed
+        for shift: UInt32 in [0, 8, 16, 24] { basis = step(basis, UInt8(truncatingIfNeeded: seed >> shift)) }
+        basis = step(basis, 1)  // block 0 = path
+        var h = step(basis, UInt8(ascii: "a"))
+        h ^= h >> 16
+        h &*= 0x85EB_CA6B
+        h ^= h >> 13
+        h &*= 0xC2B2_AE35
+        h ^= h >> 16
+        let bucket = Int(h & 4095)
+        // "/a" has the n-grams "/", "a" and "/a": three buckets of log1p(1), normalised to weight 1.
+        let row = try features(#"{"path": "/a"}"#)
+        #expect(abs(row[bucket] - 1 / Float(3).squareRoot()) < 1e-6)
+        let hashed = row[0..<4096]
+        #expect(abs(hashed.reduce(0) { $0 + $1 * $1 } - 1) < 1e-5)
+    }
+
+    @Test func percentDecodingIsRepeatedAndBounded() throws {
+        let plain = try features(#"{"path": "/", "query": "q=' or 1=1"}"#)
+        let once = try features(#"{"path": "/", "query": "q=%27%20or%201=1"}"#)
+        let twice = try features(#"{"path": "/", "query": "q=%2527%2520or%25201=1"}"#)
+        let depth = NumericFeature.encodingDepth.rawValue + 4096
+        #expect(Array(plain[0..<4096]) == Array(once[0..<4096]))
+        #expect(Array(once[0..<4096]) == Array(twice[0..<4096]))
+        #expect(plain[depth] == 0)
+        #expect(once[depth] > 0)
+        #expect(twice[depth] > once[depth])
+        // Four rounds of encoding exceed max_decode_depth 3: the last %25 stays.
+        let fourTimes = try features(#"{"path": "/", "query": "q=%25252527"}"#)
+        let quote = try features(#"{"path": "/", "query": "q='"}"#)
+        #expect(Array(fourTimes[0..<4096]) != Array(quote[0..<4096]))
+    }
+
+    @Test func caseAndDigitsAreNormalised() throws {
+        let a = try features(#"{"path": "/Shop/Item", "query": "id=123"}"#)
+        let b = try features(#"{"path": "/shop/item", "query": "id=987"}"#)
+        #expect(Array(a[0..<4096]) == Array(b[0..<4096]))
+    }
+
+    @Test func ignoresHostCookieAndOtherHeaders() throws {
+        let a = try features(#"{"path": "/x", "headers": {"host": "a", "cookie": "JSESSIONID=1", "accept": "*/*"}}"#)
+        let b = try features(#"{"path": "/x", "headers": {"host": "b", "cookie": "JSESSIONID=2"}}"#)
+        #expect(a == b)
+    }
+
+    @Test func jsonAndCombinedLogFormatGiveTheSameFeatures() throws {
+        let json = try features(
+            #"{"method": "GET", "path": "/a.gif", "query": "x=1", "headers": {"user-agent": "Mozilla/4.08", "referer": "http://r/"}}"#)
+        let clf = try features(
+            #"127.0.0.1 - - [10/Oct/2000:13:55:36 -0700] "GET /a.gif?x=1 HTTP/1.0" 200 2326 "http://r/" "Mozilla/4.08""#)
+        #expect(json == clf)
+    }
+
+    @Test func configurationRoundTripsThroughCanonicalJSON() throws {
+        let json = FeatureConfiguration.default.canonicalJSON()
+        let decoded = try FeatureConfiguration.decode(Data(json.utf8))
+        #expect(decoded == .default)
+        #expect(decoded.canonicalJSON() == json)
+    }
+
+    @Test func refusesConfigurationsItDoesNotImplement() throws {
+        var other = FeatureConfiguration.default
+        other.extractor = "http-ngram-v0"
+        #expect(throws: InferenceError.self) { try FeatureExtractor(configuration: other) }
+        other = .default
+        other.hashedDimension = 1000
+        #expect(throws: InferenceError.self) { try FeatureExtractor(configuration: other) }
+        let unknownKey = FeatureConfiguration.default.canonicalJSON().replacingOccurrences(of: "{\"blocks\"", with: "{\"x\":1,\"blocks\"")
+        #expect(throws: InferenceError.self) { try FeatureConfiguration.decode(Data(unknownKey.utf8)) }
+    }
+
+    @Test func contentGroupIgnoresCookies() throws {
+        let request = ParsedRequest()
+        try parser.parse(Array(#"{"method": "GET", "path": "/a", "headers": {"cookie": "1"}}"#.utf8), into: request)
+        let first = FeatureExtractor.contentGroupText(of: request)
+        try parser.parse(Array(#"{"method": "GET", "path": "/a", "headers": {"cookie": "2"}}"#.utf8), into: request)
+        #expect(FeatureExtractor.contentGroupText(of: request) == first)
+        #expect(first.count == 16)
+    }
+}

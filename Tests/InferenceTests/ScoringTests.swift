@@ -1,0 +1,95 @@
+import Foundation
+@testable import Inference
+import Testing
+
+/// The trainer's golden vectors (training/golden.py): models, features and scikit-learn's
+/// `decision_function`, checked to `|actual - expected| <= 1e-4 |expected| + 1e-5`.
+enum GoldenVectors {
+    static let directory = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+        .appendingPathComponent("Fixtures/golden")
+
+    static func array(_ name: String) throws -> NumPyFile.Array2D {
+        try NumPyFile.read(Data(contentsOf: directory.appendingPathComponent(name)))
+    }
+}
+
+@Suite struct ScoringTests {
+    init() { BLAS.useSingleThread() }
+
+    @Test(arguments: [("rbf", "expected.npy"), ("linear", "expected_linear.npy"), ("nystroem", "expected_nystroem.npy")])
+    func matchesScikitLearnGoldenVectors(model name: String, expected file: String) throws {
+        let model = try SVMModel(contentsOf: GoldenVectors.directory.appendingPathComponent("\(name).model").path)
+        let features = try GoldenVectors.array("features.npy")
+        let expected = try GoldenVectors.array(file).values
+        let rows = features.shape[0]
+        #expect(features.shape == [rows, model.dimension])
+        #expect(expected.count == rows)
+        for batch in [1, 8, 64] {
+            let scorer = BatchScorer(model: model, maxBatch: batch)
+            var worst = 0.0
+            for start in stride(from: 0, to: rows, by: batch) {
+                let count = min(batch, rows - start)
+                for index in 0..<count {
+                    let row = unsafe scorer.row(index)
+                    for column in 0..<model.dimension {
+                        unsafe row[column] = Float(features.values[(start + index) * model.dimension + column])
+                    }
+                }
+                let decisions = unsafe scorer.score(count: count)
+                for index in 0..<count {
+                    let actual = Double(unsafe decisions[index])
+                    let target = expected[start + index]
+                    let excess = abs(actual - target) - (1e-4 * abs(target) + 1e-5)
+                    worst = max(worst, excess)
+                    #expect(excess <= 0, "\(name) row \(start + index): \(actual) vs \(target)")
+                }
+            }
+            #expect(worst <= 0)
+        }
+    }
+
+    @Test(arguments: [SVMKernel.rbf, .linear])
+    func batchScoringEqualsNaivePerRowScoring(kernel: SVMKernel) {
+        let model = ModelFileTests.randomModel(kernel: kernel, dimension: 80, count: 33, seed: 9)
+        let reference = ReferenceScorer(model: model)
+        let scorer = BatchScorer(model: model, maxBatch: 17)
+        var generator = SplitMix64(seed: 3)
+        var rows: [[Float]] = []
+        for index in 0..<17 {
+            let row = (0..<80).map { _ in Float(generator.next() >> 40) / Float(1 << 24) * 0.3 }
+            rows.append(row)
+            let target = unsafe scorer.row(index)
+            for column in 0..<80 { unsafe target[column] = row[column] }
+        }
+        let decisions = unsafe scorer.score(count: 17)
+        for index in 0..<17 {
+            let expected = reference.decision(rows[index])
+            #expect(abs(Double(unsafe decisions[index]) - expected) <= 1e-4 * abs(expected) + 1e-5)
+        }
+    }
+
+    @Test func fastExpIsAccurate() {
+        var worst: Double = 0
+        var x: Float = -87
+        while x <= 0 {
+            let exact = Foundation.exp(Double(x))
+            worst = max(worst, abs(Double(FastExp.exp(x)) - exact) / exact)
+            x += 0.001
+        }
+        #expect(worst < 5e-7)
+        #expect(FastExp.exp(1) == 1)
+        #expect(FastExp.exp(-1000) < 1e-37)
+    }
+
+    @Test func scoresAnExtractedRequestEndToEnd() throws {
+        let model = ModelFileTests.randomModel(kernel: .linear, dimension: FeatureConfiguration.default.dimension)
+        let extractor = try FeatureExtractor(configuration: model.featureConfiguration())
+        let scorer = BatchScorer(model: model, maxBatch: 4)
+        let request = ParsedRequest()
+        try RequestParser().parse(Array(#"{"path": "/a", "query": "b=<script>"}"#.utf8), into: request)
+        unsafe extractor.extract(request, into: scorer.row(0))
+        let decision = unsafe scorer.score(count: 1)[0]
+        let expected = ReferenceScorer(model: model).decision(extractor.extract(request))
+        #expect(abs(Double(decision) - expected) <= 1e-4 * abs(expected) + 1e-5)
+    }
+}
