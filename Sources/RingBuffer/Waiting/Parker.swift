@@ -21,47 +21,57 @@ import Musl
 ///         for ring in rings { taken += ring.tryTakeBatch(max: 64) { process($0) } }
 ///         if taken > 0 { continue }
 ///         if rings.allSatisfy({ $0.isClosed && $0.isEmpty }) { break }
-///         parker.wait(timeout: .milliseconds(100)) { rings.contains { !$0.isEmpty || $0.isClosed } }
+///         parker.wait(policy: .default, timeout: .milliseconds(100)) {
+///             rings.contains { !$0.isEmpty || $0.isClosed }
+///         }
 ///     }
 ///
 /// ### Protocol
 ///
 /// A waiter calls ``prepareToWait()``, re-checks its condition, and then either
-/// ``cancelWait()``s (condition true) or ``wait(_:deadline:)``s with the ticket. A notifier first
+/// ``cancelWait(_:)``s (condition true) or ``wait(_:deadline:)``s with the ticket. A notifier first
 /// publishes its change (e.g. a release store of a ring's tail) and then calls ``notify()``.
 /// ``wait(timeout:until:)`` packages the waiter's side.
 ///
 /// ### Why no wake-up is lost
 ///
-/// 1. *Dekker step.* The waiter increments `waiters` (sequentially consistent RMW) and issues a
-///    sequentially consistent fence before re-checking the condition; the notifier stores the
-///    change, issues a sequentially consistent fence, then loads `waiters`. The two fences are
-///    totally ordered: if the notifier's comes first the waiter's re-check sees the change and
-///    it does not sleep; if the waiter's comes first the notifier sees `waiters > 0` and goes on
-///    to step 2. (Both outcomes may happen; neither may be missed.)
-/// 2. *Epoch step.* The ticket is the `epoch` the waiter read (acquire) *before* its re-check.
-///    The notifier bumps `epoch` (release) while holding the mutex and broadcasts. If the waiter
-///    read the bumped epoch, it synchronizes with the bump, so its re-check sees the change
-///    published before the notify. Otherwise its ticket is stale: under the mutex it either
-///    sees the new epoch and returns, or it is already inside `pthread_cond_timedwait` (which
-///    releases the mutex atomically) before the notifier takes the mutex, and the broadcast
-///    wakes it.
+/// `state` packs a 32-bit epoch (high half) and a 32-bit waiter count (low half).
 ///
-/// Spurious returns are allowed: callers re-check their condition in a loop.
+/// 1. *Dekker step.* The waiter increments the count (sequentially consistent RMW) and issues a
+///    sequentially consistent fence before re-checking its condition; the notifier stores its
+///    change, issues a sequentially consistent fence, then loads `state`. The fences are
+///    totally ordered: if the notifier's comes first, the waiter's re-check sees the change and
+///    it does not sleep; if the waiter's comes first, the notifier sees a non-zero count and goes
+///    on to step 2. (Both may happen; neither may be missed.)
+/// 2. *Epoch step.* The notifier replaces `state` with (epoch + 1, 0 waiters) by a release CAS,
+///    then locks and unlocks the mutex and broadcasts. A waiter sleeps only after checking,
+///    with the mutex held, that the epoch still equals its ticket; `pthread_cond_timedwait`
+///    releases the mutex atomically. So either the waiter checks after the notifier's
+///    unlock (and sees the new epoch), or it is already waiting when the broadcast comes.
+///    A waiter whose ticket already holds the new epoch read it with its RMW (which includes
+///    acquire), so it synchronizes with the bump and its re-check sees the change.
+///
+/// Because a notification zeroes the count, only the first notify after a waiter registered
+/// pays for the mutex and the broadcast; later notifies cost the fence and one load, even while
+/// the woken waiter is still being scheduled. A waiter that gives up (condition true, or timed
+/// out) decrements the count only if the epoch is still its ticket's.
+///
+/// The epoch wraps after 2^32 notifications; a waiter would have to sleep through exactly that
+/// many to miss one. Spurious returns are allowed: callers re-check their condition in a loop.
 @safe
 public final class Parker: @unchecked Sendable {
     // @unchecked: the pthread mutex and condition variable live at stable heap addresses owned
     // by this object, are initialized in `init` before it is shared and destroyed in `deinit`;
     // every access goes through the pthread calls, which are thread-safe.
 
-    /// The number of threads between ``prepareToWait()`` and the end of their wait.
-    private let waiters = Atomic<Int>(0)
-    /// Bumped (under `mutex`) by each notification that finds a waiter.
-    private let epoch = Atomic<UInt64>(0)
+    /// Epoch in the high 32 bits, registered waiters in the low 32 bits.
+    private let state = Atomic<UInt64>(0)
     /// Counts threads that actually blocked in the kernel, for tests and benchmarks.
     private let parks = Atomic<Int>(0)
     private let mutex: UnsafeMutablePointer<pthread_mutex_t>
     private let condition: UnsafeMutablePointer<pthread_cond_t>
+
+    private static let waiterMask: UInt64 = 0xFFFF_FFFF
 
     /// A waiter's snapshot of the epoch, taken by ``prepareToWait()``.
     public struct Ticket: Sendable {
@@ -89,22 +99,32 @@ public final class Parker: @unchecked Sendable {
     }
 
     /// Registers the caller as a waiter; re-check the condition after this call.
-    /// - Returns: The ticket to pass to ``wait(_:deadline:)``.
+    /// - Returns: The ticket to pass to ``wait(_:deadline:)`` or ``cancelWait(_:)``.
     public func prepareToWait() -> Ticket {
-        waiters.wrappingAdd(1, ordering: .sequentiallyConsistent)
-        // Acquire pairs with the release bump in `wakeWaiters()`: if we read a bumped epoch, the
-        // change published before that notification is visible to our re-check.
-        let ticket = Ticket(epoch: epoch.load(ordering: .acquiring))
-        // Dekker fence (step 1 above): orders our `waiters` increment before the caller's
-        // re-check against the notifier's publish-fence-load sequence.
+        // Sequentially consistent RMW (Dekker step); as an RMW it also acquires, pairing with
+        // the release CAS in `wake()`: if we read a bumped epoch, that notifier's change is
+        // visible to our re-check.
+        let old = state.wrappingAdd(1, ordering: .sequentiallyConsistent).oldValue
+        // Dekker fence: orders the registration before the caller's re-check.
         atomicMemoryFence(ordering: .sequentiallyConsistent)
-        return ticket
+        return Ticket(epoch: old >> 32)
     }
 
     /// Deregisters a waiter whose re-check found the condition true.
-    public func cancelWait() {
-        // Relaxed: a stale non-zero count only costs a notifier one unnecessary broadcast.
-        waiters.wrappingSubtract(1, ordering: .relaxed)
+    /// - Parameter ticket: The ticket from ``prepareToWait()``.
+    public func cancelWait(_ ticket: Ticket) {
+        // Relaxed: the count only decides whether notifiers take the slow path; a notifier that
+        // already bumped the epoch has zeroed the count, so there is nothing to undo.
+        var current = state.load(ordering: .relaxed)
+        while current >> 32 == ticket.epoch && current & Self.waiterMask > 0 {
+            let (exchanged, actual) = state.compareExchange(
+                expected: current,
+                desired: current - 1,
+                ordering: .relaxed
+            )
+            if exchanged { return }
+            current = actual
+        }
     }
 
     /// Sleeps until a notification newer than `ticket`, the deadline, or a spurious wake-up.
@@ -114,17 +134,15 @@ public final class Parker: @unchecked Sendable {
     /// - Returns: `false` if the deadline passed without a notification, otherwise `true`.
     @discardableResult
     public func wait(_ ticket: Ticket, deadline: MonotonicDeadline?) -> Bool {
-        defer { cancelWait() }
         var notified = true
         unsafe pthread_mutex_lock(mutex)
-        // Relaxed is enough under the mutex: `wakeWaiters()` bumps the epoch while holding it.
-        while epoch.load(ordering: .relaxed) == ticket.epoch {
+        // Relaxed under the mutex: the notifier bumps the epoch before it takes the mutex.
+        while state.load(ordering: .relaxed) >> 32 == ticket.epoch {
             parks.wrappingAdd(1, ordering: .relaxed)
             if let deadline {
                 var time = deadline.cTimespec
-                let result = unsafe pthread_cond_timedwait(condition, mutex, &time)
-                if result == ETIMEDOUT {
-                    notified = epoch.load(ordering: .relaxed) != ticket.epoch
+                if unsafe pthread_cond_timedwait(condition, mutex, &time) == ETIMEDOUT {
+                    notified = state.load(ordering: .relaxed) >> 32 != ticket.epoch
                     break
                 }
             } else {
@@ -132,6 +150,10 @@ public final class Parker: @unchecked Sendable {
             }
         }
         unsafe pthread_mutex_unlock(mutex)
+        if !notified {
+            cancelWait(ticket)
+        }
+        // When notified, the notifier already zeroed the count: nothing to deregister.
         return notified
     }
 
@@ -149,46 +171,82 @@ public final class Parker: @unchecked Sendable {
         wait(deadline: timeout.map { MonotonicDeadline.after($0) }, until: condition)
     }
 
+    /// Re-checks `condition` while spinning and yielding as `policy` says, then sleeps as
+    /// ``wait(timeout:until:)`` does: the blocking step of a worker that serves several rings.
+    /// - Parameters:
+    ///   - policy: How long to spin and yield before parking.
+    ///   - timeout: The longest time to sleep, or `nil` for no limit.
+    ///   - condition: What the caller waits for (see ``wait(timeout:until:)``).
+    /// - Returns: `false` if the timeout passed without a notification.
+    @discardableResult
+    public func wait(policy: WaitPolicy, timeout: Duration?, until condition: () -> Bool) -> Bool {
+        var round = 0
+        while true {
+            if condition() {
+                return true
+            }
+            if !policy.backOff(&round) {
+                return wait(timeout: timeout, until: condition)
+            }
+        }
+    }
+
     /// ``wait(timeout:until:)`` with an absolute deadline.
     @discardableResult
     public func wait(deadline: MonotonicDeadline?, until condition: () -> Bool) -> Bool {
         let ticket = prepareToWait()
         if condition() {
-            cancelWait()
+            cancelWait(ticket)
             return true
         }
         return wait(ticket, deadline: deadline)
     }
 
-    /// Wakes every waiter if there is one; call after publishing a change.
+    /// Wakes every registered waiter, if any; call after publishing a change.
     ///
     /// Costs one sequentially consistent fence and a relaxed load when nobody waits.
     @inlinable
     public func notify() {
-        // Dekker fence (step 1): orders the caller's publishing store before our read of
-        // `waiters`, against the waiter's increment-fence-recheck sequence.
+        // Dekker fence (step 1): orders the caller's publishing store before our read of the
+        // waiter count, against the waiter's register-fence-recheck sequence.
         atomicMemoryFence(ordering: .sequentiallyConsistent)
         if _hasWaiters {
-            wakeWaiters()
+            wake(always: false)
         }
     }
 
     /// Wakes every waiter unconditionally (used by `close()`).
     public func notifyAll() {
-        wakeWaiters()
+        atomicMemoryFence(ordering: .sequentiallyConsistent)
+        wake(always: true)
     }
 
     @usableFromInline
     var _hasWaiters: Bool {
         // Relaxed: ordered by the fence in `notify()`.
-        waiters.load(ordering: .relaxed) > 0
+        state.load(ordering: .relaxed) & Self.waiterMask > 0
     }
 
     @usableFromInline
-    func wakeWaiters() {
+    func wake(always: Bool) {
+        var current = state.load(ordering: .relaxed)
+        while true {
+            if !always && current & Self.waiterMask == 0 {
+                // Another notifier bumped the epoch after our check: it wakes everyone.
+                return
+            }
+            // Release pairs with the acquiring RMW in `prepareToWait()` (epoch step).
+            let (exchanged, actual) = state.compareExchange(
+                expected: current,
+                desired: ((current >> 32) &+ 1) << 32,
+                successOrdering: .releasing,
+                failureOrdering: .relaxed
+            )
+            if exchanged { break }
+            current = actual
+        }
+        // Lock and unlock so that no waiter is between its epoch check and its wait.
         unsafe pthread_mutex_lock(mutex)
-        // Release pairs with the acquire load in `prepareToWait()` (epoch step above).
-        epoch.wrappingAdd(1, ordering: .releasing)
         unsafe pthread_mutex_unlock(mutex)
         unsafe pthread_cond_broadcast(condition)
     }

@@ -1,0 +1,166 @@
+// ring-bench: the SPMC ring against a Mutex-protected deque and a condition-variable queue
+// (issue 3), plus the result-path choice (MPSC ring vs one SPSC ring per worker) and the idle
+// CPU of a parked worker.
+//
+//   swift run -c release --scratch-path .build-ring ring-bench [--items N] [--reps R] [--pin]
+//       [--idle-seconds S] [--quick]
+//
+// Prints a table (medians over the repetitions) and one JSON line starting with `{"bench":"ring"`.
+import Foundation
+import RingBuffer
+
+struct Options {
+    var items = 2_000_000
+    var repetitions = 5
+    var pin = false
+    var idleSeconds = 2.0
+    var waitPolicy = WaitPolicy.default
+
+    init(arguments: [String]) {
+        var iterator = arguments.dropFirst().makeIterator()
+        while let argument = iterator.next() {
+            switch argument {
+            case "--items": items = Int(iterator.next() ?? "") ?? items
+            case "--reps": repetitions = Int(iterator.next() ?? "") ?? repetitions
+            case "--pin": pin = true
+            case "--spins": waitPolicy.spins = Int(iterator.next() ?? "") ?? waitPolicy.spins
+            case "--yields": waitPolicy.yields = Int(iterator.next() ?? "") ?? waitPolicy.yields
+            case "--idle-seconds": idleSeconds = Double(iterator.next() ?? "") ?? idleSeconds
+            case "--quick":
+                items = 200_000
+                repetitions = 2
+                idleSeconds = 0.5
+            default:
+                print("unknown argument \(argument)")
+                exit(2)
+            }
+        }
+    }
+}
+
+enum QueueKind: String, CaseIterable {
+    case ring = "spmc-ring"
+    case mutexDeque = "mutex-deque"
+    case condition = "cond-queue"
+
+    func make(_ options: Options) -> any HandOffQueue {
+        switch self {
+        case .ring: RingQueue(capacity: 1024, waitPolicy: options.waitPolicy)
+        case .mutexDeque: MutexDequeQueue(capacity: 1024)
+        case .condition: ConditionQueue(capacity: 1024)
+        }
+    }
+}
+
+struct Config: Hashable {
+    var queue: QueueKind
+    var consumers: Int
+    var batch: Int
+}
+
+func median(_ values: [Double]) -> Double {
+    let sorted = values.sorted()
+    let middle = sorted.count / 2
+    return sorted.count % 2 == 1 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2
+}
+
+func pad(_ text: String, _ width: Int) -> String {
+    text.count >= width ? text : String(repeating: " ", count: width - text.count) + text
+}
+
+func format(_ value: Double, _ decimals: Int = 1) -> String {
+    String(format: "%.\(decimals)f", value)
+}
+
+let options = Options(arguments: CommandLine.arguments)
+let cpus = try CPUSet.allowed()
+let placement = Placement(pin: options.pin, cpus: cpus)
+print("ring-bench: items/run=\(options.items) reps=\(options.repetitions) pin=\(options.pin) allowed=\(cpus) ring wait policy: \(options.waitPolicy.spins) spins, \(options.waitPolicy.yields) yields")
+
+let configs = [1, 2].flatMap { consumers in
+    [1, 16, 64].flatMap { batch in
+        QueueKind.allCases.map { Config(queue: $0, consumers: consumers, batch: batch) }
+    }
+}
+var runs: [Config: [Measurement]] = [:]
+var pathRuns: [ResultPath: [Measurement]] = [:]
+// Repetitions outermost, so that load from other processes spreads over every configuration.
+for repetition in 0..<options.repetitions {
+    for config in configs {
+        let measurement = try measureHandOff(
+            queue: config.queue.make(options),
+            items: options.items,
+            consumers: config.consumers,
+            batch: config.batch,
+            placement: placement
+        )
+        runs[config, default: []].append(measurement)
+    }
+    for path in ResultPath.allCases {
+        pathRuns[path, default: []].append(try measureResultPath(
+            path,
+            items: options.items,
+            workers: 2,
+            placement: placement,
+            waitPolicy: options.waitPolicy
+        ))
+    }
+    print("  repetition \(repetition + 1)/\(options.repetitions) done")
+}
+
+struct Row {
+    var config: Config
+    var itemsPerSecond: Double
+    var cpuNanosecondsPerItem: Double
+    var versusMutexSameBatch: Double
+    var versusMutexBatch1: Double
+}
+
+func summary(_ config: Config, in runs: [Config: [Measurement]]) -> (Double, Double) {
+    let measurements = runs[config]!
+    return (median(measurements.map(\.itemsPerSecond)), median(measurements.map(\.cpuNanosecondsPerItem)))
+}
+
+var rows: [Row] = []
+for config in configs {
+    let (rate, cpu) = summary(config, in: runs)
+    let (mutexRate, _) = summary(Config(queue: .mutexDeque, consumers: config.consumers, batch: config.batch), in: runs)
+    let (mutexRate1, _) = summary(Config(queue: .mutexDeque, consumers: config.consumers, batch: 1), in: runs)
+    rows.append(Row(config: config, itemsPerSecond: rate, cpuNanosecondsPerItem: cpu,
+                    versusMutexSameBatch: rate / mutexRate, versusMutexBatch1: rate / mutexRate1))
+}
+
+print("")
+print("1 producer -> C consumers, capacity 1024, 32-byte messages; medians of \(options.repetitions) runs")
+print("\(pad("queue", 12)) \(pad("C", 2)) \(pad("batch", 5)) \(pad("Mitems/s", 9)) \(pad("CPU ns/item", 11)) \(pad("x mutex@batch", 13)) \(pad("x mutex@1", 9))")
+for row in rows {
+    print("\(pad(row.config.queue.rawValue, 12)) \(pad("\(row.config.consumers)", 2)) \(pad("\(row.config.batch)", 5)) \(pad(format(row.itemsPerSecond / 1e6, 2), 9)) \(pad(format(row.cpuNanosecondsPerItem), 11)) \(pad(format(row.versusMutexSameBatch, 2), 13)) \(pad(format(row.versusMutexBatch1, 2), 9))")
+}
+
+print("")
+print("Result path: 2 workers -> 1 result thread (take batches of 256)")
+var pathSummaries: [(ResultPath, Double, Double)] = []
+for path in ResultPath.allCases {
+    let measurements = pathRuns[path]!
+    let rate = median(measurements.map(\.itemsPerSecond))
+    let cpu = median(measurements.map(\.cpuNanosecondsPerItem))
+    pathSummaries.append((path, rate, cpu))
+    print("\(pad(path.rawValue, 16)) \(pad(format(rate / 1e6, 2), 9)) Mitems/s \(pad(format(cpu), 8)) CPU ns/item")
+}
+
+let idle = try measureIdleCPU(seconds: options.idleSeconds)
+print("")
+print("Idle: a worker parked on an empty ring for \(format(options.idleSeconds)) s used \(format(idle.worker, 4)) CPU s (process \(format(idle.process, 4)) CPU s)")
+
+var json = "{\"bench\":\"ring\",\"items\":\(options.items),\"reps\":\(options.repetitions),\"pin\":\(options.pin),\"handoff\":["
+json += rows.map { row in
+    "{\"queue\":\"\(row.config.queue.rawValue)\",\"consumers\":\(row.config.consumers),\"batch\":\(row.config.batch),"
+        + "\"items_per_s\":\(Int(row.itemsPerSecond)),\"cpu_ns_per_item\":\(format(row.cpuNanosecondsPerItem)),"
+        + "\"x_mutex_same_batch\":\(format(row.versusMutexSameBatch, 2)),\"x_mutex_batch1\":\(format(row.versusMutexBatch1, 2))}"
+}.joined(separator: ",")
+json += "],\"result_path\":["
+json += pathSummaries.map { path, rate, cpu in
+    "{\"path\":\"\(path.rawValue)\",\"items_per_s\":\(Int(rate)),\"cpu_ns_per_item\":\(format(cpu))}"
+}.joined(separator: ",")
+json += "],\"idle\":{\"seconds\":\(options.idleSeconds),\"worker_cpu_s\":\(format(idle.worker, 4)),\"process_cpu_s\":\(format(idle.process, 4))}}"
+print(json)
