@@ -1,13 +1,14 @@
 import Foundation
 
 extension SVMModel {
-    /// A model from its parts (for tests, benchmarks and tools; the trainer writes real models).
+    /// A model from its parts (for tests, benchmarks and tools; the trainer writes real models);
+    /// the support-vector norms are computed.
     ///
     /// - Parameters:
     ///   - supportVectors: row-major `[dualCoefficients.count, dimension]` for `rbf`; empty for `linear`.
     ///   - weights: `[dimension]` for `linear`; empty for `rbf`.
     ///   - featureConfiguration: stored as the header's `feature_config`.
-    package init(
+    public init(
         name: String, version: String, kernel: SVMKernel, gamma: Float = 0, intercept: Float, threshold: Float = 0,
         dimension: Int, supportVectors: [Float] = [], dualCoefficients: [Float] = [], weights: [Float] = [],
         featureConfiguration: FeatureConfiguration
@@ -26,7 +27,7 @@ extension SVMModel {
     }
 
     /// The uncompressed payload (docs/MODEL_FORMAT.md), CRC-32 included.
-    package func encodedPayload() -> [UInt8] {
+    public func encodedPayload() -> [UInt8] {
         let featureConfiguration = String(decoding: featureConfigurationJSON, as: UTF8.self)
         var header = "{\"name\":\(JSONText.quoted(name)),\"version\":\(JSONText.quoted(version)),"
         header += "\"kernel\":\"\(kernel.rawValue)\","
@@ -47,7 +48,7 @@ extension SVMModel {
     }
 
     /// The bytes of a model file: magic and one LZ4 frame of ``encodedPayload()``.
-    package func encodedFile() -> [UInt8] {
+    public func encodedFile() -> [UInt8] {
         Self.fileMagic + LZ4Frame.encode(encodedPayload())
     }
 

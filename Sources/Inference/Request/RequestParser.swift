@@ -69,7 +69,7 @@ public struct RequestParser: Sendable {
         if let contiguous {
             reason = contiguous
         } else {
-            reason = Array(input).withUnsafeBytes { bytes in unsafe parseReason(bytes, into: request) }
+            reason = unsafe Array(input).withUnsafeBytes { bytes in unsafe parseReason(bytes, into: request) }
         }
         if let reason { throw InferenceError.malformedRequest(reason) }
     }

@@ -1,0 +1,140 @@
+import Foundation
+import Inference
+
+// inference-bench (issue 4): parse+featurize ns/request, batched SVM scoring µs/request at batch
+// 1/8/64/256 against a naive per-request loop and a plain large sgemm, all in one release run.
+//
+//   cd bench && swift run -c release --scratch-path .build-inf inference-bench [--model PATH] [--data DIR]
+
+let arguments = CommandLine.arguments
+func option(_ name: String) -> String? {
+    arguments.firstIndex(of: name).flatMap { $0 + 1 < arguments.count ? arguments[$0 + 1] : nil }
+}
+let repetitions = Int(option("--repetitions") ?? "") ?? 7
+let dataDirectory = option("--data") ?? "../../shared/data"
+let modelPath = option("--model") ?? "../models/default.model"
+
+BLAS.useSingleThread()
+print("# inference-bench: \(ProcessInfo.processInfo.activeProcessorCount) cores, 1 BLAS thread, median of \(repetitions)")
+
+// MARK: Parse + featurize
+
+let corpus = Corpus(directory: dataDirectory, perFile: 4000)
+let parser = RequestParser()
+let request = ParsedRequest()
+let extractor = try FeatureExtractor()
+var row = [Float](repeating: 0, count: extractor.dimension)
+var features: [Float] = []
+features.reserveCapacity(corpus.lines.count * extractor.dimension)
+var parseFailures = 0
+for line in corpus.lines {
+    if (try? parser.parse(line, into: request)) == nil {
+        parseFailures += 1
+        continue
+    }
+    features += extractor.extract(request)
+}
+let featureRows = features.count / extractor.dimension
+let parseSeconds = Timing.median(repetitions: repetitions) {
+    for line in corpus.lines {
+        line.withUnsafeBytes { bytes in blackHole(unsafe parser.parseReason(bytes, into: request)) }
+    }
+}
+let featurizeSeconds = Timing.median(repetitions: repetitions) {
+    row.withUnsafeMutableBufferPointer { buffer in
+        for line in corpus.lines {
+            line.withUnsafeBytes { bytes in
+                if unsafe parser.parseReason(bytes, into: request) == nil { unsafe extractor.extract(request, into: buffer) }
+            }
+        }
+    }
+}
+let requests = Double(corpus.lines.count)
+print("")
+print("## Parse + featurize (\(corpus.lines.count) requests, \(corpus.byteCount / corpus.lines.count) B mean, \(parseFailures) unparseable)")
+print("| step | ns/request | requests/s (1 core) |")
+print("|---|---:|---:|")
+print(String(format: "| parse | %.0f | %.0f |", parseSeconds / requests * 1e9, requests / parseSeconds))
+print(String(format: "| parse + featurize (dim %d) | %.0f | %.0f |", extractor.dimension, featurizeSeconds / requests * 1e9, requests / featurizeSeconds))
+
+// MARK: Model
+
+let model: SVMModel
+if FileManager.default.fileExists(atPath: modelPath) {
+    model = try SVMModel(contentsOf: modelPath)
+    print("\nModel: \(modelPath) (\(model.identifier), \(model.kernel), n_sv \(model.supportVectorCount), dim \(model.dimension))")
+} else {
+    // A synthetic RBF model of the default model's shape: 700 support vectors from real feature rows.
+    var generator = LinearCongruential(seed: 11)
+    let count = 700
+    var vectors: [Float] = []
+    vectors.reserveCapacity(count * extractor.dimension)
+    for index in 0..<count {
+        let source = (index * 7919) % featureRows
+        vectors += features[(source * extractor.dimension)..<((source + 1) * extractor.dimension)]
+    }
+    let dual = (0..<count).map { _ in Float(Int(generator.next() % 2001) - 1000) / 100 }
+    model = SVMModel(
+        name: "synthetic", version: "0", kernel: .rbf, gamma: 0.5, intercept: -0.1, dimension: extractor.dimension,
+        supportVectors: vectors, dualCoefficients: dual, featureConfiguration: extractor.configuration)
+    print("\nModel: \(modelPath) not found; synthetic rbf model, n_sv \(count), dim \(model.dimension)")
+    if let path = option("--write-model") {
+        try Data(model.encodedFile()).write(to: URL(fileURLWithPath: path))
+        print("(written to \(path) for training/bench_sklearn.py)")
+    }
+}
+
+// MARK: Plain sgemm peak
+
+let peakM = 512
+let peakN = 1024
+let peakK = 4096
+var peakA = [Float](repeating: 0.5, count: peakM * peakK)
+var peakB = [Float](repeating: 0.25, count: peakK * peakN)
+var peakC = [Float](repeating: 0, count: peakM * peakN)
+for index in peakA.indices { peakA[index] = Float(index % 13) / 13 }
+let peakSeconds = Timing.median(repetitions: repetitions) {
+    peakA.withUnsafeBufferPointer { a in
+        peakB.withUnsafeBufferPointer { b in
+            peakC.withUnsafeMutableBufferPointer { c in
+                unsafe BLAS.multiply(m: peakM, n: peakN, k: peakK, a: a.baseAddress!, b: b.baseAddress!, c: c.baseAddress!)
+            }
+        }
+    }
+}
+let peakGFLOPS = 2 * Double(peakM * peakN * peakK) / peakSeconds / 1e9
+
+// MARK: Scoring
+
+print("\n## Scoring (\(model.kernel), n_sv \(model.supportVectorCount), dim \(model.dimension))")
+print("| path | batch | µs/request | requests/s (1 core) | GFLOP/s | % of sgemm peak |")
+print("|---|---:|---:|---:|---:|---:|")
+for batch in [1, 8, 64, 256] {
+    let scorer = BatchScorer(model: model, maxBatch: batch)
+    for index in 0..<batch {
+        let source = index % featureRows
+        let target = unsafe scorer.row(index)
+        for column in 0..<model.dimension { unsafe target[column] = features[source * model.dimension + column] }
+    }
+    let inner = max(1, Timing.calls(toFill: 0.05) { blackHole(unsafe scorer.score(count: batch)[0]) })
+    let seconds = Timing.median(repetitions: repetitions) {
+        for _ in 0..<inner { blackHole(unsafe scorer.score(count: batch)[0]) }
+    } / Double(inner)
+    let gflops = scorer.floatingPointOperations(count: batch) / seconds / 1e9
+    print(String(format: "| batched BLAS | %d | %.2f | %.0f | %.1f | %.0f%% |", batch, seconds / Double(batch) * 1e6,
+                 Double(batch) / seconds, gflops, 100 * gflops / peakGFLOPS))
+}
+let reference = ReferenceScorer(model: model)
+let naiveRows = min(featureRows, 64)
+let naiveSeconds = Timing.median(repetitions: max(3, repetitions / 2)) {
+    features.withUnsafeBufferPointer { all in
+        for index in 0..<naiveRows {
+            let slice = unsafe UnsafeBufferPointer(rebasing: all[(index * model.dimension)..<((index + 1) * model.dimension)])
+            blackHole(unsafe reference.decision(slice))
+        }
+    }
+} / Double(naiveRows)
+print(String(format: "| naive per-request loop (Double) | 1 | %.2f | %.0f | %.1f | %.0f%% |", naiveSeconds * 1e6, 1 / naiveSeconds,
+             3 * Double(model.supportVectorCount * model.dimension) / naiveSeconds / 1e9,
+             100 * 3 * Double(model.supportVectorCount * model.dimension) / naiveSeconds / 1e9 / peakGFLOPS))
+print(String(format: "| plain sgemm %d×%d×%d | - | - | - | %.1f | 100%% |", peakM, peakN, peakK, peakGFLOPS))
