@@ -5,7 +5,7 @@ import Foundation
 /// training and serving compute the same features; a model is refused when it differs.
 ///
 /// The vector is `[hashed n-gram part (hashedDimension) | numeric part (numericFeatures.count)]`.
-/// See docs/MODEL_FORMAT.md ("Feature configuration") for every key.
+/// The Inference documentation catalog (`Features` article) describes every key.
 public struct FeatureConfiguration: Codable, Sendable, Equatable {
     /// One hashed block: a request field and its weight after per-block L2 normalisation.
     public struct Block: Codable, Sendable, Equatable {
