@@ -68,6 +68,29 @@ enum GoldenVectors {
         }
     }
 
+    @Test(arguments: [1, 5, 40])
+    func sparseBatchesUseTheNonZeroColumnsOnly(batch: Int) {
+        let model = ModelFileTests.randomModel(kernel: .rbf, dimension: 272, count: 21, seed: 5)
+        let reference = ReferenceScorer(model: model)
+        let scorer = BatchScorer(model: model, maxBatch: batch)
+        var generator = SplitMix64(seed: 8)
+        var rows: [[Float]] = []
+        for index in 0..<batch {
+            var row = [Float](repeating: 0, count: 272)
+            for _ in 0..<4 { row[Int(generator.next() % 272)] = Float(generator.next() % 100) / 100 }
+            rows.append(row)
+            let target = unsafe scorer.row(index)
+            for column in 0..<272 { unsafe target[column] = row[column] }
+        }
+        let decisions = unsafe scorer.score(count: batch)
+        #expect(scorer.lastColumnCount <= 4 * batch)
+        #expect(scorer.lastColumnCount * 4 <= 272 * 3)
+        for index in 0..<batch {
+            let expected = reference.decision(rows[index])
+            #expect(abs(Double(unsafe decisions[index]) - expected) <= 1e-4 * abs(expected) + 1e-5)
+        }
+    }
+
     @Test func fastExpIsAccurate() {
         var worst: Double = 0
         var x: Float = -87

@@ -21,13 +21,13 @@ public enum BLAS {
             blasint(k), beta, c, blasint(n))
     }
 
-    /// `C[m×n] = A[m×k] · B[k×n]` (plain sgemm, for the peak-throughput reference).
+    /// `C[m×n] = alpha · A[m×k] · B[k×n]` (also the plain sgemm of the peak-throughput reference).
     public static func multiply(
-        m: Int, n: Int, k: Int,
+        m: Int, n: Int, k: Int, alpha: Float = 1,
         a: UnsafePointer<Float>, b: UnsafePointer<Float>, c: UnsafeMutablePointer<Float>
     ) {
         unsafe cblas_sgemm(
-            CblasRowMajor, CblasNoTrans, CblasNoTrans, blasint(m), blasint(n), blasint(k), 1, a, blasint(k), b,
+            CblasRowMajor, CblasNoTrans, CblasNoTrans, blasint(m), blasint(n), blasint(k), alpha, a, blasint(k), b,
             blasint(n), 0, c, blasint(n))
     }
 
