@@ -38,6 +38,8 @@ import Foundation
     /// Byte histograms (path, then parameters) for the entropy features, and their non-zero bins.
     let histogram: UnsafeMutablePointer<UInt32>
     let histogramBins: UnsafeMutablePointer<UInt16>
+    /// `log1p(n)` for the small integer counts n < 256.
+    let logTable: UnsafeMutablePointer<Float>
 
     enum TermWeighting { case count, log1p, binary }
 
@@ -84,6 +86,8 @@ import Foundation
         unsafe histogram = .allocate(capacity: 512)
         unsafe histogram.initialize(repeating: 0, count: 512)
         unsafe histogramBins = .allocate(capacity: 512)
+        unsafe logTable = .allocate(capacity: 256)
+        for count in 0..<256 { unsafe logTable[count] = Foundation.log1p(Float(count)) }
     }
 
     deinit {
@@ -92,6 +96,7 @@ import Foundation
         unsafe touched.deallocate()
         unsafe histogram.deallocate()
         unsafe histogramBins.deallocate()
+        unsafe logTable.deallocate()
     }
 
     /// Writes the features of `request` into `row` (overwriting all of it). Does not allocate.
@@ -211,7 +216,8 @@ import Foundation
             let value: Float =
                 switch termWeighting {
                 case .count: unsafe counts[bucket]
-                case .log1p: Foundation.log1p(unsafe counts[bucket])
+                case .log1p:
+                    unsafe counts[bucket] < 256 ? logTable[Int(counts[bucket])] : Foundation.log1p(counts[bucket])
                 case .binary: 1
                 }
             unsafe counts[bucket] = value

@@ -24,19 +24,31 @@ public enum RequestFormat: Sendable, Equatable {
     public internal(set) var timestamp: Int64?
 
     let storage: UnsafeMutablePointer<UInt8>
-    var bases = InlineArray<12, Int>(repeating: 0)
-    var capacities = InlineArray<12, Int>(repeating: 0)
-    var lengths = InlineArray<12, Int>(repeating: 0)
-    var presentMask: UInt32 = 0
-    var truncatedMask: UInt32 = 0
+    /// Per field: region start, capacity and kept length; then the present and truncated bit sets.
+    /// Behind a pointer (not `var` arrays) so the hot path pays no dynamic exclusivity checks.
+    private let table: UnsafeMutablePointer<Int>
+    private static let fieldCount = RequestField.allCases.count
+    private var bases: UnsafeMutablePointer<Int> { unsafe table }
+    private var capacities: UnsafeMutablePointer<Int> { unsafe table + Self.fieldCount }
+    private var lengths: UnsafeMutablePointer<Int> { unsafe table + 2 * Self.fieldCount }
+    private var presentMask: Int {
+        get { unsafe table[3 * Self.fieldCount] }
+        set { unsafe table[3 * Self.fieldCount] = newValue }
+    }
+    private var truncatedMask: Int {
+        get { unsafe table[3 * Self.fieldCount + 1] }
+        set { unsafe table[3 * Self.fieldCount + 1] = newValue }
+    }
 
     /// Storage for requests within `limits`.
     public init(limits: RequestLimits = .default) {
         self.limits = limits
+        unsafe table = .allocate(capacity: 3 * Self.fieldCount + 2)
+        unsafe table.initialize(repeating: 0, count: 3 * Self.fieldCount + 2)
         var total = 0
         for field in RequestField.allCases {
-            bases[field.rawValue] = total
-            capacities[field.rawValue] = limits.capacity(of: field)
+            unsafe table[field.rawValue] = total
+            unsafe table[Self.fieldCount + field.rawValue] = limits.capacity(of: field)
             total += limits.capacity(of: field)
         }
         unsafe storage = UnsafeMutablePointer<UInt8>.allocate(capacity: total + Self.keyScratchCapacity)
@@ -47,11 +59,14 @@ public enum RequestFormat: Sendable, Equatable {
     static let keyScratchCapacity = 32
     let keyScratch: UnsafeMutablePointer<UInt8>
 
-    deinit { unsafe storage.deallocate() }
+    deinit {
+        unsafe storage.deallocate()
+        unsafe table.deallocate()
+    }
 
     /// Forgets the previous request.
     public func reset() {
-        for index in 0..<12 { lengths[index] = 0 }
+        unsafe lengths.update(repeating: 0, count: Self.fieldCount)
         presentMask = 0
         truncatedMask = 0
         label = -1
@@ -60,15 +75,15 @@ public enum RequestFormat: Sendable, Equatable {
     }
 
     /// Whether the input had this field (as a string; `null` counts as absent).
-    public func isPresent(_ field: RequestField) -> Bool { presentMask & (1 << UInt32(field.rawValue)) != 0 }
+    public func isPresent(_ field: RequestField) -> Bool { presentMask & (1 << field.rawValue) != 0 }
 
     /// Whether the field's value was longer than its capacity and only a prefix is kept.
     public func isTruncated(_ field: RequestField) -> Bool {
-        truncatedMask & (1 << UInt32(field.rawValue)) != 0
+        truncatedMask & (1 << field.rawValue) != 0
     }
 
     /// The number of bytes kept for `field`.
-    public func count(of field: RequestField) -> Int { lengths[field.rawValue] }
+    public func count(of field: RequestField) -> Int { unsafe lengths[field.rawValue] }
 
     /// Calls `body` with the kept bytes of `field` (empty when absent); the buffer is valid only
     /// inside `body` and until the next parse.
@@ -98,14 +113,14 @@ public enum RequestFormat: Sendable, Equatable {
 
     /// Removes `field`.
     func clear(_ field: RequestField) {
-        lengths[field.rawValue] = 0
-        presentMask &= ~(1 << UInt32(field.rawValue))
-        truncatedMask &= ~(1 << UInt32(field.rawValue))
+        unsafe lengths[field.rawValue] = 0
+        presentMask &= ~(1 << field.rawValue)
+        truncatedMask &= ~(1 << field.rawValue)
     }
 
     /// Copies `bytes` (cut to capacity) into `field` and marks it present.
     func store(_ field: RequestField, from bytes: UnsafeRawBufferPointer) {
-        let capacity = capacities[field.rawValue]
+        let capacity = unsafe capacities[field.rawValue]
         let count = min(bytes.count, capacity)
         if count > 0, let source = bytes.baseAddress {
             unsafe (storage + bases[field.rawValue]).update(
@@ -121,12 +136,12 @@ public enum RequestFormat: Sendable, Equatable {
 
     /// Marks `field` present with `count` bytes written into its region.
     func commit(_ field: RequestField, count: Int, truncated: Bool) {
-        lengths[field.rawValue] = count
-        presentMask |= 1 << UInt32(field.rawValue)
+        unsafe lengths[field.rawValue] = count
+        presentMask |= 1 << field.rawValue
         if truncated {
-            truncatedMask |= 1 << UInt32(field.rawValue)
+            truncatedMask |= 1 << field.rawValue
         } else {
-            truncatedMask &= ~(1 << UInt32(field.rawValue))
+            truncatedMask &= ~(1 << field.rawValue)
         }
     }
 }
