@@ -128,8 +128,8 @@
         var columnCount = 0
         for index in 0..<count {
             let row = unsafe features + index * dimension
-            for column in 0..<dimension where unsafe row[column] != 0 {
-                unsafe columnMarks[column] = 1
+            for column in 0..<dimension {  // branch-free, so it vectorises
+                unsafe columnMarks[column] |= row[column] != 0 ? 1 : 0
             }
         }
         for column in 0..<dimension where unsafe columnMarks[column] != 0 {
@@ -143,9 +143,9 @@
             return
         }
         if columnCount * 4 > dimension * 3 {
-            unsafe BLAS.multiplyTransposed(
-                m: count, n: supportVectorCount, k: dimension, alpha: alpha, a: features, b: supportVectors,
-                beta: 0, c: kernelValues)
+            unsafe BLAS.multiply(
+                m: count, n: supportVectorCount, k: dimension, alpha: alpha, a: features, b: transposedSupportVectors,
+                c: kernelValues)
             return
         }
         for index in 0..<columnCount {

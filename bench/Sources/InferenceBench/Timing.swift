@@ -1,8 +1,18 @@
 import Foundation
 
-/// Wall-clock timing with repetitions; results are medians.
+/// Timing with repetitions; results are medians. The clock is the calling thread's CPU time
+/// (`CLOCK_THREAD_CPUTIME_ID`, or wall-clock time with `--wall`): the benchmark is single-threaded
+/// (one BLAS thread), and on a machine shared with other jobs CPU time still measures the cost on
+/// one core while wall time measures the neighbours.
 enum Timing {
-    static func now() -> UInt64 { DispatchTime.now().uptimeNanoseconds }
+    nonisolated(unsafe) static var useWallClock = false
+
+    static func now() -> UInt64 {
+        if useWallClock { return DispatchTime.now().uptimeNanoseconds }
+        var time = timespec()
+        clock_gettime(CLOCK_THREAD_CPUTIME_ID, &time)
+        return UInt64(time.tv_sec) * 1_000_000_000 + UInt64(time.tv_nsec)
+    }
 
     /// Runs `body` `repetitions` times (after one warm-up) and returns the median seconds per call.
     static func median(repetitions: Int, _ body: () -> Void) -> Double {

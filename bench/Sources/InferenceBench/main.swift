@@ -14,8 +14,10 @@ let repetitions = Int(option("--repetitions") ?? "") ?? 7
 let dataDirectory = option("--data") ?? "../../shared/data"
 let modelPath = option("--model") ?? "../models/default.model"
 
+Timing.useWallClock = arguments.contains("--wall")
 BLAS.useSingleThread()
-print("# inference-bench: \(ProcessInfo.processInfo.activeProcessorCount) cores, 1 BLAS thread, median of \(repetitions)")
+print("# inference-bench: \(ProcessInfo.processInfo.activeProcessorCount) cores, 1 BLAS thread, median of \(repetitions), "
+    + (Timing.useWallClock ? "wall-clock time" : "thread CPU time"))
 
 // MARK: Parse + featurize
 
