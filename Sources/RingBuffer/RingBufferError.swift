@@ -63,7 +63,13 @@ public struct RingBufferError: Error, Sendable, CustomStringConvertible {
         file: String = #fileID,
         line: UInt = #line
     ) -> Self {
-        Self(code: .threadCreationFailed, reason: "pthread_create for '\(name)'", systemError: error, file: file, line: line)
+        Self(
+            code: .threadCreationFailed,
+            reason: "pthread_create for '\(name)'",
+            systemError: error,
+            file: file,
+            line: line
+        )
     }
 
     static func cpuNotAllowed(

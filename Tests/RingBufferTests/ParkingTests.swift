@@ -62,7 +62,7 @@ import Glibc
         usleep(50_000)
         let start = monotonicSeconds()
         ring.close()
-        consumers.forEach { $0.join() }
+        for thread in consumers { thread.join() }
         #expect(woke.load(ordering: .relaxed) == 3)
         #expect(monotonicSeconds() - start < 2)
     }
@@ -108,9 +108,15 @@ import Glibc
         var token = 0
         var timedOut = false
         for _ in 0..<rounds {
-            guard ping.push(token, timeout: .seconds(10)) else { timedOut = true; break }
+            guard ping.push(token, timeout: .seconds(10)) else {
+                timedOut = true
+                break
+            }
             var reply = -1
-            guard pong.takeBatch(max: 1, timeout: .seconds(10), { reply = $0 }) == 1 else { timedOut = true; break }
+            guard pong.takeBatch(max: 1, timeout: .seconds(10), { reply = $0 }) == 1 else {
+                timedOut = true
+                break
+            }
             token = reply
         }
         ping.close()

@@ -51,11 +51,15 @@ import Glibc
             var ordered = true
             var sum = 0
             barrier.arriveAndWait()
-            while ring.takeBatch(max: 32, timeout: .seconds(10), { value in
-                if value != next { ordered = false }
-                next = value + 1
-                sum &+= value
-            }) > 0 {}
+            while ring.takeBatch(
+                max: 32,
+                timeout: .seconds(10),
+                { value in
+                    if value != next { ordered = false }
+                    next = value + 1
+                    sum &+= value
+                }
+            ) > 0 {}
             outcome.set((ordered, next, sum))
         }
         barrier.arriveAndWait()
@@ -95,14 +99,18 @@ import Glibc
         var next = [Int](repeating: 0, count: producers)
         var ordered = true
         var count = 0
-        while ring.takeBatch(max: 64, timeout: .seconds(10), { value in
-            let producer = value >> 40
-            let sequence = value & ((1 << 40) - 1)
-            if sequence != next[producer] { ordered = false }
-            next[producer] = sequence + 1
-            count += 1
-        }) > 0 {}
-        threads.forEach { $0.join() }
+        while ring.takeBatch(
+            max: 64,
+            timeout: .seconds(10),
+            { value in
+                let producer = value >> 40
+                let sequence = value & ((1 << 40) - 1)
+                if sequence != next[producer] { ordered = false }
+                next[producer] = sequence + 1
+                count += 1
+            }
+        ) > 0 {}
+        for thread in threads { thread.join() }
         #expect(ordered)
         #expect(count == producers * perProducer)
         #expect(next == [Int](repeating: perProducer, count: producers))

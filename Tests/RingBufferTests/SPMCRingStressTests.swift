@@ -42,7 +42,8 @@ import Glibc
                         if !longTestsEnabled { taken.append(value) }
                     }
                     // Alternate between the blocking and the non-blocking take.
-                    let got = round % 2 == 0
+                    let got =
+                        round % 2 == 0
                         ? ring.takeBatch(max: maxBatch, timeout: .seconds(10), body)
                         : ring.tryTakeBatch(max: maxBatch, body)
                     if got == 0 && ring.isClosed && ring.isEmpty {
@@ -50,7 +51,9 @@ import Glibc
                     }
                 }
                 // Long mode keeps only the summary: [ordered, count, sum].
-                results[index].set(longTestsEnabled ? [ordered ? 1 : 0, count, sum] : taken + [ordered ? 1 : 0, count, sum])
+                results[index].set(
+                    longTestsEnabled ? [ordered ? 1 : 0, count, sum] : taken + [ordered ? 1 : 0, count, sum]
+                )
             }
         }
         barrier.arriveAndWait()
@@ -60,7 +63,7 @@ import Glibc
             }
         }
         ring.close()
-        consumerThreads.forEach { $0.join() }
+        for thread in consumerThreads { thread.join() }
 
         var totalCount = 0
         var totalSum = 0
@@ -69,7 +72,9 @@ import Glibc
         for result in results {
             let values = result.value
             let summary = values.suffix(3)
-            let (ordered, count, sum) = (summary[summary.startIndex], summary[summary.startIndex + 1], summary[summary.startIndex + 2])
+            let (ordered, count, sum) = (
+                summary[summary.startIndex], summary[summary.startIndex + 1], summary[summary.startIndex + 2]
+            )
             #expect(ordered == 1, "a consumer saw items out of push order")
             totalCount += count
             totalSum &+= sum

@@ -59,14 +59,13 @@ public struct CPUSet: Sendable, Hashable, CustomStringConvertible {
     }
 
     /// Reads the bits of a kernel mask. `cpu_set_t` is imported as a tuple of words and the
-    /// `CPU_ISSET` macro is not importable, so we walk its bytes: CPU `n` is bit `n % 8` of byte
-    /// `n / 8` (the kernel's layout on little- and big-endian alike, as it uses `unsigned long`
-    /// words with CPU `n` at bit `n % 64` of word `n / 64` — identical on little-endian only;
-    /// the targets here are x86-64 and arm64, both little-endian).
+    /// `CPU_ISSET` macro is not importable, so we walk its bytes. The kernel stores CPU `n` at
+    /// bit `n % 64` of `unsigned long` word `n / 64`; on a little-endian target (x86-64, arm64:
+    /// all we build for) that is bit `n % 8` of byte `n / 8`.
     init(fromMask mask: cpu_set_t) {
         var ids: [Int] = []
         unsafe withUnsafeBytes(of: mask) { bytes in
-            for unsafe (byteIndex, byte) in unsafe bytes.enumerated() where byte != 0 {
+            for unsafe(byteIndex, byte) in unsafe bytes.enumerated() where byte != 0 {
                 for bit in 0..<8 where byte & (1 << bit) != 0 {
                     ids.append(byteIndex * 8 + bit)
                 }
@@ -75,7 +74,7 @@ public struct CPUSet: Sendable, Hashable, CustomStringConvertible {
         self.cpus = ids
     }
 
-    /// The kernel mask with exactly these CPUs set.
+    /// The kernel mask with exactly these CPUs set (same little-endian byte layout).
     var mask: cpu_set_t {
         var mask = cpu_set_t()
         unsafe withUnsafeMutableBytes(of: &mask) { bytes in

@@ -18,7 +18,7 @@ import Musl
 ///             // take batches until the ring is closed and drained
 ///         }
 ///     }
-///     workers.forEach { $0.join() }
+///     for worker in workers { worker.join() }
 ///
 /// The thread starts in the initializer. Call ``join()`` once to wait for it; a thread that is
 /// never joined is detached when this object is deinitialized.
@@ -60,11 +60,16 @@ public final class PinnedThread: Sendable {
         let start = _ThreadStart(name: Self.kernelName(name), cpu: cpu, body: body)
         let context = unsafe Unmanaged.passRetained(start).toOpaque()
         var handle = pthread_t()
-        let result = unsafe pthread_create(&handle, nil, { context in
-            let start = unsafe Unmanaged<_ThreadStart>.fromOpaque(context!).takeRetainedValue()
-            start.run()
-            return nil
-        }, context)
+        let result = unsafe pthread_create(
+            &handle,
+            nil,
+            { context in
+                let start = unsafe Unmanaged<_ThreadStart>.fromOpaque(context!).takeRetainedValue()
+                start.run()
+                return nil
+            },
+            context
+        )
         guard result == 0 else {
             unsafe Unmanaged<_ThreadStart>.fromOpaque(context).release()
             throw .threadCreationFailed(name: name, error: result)
@@ -102,7 +107,9 @@ public final class PinnedThread: Sendable {
     public static var currentName: String? {
         guard let getName = unsafe _GNUThreadFunctions.getThreadName else { return nil }
         var buffer = [CChar](repeating: 0, count: 32)
-        let result = unsafe buffer.withUnsafeMutableBufferPointer { unsafe getName(pthread_self(), $0.baseAddress, $0.count) }
+        let result = unsafe buffer.withUnsafeMutableBufferPointer {
+            unsafe getName(pthread_self(), $0.baseAddress, $0.count)
+        }
         guard result == 0 else { return nil }
         return unsafe buffer.withUnsafeBufferPointer { unsafe String(cString: $0.baseAddress!) }
     }

@@ -22,9 +22,14 @@ import Musl
 ///         if taken > 0 { continue }
 ///         if rings.allSatisfy({ $0.isClosed && $0.isEmpty }) { break }
 ///         parker.wait(policy: .default, timeout: .milliseconds(100)) {
-///             rings.contains { !$0.isEmpty || $0.isClosed }
+///             rings.contains { !$0.isEmpty } || rings.allSatisfy(\.isClosed)
 ///         }
 ///     }
+///
+/// Wake on "some ring has items, or every ring is closed", not on "some ring is closed": once
+/// one ring is closed and drained, the latter stays true and the worker would spin instead of
+/// sleeping while the other rings are idle. (`close()` notifies the parker, so the worker
+/// still wakes when the last ring closes.)
 ///
 /// ### Protocol
 ///

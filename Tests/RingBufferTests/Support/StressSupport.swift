@@ -1,5 +1,5 @@
-import Synchronization
 import RingBuffer
+import Synchronization
 
 #if canImport(Glibc)
 import Glibc

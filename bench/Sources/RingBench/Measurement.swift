@@ -108,7 +108,7 @@ func measureHandOff(
     let cpuBefore = processCPUSeconds()
     let start = now()
     producer.join()
-    consumerThreads.forEach { $0.join() }
+    for thread in consumerThreads { thread.join() }
     let wall = now() - start
     let cpu = processCPUSeconds() - cpuBefore
     precondition(taken.load(ordering: .relaxed) == items, "lost or duplicated items")

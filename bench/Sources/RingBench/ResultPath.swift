@@ -75,7 +75,7 @@ func measureResultPath(
                 if spsc.allSatisfy({ $0.isClosed && $0.isEmpty }) { break }
                 // Same spin-yield-park schedule as `MPSCRing.takeBatch(max:timeout:)`.
                 parker.wait(policy: waitPolicy, timeout: .milliseconds(100)) {
-                    spsc.contains { !$0.isEmpty || $0.isClosed }
+                    spsc.contains { !$0.isEmpty } || spsc.allSatisfy(\.isClosed)
                 }
             }
         }
@@ -84,7 +84,7 @@ func measureResultPath(
     barrier.arriveAndWait()
     let cpuBefore = processCPUSeconds()
     let start = now()
-    workerThreads.forEach { $0.join() }
+    for thread in workerThreads { thread.join() }
     resultThread.join()
     let wall = now() - start
     let cpu = processCPUSeconds() - cpuBefore

@@ -3,7 +3,7 @@
 // CPU of a parked worker.
 //
 //   swift run -c release --scratch-path .build-ring ring-bench [--items N] [--reps R] [--pin]
-//       [--idle-seconds S] [--quick]
+//       [--result-path-only] [--result-workers W] [--spins N] [--yields N] [--idle-seconds S] [--quick]
 //
 // Prints a table (medians over the repetitions) and one JSON line starting with `{"bench":"ring"`.
 import Foundation
@@ -15,6 +15,8 @@ struct Options {
     var pin = false
     var idleSeconds = 2.0
     var waitPolicy = WaitPolicy.default
+    var handOff = true
+    var resultWorkers = 2
 
     init(arguments: [String]) {
         var iterator = arguments.dropFirst().makeIterator()
@@ -23,6 +25,8 @@ struct Options {
             case "--items": items = Int(iterator.next() ?? "") ?? items
             case "--reps": repetitions = Int(iterator.next() ?? "") ?? repetitions
             case "--pin": pin = true
+            case "--result-path-only": handOff = false
+            case "--result-workers": resultWorkers = Int(iterator.next() ?? "") ?? resultWorkers
             case "--spins": waitPolicy.spins = Int(iterator.next() ?? "") ?? waitPolicy.spins
             case "--yields": waitPolicy.yields = Int(iterator.next() ?? "") ?? waitPolicy.yields
             case "--idle-seconds": idleSeconds = Double(iterator.next() ?? "") ?? idleSeconds
@@ -75,7 +79,9 @@ func format(_ value: Double, _ decimals: Int = 1) -> String {
 let options = Options(arguments: CommandLine.arguments)
 let cpus = try CPUSet.allowed()
 let placement = Placement(pin: options.pin, cpus: cpus)
-print("ring-bench: items/run=\(options.items) reps=\(options.repetitions) pin=\(options.pin) allowed=\(cpus) ring wait policy: \(options.waitPolicy.spins) spins, \(options.waitPolicy.yields) yields")
+print(
+    "ring-bench: items/run=\(options.items) reps=\(options.repetitions) pin=\(options.pin) allowed=\(cpus) ring wait policy: \(options.waitPolicy.spins) spins, \(options.waitPolicy.yields) yields"
+)
 
 let configs = [1, 2].flatMap { consumers in
     [1, 16, 64].flatMap { batch in
@@ -86,7 +92,7 @@ var runs: [Config: [Measurement]] = [:]
 var pathRuns: [ResultPath: [Measurement]] = [:]
 // Repetitions outermost, so that load from other processes spreads over every configuration.
 for repetition in 0..<options.repetitions {
-    for config in configs {
+    for config in configs where options.handOff {
         let measurement = try measureHandOff(
             queue: config.queue.make(options),
             items: options.items,
@@ -97,13 +103,15 @@ for repetition in 0..<options.repetitions {
         runs[config, default: []].append(measurement)
     }
     for path in ResultPath.allCases {
-        pathRuns[path, default: []].append(try measureResultPath(
-            path,
-            items: options.items,
-            workers: 2,
-            placement: placement,
-            waitPolicy: options.waitPolicy
-        ))
+        pathRuns[path, default: []].append(
+            try measureResultPath(
+                path,
+                items: options.items,
+                workers: options.resultWorkers,
+                placement: placement,
+                waitPolicy: options.waitPolicy
+            )
+        )
     }
     print("  repetition \(repetition + 1)/\(options.repetitions) done")
 }
@@ -122,23 +130,34 @@ func summary(_ config: Config, in runs: [Config: [Measurement]]) -> (Double, Dou
 }
 
 var rows: [Row] = []
-for config in configs {
+for config in configs where options.handOff {
     let (rate, cpu) = summary(config, in: runs)
     let (mutexRate, _) = summary(Config(queue: .mutexDeque, consumers: config.consumers, batch: config.batch), in: runs)
     let (mutexRate1, _) = summary(Config(queue: .mutexDeque, consumers: config.consumers, batch: 1), in: runs)
-    rows.append(Row(config: config, itemsPerSecond: rate, cpuNanosecondsPerItem: cpu,
-                    versusMutexSameBatch: rate / mutexRate, versusMutexBatch1: rate / mutexRate1))
+    rows.append(
+        Row(
+            config: config,
+            itemsPerSecond: rate,
+            cpuNanosecondsPerItem: cpu,
+            versusMutexSameBatch: rate / mutexRate,
+            versusMutexBatch1: rate / mutexRate1
+        )
+    )
 }
 
 print("")
 print("1 producer -> C consumers, capacity 1024, 32-byte messages; medians of \(options.repetitions) runs")
-print("\(pad("queue", 12)) \(pad("C", 2)) \(pad("batch", 5)) \(pad("Mitems/s", 9)) \(pad("CPU ns/item", 11)) \(pad("x mutex@batch", 13)) \(pad("x mutex@1", 9))")
+print(
+    "\(pad("queue", 12)) \(pad("C", 2)) \(pad("batch", 5)) \(pad("Mitems/s", 9)) \(pad("CPU ns/item", 11)) \(pad("x mutex@batch", 13)) \(pad("x mutex@1", 9))"
+)
 for row in rows {
-    print("\(pad(row.config.queue.rawValue, 12)) \(pad("\(row.config.consumers)", 2)) \(pad("\(row.config.batch)", 5)) \(pad(format(row.itemsPerSecond / 1e6, 2), 9)) \(pad(format(row.cpuNanosecondsPerItem), 11)) \(pad(format(row.versusMutexSameBatch, 2), 13)) \(pad(format(row.versusMutexBatch1, 2), 9))")
+    print(
+        "\(pad(row.config.queue.rawValue, 12)) \(pad("\(row.config.consumers)", 2)) \(pad("\(row.config.batch)", 5)) \(pad(format(row.itemsPerSecond / 1e6, 2), 9)) \(pad(format(row.cpuNanosecondsPerItem), 11)) \(pad(format(row.versusMutexSameBatch, 2), 13)) \(pad(format(row.versusMutexBatch1, 2), 9))"
+    )
 }
 
 print("")
-print("Result path: 2 workers -> 1 result thread (take batches of 256)")
+print("Result path: \(options.resultWorkers) workers -> 1 result thread (take batches of 256)")
 var pathSummaries: [(ResultPath, Double, Double)] = []
 for path in ResultPath.allCases {
     let measurements = pathRuns[path]!
@@ -150,17 +169,21 @@ for path in ResultPath.allCases {
 
 let idle = try measureIdleCPU(seconds: options.idleSeconds)
 print("")
-print("Idle: a worker parked on an empty ring for \(format(options.idleSeconds)) s used \(format(idle.worker, 4)) CPU s (process \(format(idle.process, 4)) CPU s)")
+print(
+    "Idle: a worker parked on an empty ring for \(format(options.idleSeconds)) s used \(format(idle.worker, 4)) CPU s (process \(format(idle.process, 4)) CPU s)"
+)
 
-var json = "{\"bench\":\"ring\",\"items\":\(options.items),\"reps\":\(options.repetitions),\"pin\":\(options.pin),\"handoff\":["
+var json =
+    "{\"bench\":\"ring\",\"items\":\(options.items),\"reps\":\(options.repetitions),\"pin\":\(options.pin),\"handoff\":["
 json += rows.map { row in
     "{\"queue\":\"\(row.config.queue.rawValue)\",\"consumers\":\(row.config.consumers),\"batch\":\(row.config.batch),"
         + "\"items_per_s\":\(Int(row.itemsPerSecond)),\"cpu_ns_per_item\":\(format(row.cpuNanosecondsPerItem)),"
         + "\"x_mutex_same_batch\":\(format(row.versusMutexSameBatch, 2)),\"x_mutex_batch1\":\(format(row.versusMutexBatch1, 2))}"
 }.joined(separator: ",")
-json += "],\"result_path\":["
+json += "],\"result_workers\":\(options.resultWorkers),\"result_path\":["
 json += pathSummaries.map { path, rate, cpu in
     "{\"path\":\"\(path.rawValue)\",\"items_per_s\":\(Int(rate)),\"cpu_ns_per_item\":\(format(cpu))}"
 }.joined(separator: ",")
-json += "],\"idle\":{\"seconds\":\(options.idleSeconds),\"worker_cpu_s\":\(format(idle.worker, 4)),\"process_cpu_s\":\(format(idle.process, 4))}}"
+json +=
+    "],\"idle\":{\"seconds\":\(options.idleSeconds),\"worker_cpu_s\":\(format(idle.worker, 4)),\"process_cpu_s\":\(format(idle.process, 4))}}"
 print(json)
