@@ -21,7 +21,8 @@ let package = Package(
         .library(name: "Service", targets: ["Service"]),
     ],
     dependencies: [
-        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0")
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
     ],
     targets: [
         // Debian's librdkafka, OpenBLAS and LZ4 behind one module map. Only wrapper types import it.
@@ -37,17 +38,23 @@ let package = Package(
         // Request parsing, features, the model file and BLAS-batched SVM scoring.
         .target(name: "Inference", dependencies: ["CBridge"]),
         // The pipeline: polling threads, rings, workers, the producer thread, offsets; and the demo.
-        .target(name: "Service", dependencies: ["Kafka", "Inference", "RingBuffer"]),
+        .target(
+            name: "Service",
+            dependencies: ["Kafka", "Inference", "RingBuffer", .product(name: "Logging", package: "swift-log")]
+        ),
         .executableTarget(
             name: "AnomalyService",
             dependencies: [
                 "Service", "Kafka", "Inference", "RingBuffer",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
             ]
         ),
         .testTarget(name: "RingBufferTests", dependencies: ["RingBuffer"]),
-        .testTarget(name: "KafkaTests", dependencies: ["Kafka"]),
-        .testTarget(name: "ServiceTests", dependencies: ["Service", "Kafka", "Inference"]),
+        // Shared test helpers: unique names, produce/poll helpers over the embedded broker.
+        .target(name: "KafkaTestSupport", dependencies: ["Kafka"], path: "Tests/KafkaTestSupport"),
+        .testTarget(name: "KafkaTests", dependencies: ["Kafka", "KafkaTestSupport"]),
+        .testTarget(name: "ServiceTests", dependencies: ["Service", "Kafka", "Inference", "KafkaTestSupport"]),
         .testTarget(name: "InferenceTests", dependencies: ["Inference"], resources: [.copy("Fixtures")]),
     ]
 )

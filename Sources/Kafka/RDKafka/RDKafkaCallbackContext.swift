@@ -106,8 +106,32 @@ let rdkafkaRebalanceCallback:
         OpaquePointer?, rd_kafka_resp_err_t, UnsafeMutablePointer<rd_kafka_topic_partition_list_t>?,
         UnsafeMutableRawPointer?
     ) -> Void = { handle, error, partitions, opaque in
-        guard let handle = unsafe handle, let partitions = unsafe partitions,
-            let dispatcher = unsafe RDKafkaCallbackContext.from(opaque)?.rebalance
-        else { return }
-        unsafe dispatcher.rebalance(handle: handle, error: error, partitions: partitions)
+        guard let handle = unsafe handle else { return }
+        if let dispatcher = unsafe RDKafkaCallbackContext.from(opaque)?.rebalance, let partitions = unsafe partitions {
+            unsafe dispatcher.rebalance(handle: handle, error: error, partitions: partitions)
+        } else {
+            // No dispatcher (the consumer is being deinitialised and closes itself): librdkafka
+            // waits for the (un)assign call, so make it here or the close never finishes.
+            unsafe applyRebalanceDefault(handle: handle, error: error, partitions: partitions)
+        }
     }
+
+/// What a rebalance callback must do at least: take or give up the partitions, incrementally
+/// under the cooperative protocol and wholesale under the eager one.
+func applyRebalanceDefault(
+    handle: OpaquePointer,
+    error: rd_kafka_resp_err_t,
+    partitions: UnsafeMutablePointer<rd_kafka_topic_partition_list_t>?
+) {
+    let cooperative = unsafe String(cString: rd_kafka_rebalance_protocol(handle)) == "COOPERATIVE"
+    switch (error, cooperative) {
+    case (RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS, true):
+        if let result = unsafe rd_kafka_incremental_assign(handle, partitions) { unsafe rd_kafka_error_destroy(result) }
+    case (RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS, false):
+        _ = unsafe rd_kafka_assign(handle, partitions)
+    case (RD_KAFKA_RESP_ERR__REVOKE_PARTITIONS, true):
+        if let result = unsafe rd_kafka_incremental_unassign(handle, partitions) { unsafe rd_kafka_error_destroy(result) }
+    default:
+        _ = unsafe rd_kafka_assign(handle, nil)
+    }
+}

@@ -10,6 +10,8 @@ struct CompletionWindow {
     private var offsets: [Int64] = []
     private var done: [Bool] = []
     private var head = 0
+    /// The watermark after the last ``advance()`` that moved it: the next offset to commit.
+    private(set) var nextToCommit: Int64?
 
     init(topicPartition: TopicPartition) {
         self.topicPartition = topicPartition
@@ -39,6 +41,7 @@ struct CompletionWindow {
             next = offsets[head] + 1
             head += 1
         }
+        if let next { nextToCommit = next }
         if head > 4_096 && head * 2 > offsets.count {
             offsets.removeFirst(head)
             done.removeFirst(head)
@@ -55,6 +58,7 @@ struct CompletionWindow {
     }
 
     mutating func reset() {
+        nextToCommit = nil
         offsets.removeAll()
         done.removeAll()
         head = 0

@@ -114,6 +114,20 @@ public final class OffsetTracker: Sendable {
         }
     }
 
+    /// The current watermark of each of `partitions` that has one, advanced first: what a
+    /// revocation or shutdown stores before its final commit.
+    public func committablePositions(for partitions: [TopicPartition]) -> [TopicPartitionOffset] {
+        state.withLock { state in
+            partitions.compactMap { partition in
+                guard let slot = state.slots[partition] else { return nil }
+                _ = state.windows[slot].advance()
+                return state.windows[slot].nextToCommit.map {
+                    TopicPartitionOffset(topic: partition.topic, partition: partition.partition, offset: $0)
+                }
+            }
+        }
+    }
+
     /// Registered records of `topicPartition` whose output is not yet acknowledged or whose lower
     /// neighbours are not (the window's length).
     public func inFlight(_ topicPartition: TopicPartition) -> Int {

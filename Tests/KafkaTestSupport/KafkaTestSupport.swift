@@ -3,16 +3,16 @@ import Kafka
 import Synchronization
 
 /// Unique names so that tests sharing a process never share topics or groups.
-enum Unique {
+public enum Unique {
     private static let counter = Atomic<Int>(0)
-    static func name(_ prefix: String) -> String {
+    public static func name(_ prefix: String) -> String {
         "\(prefix)-\(getpid())-\(counter.add(1, ordering: .relaxed).newValue)"
     }
 }
 
 /// Test configurations: short session timeouts so that group joins take seconds.
-enum TestConfig {
-    static func consumer(_ broker: EmbeddedBroker, group: String) -> KafkaConfiguration {
+public enum TestConfig {
+    public static func consumer(_ broker: EmbeddedBroker, group: String) -> KafkaConfiguration {
         var config = KafkaConfiguration.consumer(bootstrapServers: broker.bootstrapServers, groupID: group)
         config["session.timeout.ms"] = "6000"
         config["heartbeat.interval.ms"] = "500"
@@ -20,25 +20,27 @@ enum TestConfig {
         return config
     }
 
-    static func producer(_ broker: EmbeddedBroker) -> KafkaConfiguration {
+    public static func producer(_ broker: EmbeddedBroker) -> KafkaConfiguration {
         KafkaConfiguration.producer(bootstrapServers: broker.bootstrapServers)
     }
 }
 
 /// Collects delivery reports by token.
-final class DeliveryLog: Sendable {
+public final class DeliveryLog: Sendable {
     private let reports = Mutex<[UInt: DeliveryReport]>([:])
 
-    func record(_ report: DeliveryReport) {
+    public init() {}
+
+    public func record(_ report: DeliveryReport) {
         reports.withLock { $0[report.token] = report }
     }
 
-    var all: [UInt: DeliveryReport] { reports.withLock { $0 } }
+    public var all: [UInt: DeliveryReport] { reports.withLock { $0 } }
 }
 
 /// Produces `count` messages `value-i` with key `key-i` (i from `start`) and waits for their reports.
 @discardableResult
-func produce(
+public func produce(
     _ count: Int,
     to topic: String,
     on broker: EmbeddedBroker,
@@ -61,7 +63,7 @@ func produce(
 }
 
 /// Polls `consumer` until `predicate` holds for what has arrived, or `seconds` pass.
-func poll(
+public func poll(
     _ consumer: KafkaConsumer,
     seconds: Double,
     until predicate: ([KafkaMessage]) -> Bool
@@ -75,13 +77,13 @@ func poll(
 }
 
 /// A consumer polled on its own thread until stopped, as the service's polling threads do.
-final class PollingLoop: Sendable {
-    let consumer: KafkaConsumer
+public final class PollingLoop: Sendable {
+    public let consumer: KafkaConsumer
     private let received = Mutex<[KafkaMessage]>([])
     private let stopped = Atomic<Bool>(false)
     private let finished = Atomic<Bool>(false)
 
-    init(_ consumer: KafkaConsumer) {
+    public init(_ consumer: KafkaConsumer) {
         self.consumer = consumer
         let thread = Thread { [self] in
             var batch: [KafkaMessage] = []
@@ -96,10 +98,10 @@ final class PollingLoop: Sendable {
         thread.start()
     }
 
-    var messages: [KafkaMessage] { received.withLock { $0 } }
+    public var messages: [KafkaMessage] { received.withLock { $0 } }
 
     /// Stops polling and closes the consumer (leaving the group), waiting up to 10 s.
-    func stop() {
+    public func stop() {
         stopped.store(true, ordering: .releasing)
         let deadline = Date().addingTimeInterval(10)
         while !finished.load(ordering: .acquiring) && Date() < deadline { usleep(10_000) }
@@ -107,7 +109,7 @@ final class PollingLoop: Sendable {
 }
 
 /// Waits until `condition` holds, checking every 50 ms for up to `seconds`; returns whether it held.
-func eventually(seconds: Double, _ condition: () throws -> Bool) rethrows -> Bool {
+public func eventually(seconds: Double, _ condition: () throws -> Bool) rethrows -> Bool {
     let deadline = Date().addingTimeInterval(seconds)
     while Date() < deadline {
         if try condition() { return true }

@@ -1,0 +1,296 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import Kafka
+import Logging
+import RingBuffer
+import Synchronization
+
+/// The design card's pipeline, assembled: K polling threads (one consumer each, one SPMC ring
+/// each) → W pinned workers taking micro-batches → one MPSC result ring → the producer thread →
+/// delivery reports → the offset tracker → stored offsets → commits.
+///
+/// Lifecycle: ``init(configuration:logger:makeProcessor:)`` creates the clients and threads'
+/// state, ``start()`` starts the threads, ``stop(timeoutSeconds:)`` drains everything in order
+/// and commits. Not restartable.
+public final class Pipeline: @unchecked Sendable {
+    public let counters = PipelineCounters()
+    public let latency = LatencyRecorder()
+    public let batchSizes = BatchSizeHistogram()
+    public let tracker = OffsetTracker()
+    public let configuration: ServiceConfiguration
+    /// Worker count after resolving the configuration's default.
+    public let workerCount: Int
+
+    private let logger: Logger
+    private let parker = Parker()
+    private let pollers: [ConsumerPoller]
+    private let consumers: [KafkaConsumer]
+    private let producer: KafkaProducer
+    private let results: MPSCRing<OutputRecord>
+    private let workers: [Worker]
+    private let resultProducer: ResultProducer
+    private let cpus: CPUSet?
+    private let threads = Mutex<Threads>(Threads())
+    private let consumerLag = ConsumerLagTable()
+
+    private struct Threads {
+        var pollers: [PinnedThread] = []
+        var workers: [PinnedThread] = []
+        var producer: PinnedThread?
+        var started = false
+        var stopped = false
+    }
+
+    /// Creates the consumers (which subscribe and start joining the group), the producer and one
+    /// processor per worker.
+    ///
+    /// - Parameter makeProcessor: called once per worker index, on this thread.
+    /// - Throws: ``ServiceError`` with code `.configuration` for bad settings or librdkafka
+    ///   properties, `.startup` when a client or processor cannot be created.
+    public init(
+        configuration: ServiceConfiguration,
+        logger: Logger,
+        makeProcessor: (Int) throws -> any BatchProcessor
+    ) throws(ServiceError) {
+        try configuration.validate()
+        self.configuration = configuration
+        self.logger = logger
+        let allowed = try? CPUSet.allowed()
+        cpus = configuration.pinThreads ? allowed : nil
+        workerCount = configuration.workers ?? max(1, allowed?.count ?? 1)
+
+        let counters = self.counters
+        let tracker = self.tracker
+        let lag = consumerLag
+        let ringCapacity = Self.powerOfTwo(atLeast: configuration.ringCapacity)
+        var pollers: [ConsumerPoller] = []
+        var consumers: [KafkaConsumer] = []
+        let consumerConfiguration = try configuration.consumerConfiguration()
+        for index in 0..<configuration.consumers {
+            let poller = ConsumerPoller(
+                index: index,
+                ring: SPMCRing(capacity: ringCapacity, parker: parker),
+                tracker: tracker,
+                counters: counters,
+                settings: ConsumerPoller.Settings(
+                    maxInFlightPerPartition: configuration.maxInFlightPerPartition,
+                    revokeTimeoutSeconds: configuration.revokeTimeoutSeconds
+                ),
+                logger: logger
+            )
+            let consumer = try Self.wrap("consumer \(index)") { () throws(KafkaError) in
+                try KafkaConsumer(
+                    configuration: consumerConfiguration,
+                    topics: [configuration.input],
+                    rebalance: poller.rebalanceHandlers,
+                    events: Self.events(logger: logger) { statistics in
+                        lag.set(statistics.totalConsumerLag, for: index)
+                    }
+                )
+            }
+            poller.attach(consumer)
+            pollers.append(poller)
+            consumers.append(consumer)
+        }
+        self.pollers = pollers
+        self.consumers = consumers
+
+        let producerConfiguration = try configuration.producerConfiguration()
+        producer = try Self.wrap("producer") { () throws(KafkaError) in
+            try KafkaProducer(
+                configuration: producerConfiguration,
+                events: Self.events(logger: logger, statistics: nil),
+                onDelivery: ResultProducer.deliveryHandler(tracker: tracker, counters: counters, logger: logger)
+            )
+        }
+        results = MPSCRing(capacity: ringCapacity)
+        resultProducer = ResultProducer(
+            results: results,
+            producer: producer,
+            consumers: consumers,
+            tracker: tracker,
+            counters: counters,
+            latency: latency,
+            outputTopic: configuration.output,
+            deadLetterTopic: configuration.deadLetter,
+            logger: logger
+        )
+        var workers: [Worker] = []
+        for index in 0..<workerCount {
+            let processor: any BatchProcessor
+            do {
+                processor = try makeProcessor(index)
+            } catch {
+                throw .startup("worker \(index): \(error)")
+            }
+            workers.append(
+                Worker(
+                    index: index,
+                    rings: pollers.map(\.ring),
+                    parker: parker,
+                    results: results,
+                    processor: processor,
+                    maxBatch: configuration.maxBatch,
+                    batchSizes: batchSizes
+                )
+            )
+        }
+        self.workers = workers
+    }
+
+    /// Starts the producer thread, the workers (pinned round-robin over the allowed CPUs unless
+    /// pinning is off) and the polling threads.
+    public func start() throws(ServiceError) {
+        try threads.withLock { (threads: inout Threads) throws(ServiceError) in
+            precondition(!threads.started, "Pipeline.start called twice")
+            threads.started = true
+            let resultProducer = self.resultProducer
+            threads.producer = try Self.spawn("producer") { resultProducer.run() }
+            for worker in workers {
+                let cpu = cpus.map { $0.cpu(forThread: worker.index) }
+                threads.workers.append(try Self.spawn("worker-\(worker.index)", cpu: cpu) { worker.run() })
+            }
+            for poller in pollers {
+                threads.pollers.append(try Self.spawn("poller-\(poller.index)") { poller.run() })
+            }
+        }
+        logger.info(
+            "pipeline started",
+            metadata: [
+                "consumers": "\(pollers.count)", "workers": "\(workers.count)",
+                "pinned": "\(cpus?.description ?? "no")", "input": "\(configuration.input)",
+                "output": "\(configuration.output)", "dead-letter": "\(configuration.deadLetter)",
+            ]
+        )
+    }
+
+    /// Stops in order: pollers stop taking records; workers drain the rings; the producer thread
+    /// sends and waits for every acknowledgement; offsets are stored and committed; consumers
+    /// leave the group. Returns false when `timeoutSeconds` passed first (outputs may then be
+    /// produced again after a restart; nothing unacknowledged is committed either way).
+    @discardableResult
+    public func stop(timeoutSeconds: Double) -> Bool {
+        let deadline = MonotonicDeadline.after(.milliseconds(Int64(timeoutSeconds * 1_000)))
+        let running = threads.withLock { threads -> Threads? in
+            guard threads.started, !threads.stopped else { return nil }
+            threads.stopped = true
+            return threads
+        }
+        guard let running else { return true }
+        for poller in pollers { poller.requestDrain() }
+        while !pollers.allSatisfy(\.isDrained) && !deadline.hasPassed { usleepMilliseconds(1) }
+        for poller in pollers { poller.ring.close() }
+        for thread in running.workers { thread.join() }
+        results.close()
+        let watchdog = try? Self.spawn("stop-watchdog") { [resultProducer] in
+            while !deadline.hasPassed && !resultProducer.isFinished { usleepMilliseconds(10) }
+            resultProducer.abandonOutstanding()
+        }
+        running.producer?.join()
+        watchdog?.join()
+        let inTime = !deadline.hasPassed
+        commitAll(before: deadline)
+        // Each poller commits and closes its own consumer on its own thread, so a rebalance that
+        // one member's leaving starts is served by the members still open.
+        for poller in pollers { poller.requestClose() }
+        for thread in running.pollers { thread.join() }
+        logger.info("pipeline stopped", metadata: ["in-time": "\(inTime)"])
+        return inTime
+    }
+
+    /// Commits every consumer's stored offsets while the group is still stable (before anyone
+    /// leaves), retrying while a rebalance is in progress; the pollers keep serving it meanwhile.
+    private func commitAll(before deadline: MonotonicDeadline) {
+        for (index, consumer) in consumers.enumerated() {
+            while true {
+                do {
+                    try consumer.commit()
+                    break
+                } catch {
+                    guard !deadline.hasPassed else {
+                        logger.warning("final commit of consumer \(index) failed: \(error)")
+                        break
+                    }
+                    usleepMilliseconds(100)
+                }
+            }
+        }
+    }
+
+    /// Records registered but not yet acknowledged, plus what waits in the rings.
+    public var inFlight: Int { tracker.totalInFlight }
+
+    /// Total consumer lag over this process's consumers, from librdkafka's statistics (needs
+    /// `statistics.interval.ms`); nil before the first report.
+    public var consumerLagTotal: Int64? {
+        consumerLag.total
+    }
+
+    /// Current input ring depth over all consumers (best effort).
+    public var ringDepth: Int { pollers.reduce(0) { $0 + $1.ring.count } }
+
+    /// The partitions assigned to this process's consumers.
+    public func assignment() -> [TopicPartition] {
+        consumers.flatMap { (try? $0.assignment()) ?? [] }
+    }
+
+    private static func spawn(_ name: String, cpu: Int? = nil, _ body: @escaping @Sendable () -> Void)
+        throws(ServiceError) -> PinnedThread
+    {
+        do {
+            return try PinnedThread(name: name, cpu: cpu, body: body)
+        } catch {
+            throw .startup("cannot start thread \(name): \(error)")
+        }
+    }
+
+    private static func wrap<T>(_ what: String, _ body: () throws(KafkaError) -> T) throws(ServiceError) -> T {
+        do {
+            return try body()
+        } catch where error.code == .configuration {
+            throw .configuration("\(what): \(error.reason)")
+        } catch {
+            throw .startup("\(what): \(error)")
+        }
+    }
+
+    private static func events(
+        logger: Logger,
+        statistics: (@Sendable (KafkaStatistics) -> Void)?
+    ) -> KafkaEventHandlers {
+        KafkaEventHandlers(
+            log: { entry in
+                let level: Logger.Level = entry.level <= 3 ? .error : entry.level == 4 ? .warning : .debug
+                logger.log(level: level, "librdkafka \(entry.facility): \(entry.message)")
+            },
+            error: { error, fatal in
+                logger.log(level: fatal ? .critical : .warning, "kafka: \(error.reason)")
+            },
+            statistics: statistics
+        )
+    }
+
+    private static func powerOfTwo(atLeast value: Int) -> Int {
+        var capacity = 2
+        while capacity < value { capacity <<= 1 }
+        return capacity
+    }
+}
+
+func usleepMilliseconds(_ milliseconds: UInt32) {
+    usleep(milliseconds * 1_000)
+}
+
+/// Each consumer's latest total lag, from its statistics callback.
+final class ConsumerLagTable: Sendable {
+    private let lags = Mutex<[Int: Int64]>([:])
+
+    func set(_ lag: Int64, for consumer: Int) {
+        lags.withLock { $0[consumer] = lag }
+    }
+
+    var total: Int64? {
+        lags.withLock { $0.isEmpty ? nil : $0.values.reduce(0, +) }
+    }
+}

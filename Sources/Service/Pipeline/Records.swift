@@ -1,0 +1,84 @@
+import Kafka
+
+/// A consumed record on its way to a worker.
+public struct InputRecord: Sendable {
+    public var message: KafkaMessage
+    /// The offset tracker's ticket; the output must carry it back.
+    public var ticket: OffsetTracker.Ticket
+    /// Monotonic nanoseconds when the polling thread received it.
+    public var receivedNanoseconds: Int64
+
+    public init(message: KafkaMessage, ticket: OffsetTracker.Ticket, receivedNanoseconds: Int64) {
+        self.message = message
+        self.ticket = ticket
+        self.receivedNanoseconds = receivedNanoseconds
+    }
+}
+
+/// A worker's answer for one input record: a prediction or a dead letter.
+public struct OutputRecord: Sendable {
+    public enum Destination: Sendable, Hashable {
+        case prediction
+        case deadLetter
+    }
+
+    public var destination: Destination
+    public var ticket: OffsetTracker.Ticket
+    public var key: [UInt8]?
+    public var value: [UInt8]
+    public var headers: [KafkaHeader]
+    public var receivedNanoseconds: Int64
+    /// For predictions: whether the model called the request anomalous.
+    public var anomalous: Bool
+
+    public init(
+        destination: Destination,
+        ticket: OffsetTracker.Ticket,
+        key: [UInt8]?,
+        value: [UInt8],
+        headers: [KafkaHeader] = [],
+        receivedNanoseconds: Int64,
+        anomalous: Bool = false
+    ) {
+        self.destination = destination
+        self.ticket = ticket
+        self.key = key
+        self.value = value
+        self.headers = headers
+        self.receivedNanoseconds = receivedNanoseconds
+        self.anomalous = anomalous
+    }
+
+    /// A dead letter for `input`: its original key and value, with headers naming the error and
+    /// where the record came from.
+    public static func deadLetter(for input: InputRecord, error code: String, detail: String) -> OutputRecord {
+        let message = input.message
+        return OutputRecord(
+            destination: .deadLetter,
+            ticket: input.ticket,
+            key: message.key,
+            value: message.value,
+            headers: message.headers + [
+                KafkaHeader(name: DeadLetterHeader.error, string: code),
+                KafkaHeader(name: DeadLetterHeader.detail, string: detail),
+                KafkaHeader(name: DeadLetterHeader.sourceTopic, string: message.topic),
+                KafkaHeader(name: DeadLetterHeader.sourcePartition, string: String(message.partition)),
+                KafkaHeader(name: DeadLetterHeader.sourceOffset, string: String(message.offset)),
+            ],
+            receivedNanoseconds: input.receivedNanoseconds
+        )
+    }
+}
+
+/// Header names on dead-letter records (documented in docs/CONTRACT.md).
+public enum DeadLetterHeader {
+    /// A stable error code, e.g. `invalidUTF8`, `missingPath`, `notJSONObject`.
+    public static let error = "x-anomaly-error"
+    /// A human-readable explanation.
+    public static let detail = "x-anomaly-error-detail"
+    public static let sourceTopic = "x-anomaly-source-topic"
+    public static let sourcePartition = "x-anomaly-source-partition"
+    public static let sourceOffset = "x-anomaly-source-offset"
+    /// Present ("true") when the original value was cut to fit the dead-letter topic's size limit.
+    public static let truncated = "x-anomaly-truncated"
+}

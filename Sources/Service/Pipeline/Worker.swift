@@ -1,0 +1,81 @@
+import RingBuffer
+import Synchronization
+
+/// A worker thread's loop: takes micro-batches from the consumers' rings, runs its processor, and
+/// hands the outputs to the producer thread.
+///
+/// All input rings share one ``Parker``, so an idle worker sleeps until any ring gets a record.
+/// Each worker starts its scan at a different ring and rotates, so no ring starves.
+final class Worker: @unchecked Sendable {
+    let index: Int
+    private let rings: [SPMCRing<InputRecord>]
+    private let parker: Parker
+    private let results: MPSCRing<OutputRecord>
+    private let processor: any BatchProcessor
+    private let maxBatch: Int
+    private let batchSizes: BatchSizeHistogram
+
+    init(
+        index: Int,
+        rings: [SPMCRing<InputRecord>],
+        parker: Parker,
+        results: MPSCRing<OutputRecord>,
+        processor: any BatchProcessor,
+        maxBatch: Int,
+        batchSizes: BatchSizeHistogram
+    ) {
+        self.index = index
+        self.rings = rings
+        self.parker = parker
+        self.results = results
+        self.processor = processor
+        self.maxBatch = maxBatch
+        self.batchSizes = batchSizes
+    }
+
+    /// Runs until every input ring is closed and drained; every taken record yields one output.
+    func run() {
+        var batch: [InputRecord] = []
+        batch.reserveCapacity(maxBatch)
+        var outputs: [OutputRecord] = []
+        outputs.reserveCapacity(maxBatch)
+        var start = index % rings.count
+        while true {
+            batch.removeAll(keepingCapacity: true)
+            for step in 0..<rings.count where batch.count < maxBatch {
+                rings[(start + step) % rings.count].tryTakeBatch(max: maxBatch - batch.count, into: &batch)
+            }
+            start = (start + 1) % rings.count
+            if batch.isEmpty {
+                if rings.allSatisfy({ $0.isClosed && $0.isEmpty }) { return }
+                parker.wait(timeout: .milliseconds(50)) {
+                    rings.contains { !$0.isEmpty || $0.isClosed }
+                }
+                continue
+            }
+            batchSizes.record(batch.count)
+            outputs.removeAll(keepingCapacity: true)
+            processor.process(batch, into: &outputs)
+            precondition(outputs.count == batch.count, "a processor must answer every record exactly once")
+            for output in outputs {
+                // Blocks while the producer thread is behind: back-pressure towards the pollers.
+                guard results.push(output, timeout: nil) else { return }
+            }
+        }
+    }
+}
+
+/// Counts micro-batch sizes in power-of-two buckets (1, 2-3, 4-7, ...), shared by all workers.
+public final class BatchSizeHistogram: Sendable {
+    private let buckets = Mutex<[Int]>(Array(repeating: 0, count: 16))
+
+    public init() {}
+
+    func record(_ size: Int) {
+        let bucket = min(15, Int.bitWidth - 1 - size.leadingZeroBitCount)
+        buckets.withLock { $0[bucket] += 1 }
+    }
+
+    /// Batches per bucket: index `i` counts sizes in `2^i ..< 2^(i+1)`.
+    public var counts: [Int] { buckets.withLock { $0 } }
+}
