@@ -38,6 +38,11 @@ public enum BLAS {
         unsafe cblas_sgemv(CblasRowMajor, CblasNoTrans, blasint(m), blasint(n), 1, a, blasint(n), x, 1, 0, y, 1)
     }
 
+    /// `y[count] += alpha · x[count]`.
+    static func accumulate(count: Int, alpha: Float, x: UnsafePointer<Float>, y: UnsafeMutablePointer<Float>) {
+        unsafe cblas_saxpy(blasint(count), alpha, x, 1, y, 1)
+    }
+
     /// `x · y` over `count` floats.
     static func dot(_ x: UnsafePointer<Float>, _ y: UnsafePointer<Float>, count: Int) -> Float {
         unsafe cblas_sdot(blasint(count), x, 1, y, 1)

@@ -12,11 +12,16 @@
 /// - `linear`: `f = X · w + b` (one `sgemv`).
 ///
 /// Owned by one worker thread; call ``BLAS/useSingleThread()`` once per process.
+///
+/// With ``KernelProduct/automatic`` (the default) sparse batches (hashed n-gram rows) use
+/// ``KernelProduct/sparse``, dense ones ``KernelProduct/gemm``; both compute the same sums.
 @safe public final class BatchScorer {
     public let model: SVMModel
     /// The largest batch ``score(count:)`` accepts.
     public let maxBatch: Int
     public let dimension: Int
+    /// How `X · SVᵀ` is computed.
+    public let product: KernelProduct
 
     private let features: UnsafeMutablePointer<Float>
     private let featureNorms: UnsafeMutablePointer<Float>
@@ -32,16 +37,32 @@
     /// The batch's non-zero columns, and a mark per column.
     private let columns: UnsafeMutablePointer<Int32>
     private let columnMarks: UnsafeMutablePointer<UInt8>
+    /// The batch's non-zeros grouped by column (`.sparse`): per column a count and a start, then
+    /// (row, value) entries.
+    private let columnCounts: UnsafeMutablePointer<Int32>
+    private let columnStarts: UnsafeMutablePointer<Int32>
+    private let entryRows: UnsafeMutablePointer<Int32>
+    private let entryValues: UnsafeMutablePointer<Float>
+    private let entryCapacity: Int
+    /// One row's non-zero columns.
+    private let rowColumns: UnsafeMutablePointer<Int32>
     /// `X[:, S]` and `SVᵀ[S, :]`.
     private let compactFeatures: UnsafeMutablePointer<Float>
     private let compactSupportVectors: UnsafeMutablePointer<Float>
-    /// The number of non-zero columns of the last batch (for benchmarks).
+    /// The number of non-zero columns of the last batch (`.gemm`), or the mean non-zero features
+    /// per row (`.sparse`); for benchmarks.
     public private(set) var lastColumnCount = 0
 
     /// Preallocates every buffer for batches of up to `maxBatch` rows.
-    public init(model: SVMModel, maxBatch: Int) {
+    ///
+    /// - Parameters:
+    ///   - model: the model to evaluate.
+    ///   - maxBatch: the largest batch ``score(count:)`` will be given.
+    ///   - product: how `X · SVᵀ` is computed for `rbf` models (see ``KernelProduct``).
+    public init(model: SVMModel, maxBatch: Int, product: KernelProduct = .automatic) {
         precondition(maxBatch > 0, "maxBatch must be positive")
         self.model = model
+        self.product = product
         self.maxBatch = maxBatch
         dimension = model.dimension
         supportVectorCount = model.supportVectorCount
@@ -66,6 +87,13 @@
         unsafe columns = .allocate(capacity: model.dimension)
         unsafe columnMarks = .allocate(capacity: model.dimension)
         unsafe columnMarks.initialize(repeating: 0, count: model.dimension)
+        unsafe columnCounts = .allocate(capacity: model.dimension)
+        unsafe columnCounts.initialize(repeating: 0, count: model.dimension)
+        unsafe columnStarts = .allocate(capacity: model.dimension)
+        entryCapacity = compact > 0 ? maxBatch * min(model.dimension, 1024) : 1
+        unsafe entryRows = .allocate(capacity: entryCapacity)
+        unsafe entryValues = .allocate(capacity: entryCapacity)
+        unsafe rowColumns = .allocate(capacity: model.dimension)
         for vector in 0..<compact {
             for column in 0..<model.dimension {
                 unsafe transposedSupportVectors[column * compact + vector] =
@@ -83,6 +111,11 @@
         }
         unsafe columns.deallocate()
         unsafe columnMarks.deallocate()
+        unsafe columnCounts.deallocate()
+        unsafe columnStarts.deallocate()
+        unsafe entryRows.deallocate()
+        unsafe entryValues.deallocate()
+        unsafe rowColumns.deallocate()
     }
 
     /// 64-byte aligned, zeroed floats (at least one).
@@ -110,7 +143,16 @@
                 let row = unsafe features + index * dimension
                 unsafe featureNorms[index] = gamma * BLAS.dot(row, row, count: dimension)
             }
-            multiplySupportVectors(count: count, alpha: 2 * gamma)
+            switch product {
+            case .gemm: multiplySupportVectors(count: count, alpha: 2 * gamma)
+            case .sparse: accumulateSupportVectors(count: count, alpha: 2 * gamma)
+            case .automatic:
+                if isSparse(count: count) {
+                    accumulateSupportVectors(count: count, alpha: 2 * gamma)
+                } else {
+                    multiplySupportVectors(count: count, alpha: 2 * gamma)
+                }
+            }
             unsafe FastExp.applyKernel(
                 kernelValues, rows: count, columns: supportVectorCount, rowOffsets: featureNorms,
                 columnOffsets: scaledSupportVectorNorms)
@@ -120,6 +162,81 @@
         let intercept = model.intercept
         for index in 0..<count { unsafe decisions[index] += intercept }
         return unsafe UnsafeBufferPointer(start: decisions, count: count)
+    }
+
+    /// Whether fewer than 1 in 8 of the batch's first row's features are non-zero (hashed n-gram
+    /// rows have 1-7 %; dense rows go to the GEMM).
+    private func isSparse(count: Int) -> Bool {
+        var nonZero = 0
+        for column in 0..<dimension { nonZero &+= unsafe features[column] != 0 ? 1 : 0 }
+        return nonZero * 8 < dimension
+    }
+
+    /// `kernelValues[count × n_sv] = alpha · X · SVᵀ` as a sum of `SVᵀ` rows: one `saxpy` of
+    /// `n_sv` floats per non-zero feature. The non-zeros are grouped by column first, so each row of
+    /// `SVᵀ` is read once per batch and added into every row of the batch that has the feature.
+    private func accumulateSupportVectors(count: Int, alpha: Float) {
+        unsafe kernelValues.update(repeating: 0, count: count * supportVectorCount)
+        // Count the non-zeros per column (branch-free, vectorisable).
+        var total = 0
+        for row in 0..<count {
+            let source = unsafe features + row * dimension
+            for column in 0..<dimension { unsafe columnCounts[column] &+= source[column] != 0 ? 1 : 0 }
+        }
+        var used = 0
+        for column in 0..<dimension where unsafe columnCounts[column] != 0 {
+            unsafe columnStarts[column] = Int32(total)
+            total += Int(unsafe columnCounts[column])
+            unsafe columnCounts[column] = 0
+            unsafe columns[used] = Int32(column)
+            used += 1
+        }
+        lastColumnCount = count > 0 ? total / count : 0
+        guard total <= entryCapacity else {
+            for index in 0..<used { unsafe columnCounts[Int(columns[index])] = 0 }
+            accumulateRowByRow(count: count, alpha: alpha)
+            return
+        }
+        // Scatter (row, value) entries into their column's slots; columnCounts becomes the cursor.
+        for row in 0..<count {
+            let source = unsafe features + row * dimension
+            var nonZero = 0
+            for column in 0..<dimension {  // branch-free compaction of the row's non-zero columns
+                unsafe rowColumns[nonZero] = Int32(column)
+                nonZero &+= unsafe source[column] != 0 ? 1 : 0
+            }
+            for index in 0..<nonZero {
+                let column = Int(unsafe rowColumns[index])
+                let slot = Int(unsafe columnStarts[column] + columnCounts[column])
+                unsafe entryRows[slot] = Int32(row)
+                unsafe entryValues[slot] = source[column]
+                unsafe columnCounts[column] += 1
+            }
+        }
+        for index in 0..<used {
+            let column = Int(unsafe columns[index])
+            let vector = unsafe transposedSupportVectors + column * supportVectorCount
+            let start = Int(unsafe columnStarts[column])
+            for slot in start..<(start + Int(unsafe columnCounts[column])) {
+                unsafe BLAS.accumulate(
+                    count: supportVectorCount, alpha: alpha * entryValues[slot], x: vector,
+                    y: kernelValues + Int(entryRows[slot]) * supportVectorCount)
+            }
+            unsafe columnCounts[column] = 0
+        }
+    }
+
+    /// The `.sparse` product row by row (when the batch has more non-zeros than the entry buffer).
+    private func accumulateRowByRow(count: Int, alpha: Float) {
+        for row in 0..<count {
+            let source = unsafe features + row * dimension
+            let target = unsafe kernelValues + row * supportVectorCount
+            for column in 0..<dimension where unsafe source[column] != 0 {
+                unsafe BLAS.accumulate(
+                    count: supportVectorCount, alpha: alpha * source[column],
+                    x: transposedSupportVectors + column * supportVectorCount, y: target)
+            }
+        }
     }
 
     /// `kernelValues[count × n_sv] = alpha · X · SVᵀ`, over the batch's non-zero columns when they
@@ -163,6 +280,13 @@
             b: compactSupportVectors, c: kernelValues)
     }
 
+    /// Floating-point operations of the `.sparse` product for `count` rows with `nonZero` features
+    /// each on average (plus norms and exp).
+    public func sparseFloatingPointOperations(count: Int, nonZero: Int) -> Double {
+        2 * Double(count) * Double(supportVectorCount) * Double(nonZero) + 2 * Double(count) * Double(dimension)
+            + 5 * Double(count) * Double(supportVectorCount)
+    }
+
     /// Floating-point operations of one ``score(count:)`` call with `count` rows (GEMM/GEMV, norms
     /// and the exp counted as one each).
     ///
@@ -175,4 +299,16 @@
                 * Double(dimension) + 5 * Double(count) * Double(supportVectorCount)
         }
     }
+}
+
+/// How a ``BatchScorer`` computes `X · SVᵀ` for an `rbf` model.
+public enum KernelProduct: Sendable {
+    /// One `cblas_sgemm` per batch, over the columns non-zero in any row of the batch (gathered
+    /// from `SVᵀ`), or over all columns when most are set.
+    case gemm
+    /// One `cblas_saxpy` of `n_sv` floats per non-zero feature: `O(nnz · n_sv)` instead of
+    /// `O(rows · dim · n_sv)`, for rows with few non-zero features.
+    case sparse
+    /// `.sparse` when fewer than 1 in 8 features of the batch's first row are set, else `.gemm`.
+    case automatic
 }

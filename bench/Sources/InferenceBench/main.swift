@@ -109,36 +109,42 @@ let peakGFLOPS = 2 * Double(peakM * peakN * peakK) / peakSeconds / 1e9
 // MARK: Scoring
 
 print("\n## Scoring (\(model.kernel), n_sv \(model.supportVectorCount), dim \(model.dimension))")
-print("GFLOP/s count the GEMM actually run: over the batch's non-zero columns (mean shown), plus norms and exp.")
+print("columns: the GEMM's inner dimension (sgemm: the batch's non-zero columns; sparse: non-zero features per row);")
+print("GFLOP/s count the arithmetic actually run (GEMM or saxpys, norms, exp), against the plain sgemm below.")
 print("| path | batch | columns | µs/request | requests/s (1 core) | GFLOP/s | % of sgemm peak |")
 print("|---|---:|---:|---:|---:|---:|---:|")
-for batch in [1, 8, 64, 256] {
-    // Distinct consecutive batches of real feature rows, cycled through.
-    let batchCount = max(1, min(16, featureRows / batch))
-    let scorer = BatchScorer(model: model, maxBatch: batch)
-    func load(_ batchIndex: Int) {
-        for index in 0..<batch {
-            let source = (batchIndex * batch + index) % featureRows
-            let target = unsafe scorer.row(index)
-            for column in 0..<model.dimension { unsafe target[column] = features[source * model.dimension + column] }
+for (name, product) in [("BLAS sgemm (non-zero columns)", KernelProduct.gemm), ("sparse saxpy per feature", .sparse)] {
+    for batch in [1, 8, 64, 256] {
+        // Distinct consecutive batches of real feature rows, cycled through.
+        let batchCount = max(1, min(16, featureRows / batch))
+        let scorer = BatchScorer(model: model, maxBatch: batch, product: product)
+        func load(_ batchIndex: Int) {
+            for index in 0..<batch {
+                let source = (batchIndex * batch + index) % featureRows
+                let target = unsafe scorer.row(index)
+                for column in 0..<model.dimension { unsafe target[column] = features[source * model.dimension + column] }
+            }
         }
+        var seconds = 0.0
+        var flops = 0.0
+        var columns = 0
+        for batchIndex in 0..<batchCount {
+            load(batchIndex)
+            let inner = max(1, Timing.calls(toFill: 0.02) { blackHole(unsafe scorer.score(count: batch)[0]) })
+            seconds += Timing.median(repetitions: repetitions) {
+                for _ in 0..<inner { blackHole(unsafe scorer.score(count: batch)[0]) }
+            } / Double(inner)
+            columns += scorer.lastColumnCount
+            flops +=
+                product == .sparse
+                ? scorer.sparseFloatingPointOperations(count: batch, nonZero: scorer.lastColumnCount)
+                : scorer.floatingPointOperations(count: batch, columns: scorer.lastColumnCount)
+        }
+        let gflops = flops / seconds / 1e9
+        seconds /= Double(batchCount)
+        print(String(format: "| \(name) | %d | %d | %.2f | %.0f | %.1f | %.0f%% |", batch, columns / batchCount,
+                     seconds / Double(batch) * 1e6, Double(batch) / seconds, gflops, 100 * gflops / peakGFLOPS))
     }
-    var seconds = 0.0
-    var flops = 0.0
-    var columns = 0
-    for batchIndex in 0..<batchCount {
-        load(batchIndex)
-        let inner = max(1, Timing.calls(toFill: 0.02) { blackHole(unsafe scorer.score(count: batch)[0]) })
-        seconds += Timing.median(repetitions: repetitions) {
-            for _ in 0..<inner { blackHole(unsafe scorer.score(count: batch)[0]) }
-        } / Double(inner)
-        columns += scorer.lastColumnCount
-        flops += scorer.floatingPointOperations(count: batch, columns: scorer.lastColumnCount)
-    }
-    let gflops = flops / seconds / 1e9
-    seconds /= Double(batchCount)
-    print(String(format: "| batched BLAS | %d | %d | %.2f | %.0f | %.1f | %.0f%% |", batch, columns / batchCount,
-                 seconds / Double(batch) * 1e6, Double(batch) / seconds, gflops, 100 * gflops / peakGFLOPS))
 }
 let reference = ReferenceScorer(model: model)
 let naiveRows = min(featureRows, 64)
