@@ -22,7 +22,13 @@ import numpy as np
 import scipy.sparse as sp
 
 REPO = Path(__file__).resolve().parent.parent
-FEATURIZER_CANDIDATES = (".build/release/anomaly-service", ".build/debug/anomaly-service")
+FEATURIZER_CANDIDATES = (
+    ".build/release/anomaly-service",
+    ".build/debug/anomaly-service",
+    ".build-inf/release/anomaly-service",
+    ".build-train/release/anomaly-service",
+    ".build-inf/debug/anomaly-service",
+)
 
 
 @dataclass
@@ -108,7 +114,7 @@ def load_featurized(directory: str | Path) -> FeatureSet:
 
 
 def find_featurizer(explicit: str | None = None) -> Path:
-    """``--featurizer`` if given, else ``.build/release`` or ``.build/debug``, else a release build."""
+    """``--featurizer`` if given, else the first of FEATURIZER_CANDIDATES that exists, else a release build."""
     if explicit:
         p = Path(explicit)
         if not p.exists():

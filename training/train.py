@@ -140,22 +140,32 @@ def as_benign(fs: FeatureSet, name: str) -> FeatureSet:
     return out
 
 
-def subsample(index: np.ndarray, source: np.ndarray, y: np.ndarray, n_max: int, rng: np.random.Generator) -> np.ndarray:
-    """At most ``n_max`` rows of ``index``, each (source, label) stratum kept in proportion but with at
+def subsample(index: np.ndarray, source: np.ndarray, y: np.ndarray, n_max: int, rng: np.random.Generator,
+              weight: np.ndarray | None = None) -> np.ndarray:
+    """At most ``n_max`` rows of ``index``: each (source, label) stratum gets a share proportional to
+    its size times its mean sample ``weight`` (capped at its size, the rest redistributed), and at
     least min(stratum size, 2% of n_max) rows; benign rows are always all kept."""
     if len(index) <= n_max:
         return index
+    w = np.ones(len(index)) if weight is None else weight
     keys = np.array([f"{s}|{l}" for s, l in zip(source[index], y[index])])
-    strata = {k: index[keys == k] for k in np.unique(keys)}
+    strata = {k: np.flatnonzero(keys == k) for k in np.unique(keys)}
     keep_all = [k for k in strata if k.startswith(splitmod.BENIGN_SOURCE_PREFIX)]
     budget = n_max - sum(len(strata[k]) for k in keep_all)
     rest = {k: v for k, v in strata.items() if k not in keep_all}
-    total = sum(len(v) for v in rest.values())
+    mass = {k: len(v) * float(w[v].mean()) for k, v in rest.items()}
+    alloc = {k: min(len(v), int(0.02 * n_max)) for k, v in rest.items()}
+    for _ in range(10):  # water-filling: give the remaining budget by mass to strata not yet full
+        left = budget - sum(alloc.values())
+        open_ = [k for k in rest if alloc[k] < len(rest[k])]
+        if left <= 0 or not open_:
+            break
+        total = sum(mass[k] for k in open_)
+        for k in open_:
+            alloc[k] = min(len(rest[k]), alloc[k] + int(left * mass[k] / total))
     chosen = [strata[k] for k in keep_all]
-    for k, v in rest.items():
-        n = max(min(len(v), int(0.02 * n_max)), int(round(budget * len(v) / total)))
-        chosen.append(rng.choice(v, size=min(n, len(v)), replace=False))
-    return np.sort(np.concatenate(chosen))
+    chosen += [rng.choice(v, size=alloc[k], replace=False) for k, v in rest.items()]
+    return index[np.sort(np.concatenate(chosen))]
 
 
 def report_labels(source: np.ndarray, split: np.ndarray) -> np.ndarray:
@@ -200,6 +210,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     ap.add_argument("--nystroem-components", default="1000")
     ap.add_argument("--nystroem-C", default="1,10")
     ap.add_argument("--class-weight", choices=["none", "balanced"], default="none")
+    ap.add_argument("--source-weight", nargs="*", default=[], metavar="SOURCE=W",
+                    help="sample weight of a source's fit rows, e.g. csic2010=3")
     ap.add_argument("--benign-weight", type=float, default=0.0,
                     help="sample weight of benign rows (0: auto, so they weigh at least 25%% of the normals)")
     ap.add_argument("--exclude-source", nargs="*", default=[],
@@ -249,6 +261,9 @@ def main(argv: list[str] | None = None) -> int:
 
     x_fit, y_fit = data.x[fit_rows], data.y[fit_rows].astype(np.int64)
     w_fit = np.ones(len(fit_rows))
+    for sw in args.source_weight:
+        src, _, w = sw.partition("=")
+        w_fit[data.source[fit_rows] == src] = float(w)
     is_benign = np.array([str(s).startswith(splitmod.BENIGN_SOURCE_PREFIX) for s in data.source[fit_rows]])
     if is_benign.any():
         bw = args.benign_weight or max(1.0, 0.25 * ((y_fit == 0) & ~is_benign).sum() / is_benign.sum())
@@ -272,7 +287,7 @@ def main(argv: list[str] | None = None) -> int:
         cands += [Candidate("nystroem", {"C": c, "gamma": g, "n_components": int(k)})
                   for k in floats(args.nystroem_components) for g in gammas for c in floats(args.nystroem_C)]
 
-    rbf_idx = subsample(np.arange(len(fit_rows)), data.source[fit_rows], y_fit, args.rbf_max_train, rng)
+    rbf_idx = subsample(np.arange(len(fit_rows)), data.source[fit_rows], y_fit, args.rbf_max_train, rng, w_fit)
     for c in cands:
         t0 = time.time()
         if c.name == "linear":
@@ -339,6 +354,7 @@ def main(argv: list[str] | None = None) -> int:
         "data": {f: file_digest(f)[:16] for f in args.data + args.benign},
         "benign_files": args.benign,
         "excluded_sources": args.exclude_source,
+        "source_weights": args.source_weight,
         "not_calibrated_on": args.no_calibrate,
         "split": "content-grouped (training/split.py); counts per source and part",
         "counts": counts,

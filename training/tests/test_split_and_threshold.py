@@ -111,3 +111,16 @@ def test_metrics_count_per_source_and_ignore_unlabelled_rows():
     assert m["b"]["fpr"] == 0.5 and m["b"]["n_attack"] == 0
     assert m["all"]["tp"] == 1 and m["all"]["fp"] == 1 and m["all"]["f1"] == pytest.approx(0.5)
     assert binary_metrics(np.array([1]), np.array([1]))["f1"] == 1.0
+
+
+def test_rbf_subsample_respects_budget_keeps_benign_and_favours_weighted_sources():
+    from training.train import subsample
+
+    rng = np.random.default_rng(0)
+    source = np.array(["csic2010"] * 3000 + ["fwaf_bad"] * 6000 + ["benign:ops"] * 200, dtype=object)
+    y = np.array([0] * 1500 + [1] * 1500 + [1] * 6000 + [0] * 200)
+    w = np.where(source == "csic2010", 3.0, 1.0)
+    idx = subsample(np.arange(len(y)), source, y, 2000, rng, w)
+    assert len(idx) <= 2000 and len(np.unique(idx)) == len(idx)
+    assert np.all(np.isin(np.flatnonzero(source == "benign:ops"), idx))
+    assert (source[idx] == "csic2010").sum() > (source[idx] == "fwaf_bad").sum()
