@@ -12,7 +12,7 @@ struct AnomalyService: ParsableCommand {
             request on an output topic. Unparseable input goes to a dead-letter topic.
             """,
         subcommands: [
-            BrokerCommand.self,
+            BrokerCommand.self, ServeCommand.self, DemoCommand.self,
             FeaturizeCommand.self, ScoreCommand.self,
         ]
     )

@@ -1,3 +1,5 @@
+import Foundation
+
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -7,7 +9,8 @@ import Glibc
 /// Create it first thing in a command: it blocks the signals in the calling thread, and threads
 /// started afterwards (librdkafka's, the pipeline's) inherit that mask, so the signals stay pending
 /// until ``wait()`` takes them with `sigwait`.
-struct SignalWaiter {
+// Sendable: the signal set is a plain value, written only in init.
+struct SignalWaiter: @unchecked Sendable {
     enum Signal: CustomStringConvertible {
         case interrupt
         case terminate
@@ -30,5 +33,16 @@ struct SignalWaiter {
         var received: Int32 = 0
         unsafe sigwait(&set, &received)
         return received == SIGINT ? .interrupt : .terminate
+    }
+
+    /// Starts a thread that exits the process at once (status 130) on the next signal: the
+    /// operator's "stop now" while a graceful shutdown is under way.
+    func exitOnNextSignal() {
+        let waiter = self
+        let thread = Thread {
+            _ = waiter.wait()
+            _exit(130)
+        }
+        thread.start()
     }
 }

@@ -44,7 +44,9 @@ public struct KafkaConfiguration: Sendable, Equatable {
     /// - librdkafka 2.0.2 stops fetching for about a second whenever its local queue reaches
     ///   `queued.min.messages` (librdkafka issue #2879), so both local-queue limits are set high and
     ///   memory is bounded by the application's own rings and partition pauses instead.
-    /// - `fetch.wait.max.ms=5`: an empty fetch returns quickly, which sets the latency floor at low rates.
+    /// - `fetch.wait.max.ms=1`: how long a broker may hold a fetch that finds no data. A real broker
+    ///   answers as soon as data arrives, so this only sets the idle fetch cadence; librdkafka's mock
+    ///   cluster answers an empty fetch only when it expires, so there it is the latency floor.
     public static func consumer(bootstrapServers: String, groupID: String) -> KafkaConfiguration {
         KafkaConfiguration([
             "bootstrap.servers": bootstrapServers,
@@ -56,7 +58,7 @@ public struct KafkaConfiguration: Sendable, Equatable {
             "partition.assignment.strategy": "cooperative-sticky",
             "queued.min.messages": "1000000",
             "queued.max.messages.kbytes": "1048576",
-            "fetch.wait.max.ms": "5",
+            "fetch.wait.max.ms": "1",
             "fetch.error.backoff.ms": "50",
             "session.timeout.ms": "10000",
             "heartbeat.interval.ms": "1000",

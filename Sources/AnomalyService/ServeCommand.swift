@@ -1,0 +1,113 @@
+import ArgumentParser
+import Foundation
+import Inference
+import Logging
+import Service
+
+/// `anomaly-service serve`: the production service.
+struct ServeCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "serve",
+        abstract: "Consume requests, score them, and produce one prediction (or dead letter) per request.",
+        discussion: """
+            Settings come from defaults, then --config FILE (TOML), then ANOMALY_* environment variables \
+            (ANOMALY_BROKERS, ANOMALY_WORKERS, ..., ANOMALY_KAFKA="k=v,k=v"), then flags. librdkafka \
+            properties pass through with --kafka (both clients), --kafka-consumer and --kafka-producer. \
+            At-least-once: an input offset is committed only after its output is acknowledged. \
+            SIGINT/SIGTERM drain, flush, commit and exit 0; a second signal exits at once. \
+            See docs/OPERATIONS.md for the tuned defaults.
+            """
+    )
+
+    @Option(help: "Bootstrap servers, HOST:PORT[,HOST:PORT...] (default 127.0.0.1:9092).")
+    var brokers: String?
+    @Option(help: "Consumer group id (default anomaly-service).")
+    var group: String?
+    @Option(help: "Input topic (default requests).")
+    var input: String?
+    @Option(help: "Prediction topic (default predictions).")
+    var output: String?
+    @Option(name: .customLong("dead-letter"), help: "Dead-letter topic (default requests.dlq).")
+    var deadLetter: String?
+    @Option(help: "Model file (default models/default.model).")
+    var model: String?
+    @Option(help: "Consumer instances (polling threads) in this process (default 1).")
+    var consumers: Int?
+    @Option(help: "Worker threads (default: one per CPU the process may use).")
+    var workers: Int?
+    @Option(name: .customLong("max-batch"), help: "Largest micro-batch a worker scores (default 64).")
+    var maxBatch: Int?
+    @Option(name: .customLong("ring-capacity"), help: "Capacity of each input ring and the result ring (default 8192).")
+    var ringCapacity: Int?
+    @Flag(name: .customLong("no-pin"), help: "Do not pin worker threads to CPUs.")
+    var noPin = false
+    @Option(help: "TOML configuration file.")
+    var config: String?
+    @Option(help: "librdkafka property key=value for both clients (repeatable).")
+    var kafka: [String] = []
+    @Option(name: .customLong("kafka-consumer"), help: "librdkafka property for the consumers (repeatable).")
+    var kafkaConsumer: [String] = []
+    @Option(name: .customLong("kafka-producer"), help: "librdkafka property for the producer (repeatable).")
+    var kafkaProducer: [String] = []
+    @Option(name: .customLong("wait-for-broker"), help: "Seconds to wait for a broker at start; 0 waits forever.")
+    var waitForBrokerSeconds: Double = 0
+    @Option(name: .customLong("log-level"), help: "trace, debug, info, notice, warning, error or critical.")
+    var logLevel: String = "info"
+
+    func run() throws {
+        let logger = try makeLogger(label: "anomaly-service", level: logLevel)
+        let configuration = try resolvedConfiguration()
+        let signals = SignalWaiter(.interrupt, .terminate)
+        try waitForBroker(configuration, seconds: waitForBrokerSeconds, logger: logger)
+        let model = try configuration.loadModel()
+        logger.info("model \(model.identifier) loaded: \(model.kernel) kernel, \(model.supportVectorCount) support vectors, dim \(model.dimension)")
+        let pipeline = try Pipeline(
+            configuration: configuration,
+            logger: logger,
+            makeProcessor: makeInferenceProcessors(model: model, maxBatch: configuration.maxBatch)
+        )
+        try pipeline.start()
+        let signal = signals.wait()
+        logger.notice("\(signal): draining (a second signal exits at once)")
+        signals.exitOnNextSignal()
+        let inTime = pipeline.stop(timeoutSeconds: configuration.shutdownTimeoutSeconds)
+        let counts = pipeline.counters.snapshot
+        logger.notice(
+            "stopped: consumed \(counts.consumed), predicted \(counts.predicted), dead-lettered \(counts.deadLettered), anomalous \(counts.anomalous), delivery failures \(counts.deliveryFailures)"
+        )
+        if !inTime { throw ExitCode(1) }
+    }
+
+    /// Defaults, then the file, then the environment, then flags.
+    func resolvedConfiguration() throws -> ServiceConfiguration {
+        var configuration = ServiceConfiguration()
+        if let config {
+            try configuration.apply(TOMLDocument(contentsOfFile: config), source: config)
+        }
+        try configuration.apply(environment: ProcessInfo.processInfo.environment)
+        let flags: [(String, String?)] = [
+            ("brokers", brokers), ("group", group), ("input", input), ("output", output),
+            ("dead-letter", deadLetter), ("model", model), ("consumers", consumers.map(String.init)),
+            ("workers", workers.map(String.init)), ("max-batch", maxBatch.map(String.init)),
+            ("ring-capacity", ringCapacity.map(String.init)), ("pin-threads", noPin ? "false" : nil),
+        ]
+        for case let (name, value?) in flags {
+            try configuration.set(name, value, source: "flag --\(name == "pin-threads" ? "no-pin" : name)")
+        }
+        configuration.kafka += kafka
+        configuration.kafkaConsumer += kafkaConsumer
+        configuration.kafkaProducer += kafkaProducer
+        try configuration.validate()
+        return configuration
+    }
+}
+
+/// A stderr logger at `level`, or a validation error naming the bad level.
+func makeLogger(label: String, level: String) throws -> Logger {
+    guard let parsed = Logger.Level(rawValue: level) else {
+        throw ValidationError("--log-level '\(level)' is not one of trace, debug, info, notice, warning, error, critical")
+    }
+    var logger = Logger(label: label) { StreamLogHandler.standardError(label: $0) }
+    logger.logLevel = parsed
+    return logger
+}

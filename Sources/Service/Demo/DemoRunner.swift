@@ -1,0 +1,156 @@
+import Foundation
+import Inference
+import Kafka
+import Logging
+import RingBuffer
+import Synchronization
+
+/// The main job on a fresh machine: the embedded broker, the service with a model, and a traffic
+/// generator sending open-loop at a fixed rate; an observer reads every prediction and dead letter
+/// and measures latency from each request's *intended* send time (no coordinated omission).
+public final class DemoRunner: Sendable {
+    public struct Options: Sendable {
+        public var seconds = 10.0
+        /// Requests per second; 0 sends as fast as the producer accepts.
+        public var rate = 1_000.0
+        public var partitions: Int32 = 8
+        public var consumers = 1
+        public var workers: Int? = nil
+        public var maxBatch = 64
+        public var model = "models/default.model"
+        public var attackShare = 0.1
+        public var pinThreads = true
+        /// How long to wait, after sending stops, for the last answers.
+        public var drainSeconds = 30.0
+
+        public init() {}
+    }
+
+    /// The demo's closing line, `{"sent":…,"predicted":…,…}`.
+    public struct Summary: Sendable, Codable, Equatable {
+        public var sent: Int
+        public var predicted: Int
+        public var deadLettered: Int
+        public var lost: Int
+        public var duplicates: Int
+        public var throughputPerSecond: Double
+        public var p50Milliseconds: Double
+        public var p99Milliseconds: Double
+        public var anomalous: Int
+
+        enum CodingKeys: String, CodingKey {
+            case sent, predicted, lost, duplicates, anomalous
+            case deadLettered = "dead_lettered"
+            case throughputPerSecond = "throughput_per_s"
+            case p50Milliseconds = "p50_ms"
+            case p99Milliseconds = "p99_ms"
+        }
+
+        public var jsonLine: String {
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.sortedKeys]
+            return String(decoding: (try? encoder.encode(self)) ?? Data(), as: UTF8.self)
+        }
+    }
+
+    private let options: Options
+    private let logger: Logger
+
+    public init(options: Options, logger: Logger) {
+        self.options = options
+        self.logger = logger
+    }
+
+    /// Runs the demo; `status` receives one line per second.
+    public func run(status: (String) -> Void) throws(ServiceError) -> Summary {
+        let topics = (input: "requests", output: "predictions", deadLetter: "requests.dlq")
+        let broker: EmbeddedBroker
+        do {
+            broker = try EmbeddedBroker(
+                topics: [topics.input: options.partitions, topics.output: options.partitions, topics.deadLetter: options.partitions]
+            )
+        } catch {
+            throw .startup("embedded broker: \(error)")
+        }
+        status("embedded broker at \(broker.bootstrapServers); topics \(topics.input), \(topics.output), \(topics.deadLetter)")
+
+        var configuration = ServiceConfiguration()
+        configuration.brokers = broker.bootstrapServers
+        configuration.group = "anomaly-demo"
+        configuration.consumers = options.consumers
+        configuration.workers = options.workers
+        configuration.maxBatch = options.maxBatch
+        configuration.model = options.model
+        configuration.pinThreads = options.pinThreads
+        configuration.kafkaConsumer = ["session.timeout.ms=6000", "heartbeat.interval.ms=500"]
+        let model = try configuration.loadModel()
+        status("model \(model.identifier): \(model.kernel), \(model.supportVectorCount) support vectors, dim \(model.dimension)")
+        let pipeline = try Pipeline(
+            configuration: configuration,
+            logger: logger,
+            makeProcessor: makeInferenceProcessors(model: model, maxBatch: configuration.maxBatch)
+        )
+        try pipeline.start()
+        defer { pipeline.stop(timeoutSeconds: 30) }
+
+        let ledger = DemoLedger()
+        let observer = try DemoObserver(broker: broker, topics: [topics.output, topics.deadLetter], ledger: ledger)
+        defer { observer.stop() }
+        status("waiting for the consumer group to form")
+        guard waitUntil(seconds: 30, { !pipeline.assignment().isEmpty && observer.isAssigned }) else {
+            throw .startup("the service's consumer group did not form within 30 s")
+        }
+
+        let sender = try DemoSender(broker: broker, topic: topics.input, ledger: ledger, options: options)
+        sender.start()
+        let started = Duration.now
+        var second = 0
+        while true {
+            usleep(1_000_000)
+            second += 1
+            let window = ledger.latency.snapshot(reset: true)
+            ledger.total.merge(window)
+            let counts = ledger.counts
+            status(
+                String(
+                    format: "t=%3ds sent=%d answered=%d rate=%.0f/s p50=%.2fms p99=%.2fms anomalous=%d dead_lettered=%d lag=%d",
+                    second, counts.sent, counts.answered, Double(counts.answered - ledger.answeredAtLastStatus) ,
+                    Self.milliseconds(window.value(atQuantile: 0.5)), Self.milliseconds(window.value(atQuantile: 0.99)),
+                    counts.anomalous, counts.deadLettered, counts.sent - counts.answered
+                )
+            )
+            ledger.answeredAtLastStatus = counts.answered
+            if sender.isFinished { break }
+        }
+        let drainUntil = Duration.now + .milliseconds(Int64(options.drainSeconds * 1_000))
+        while ledger.counts.answered < ledger.counts.sent && Duration.now < drainUntil { usleep(10_000) }
+        let elapsed = (ledger.lastAnswer ?? Duration.now) - started
+        ledger.total.merge(ledger.latency.snapshot(reset: true))
+        let counts = ledger.counts
+        let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+        return Summary(
+            sent: counts.sent,
+            predicted: counts.predicted,
+            deadLettered: counts.deadLettered,
+            lost: counts.sent - counts.answered,
+            duplicates: counts.duplicates,
+            throughputPerSecond: seconds > 0 ? (Double(counts.answered) / seconds).rounded() : 0,
+            p50Milliseconds: Self.milliseconds(ledger.total.value(atQuantile: 0.5)),
+            p99Milliseconds: Self.milliseconds(ledger.total.value(atQuantile: 0.99)),
+            anomalous: counts.anomalous
+        )
+    }
+
+    static func milliseconds(_ nanoseconds: Int64) -> Double {
+        (Double(nanoseconds) / 10_000).rounded() / 100
+    }
+}
+
+func waitUntil(seconds: Double, _ condition: () -> Bool) -> Bool {
+    let deadline = Duration.now + .milliseconds(Int64(seconds * 1_000))
+    while Duration.now < deadline {
+        if condition() { return true }
+        usleep(20_000)
+    }
+    return condition()
+}

@@ -1,0 +1,131 @@
+import Foundation
+import Kafka
+import RingBuffer
+import Synchronization
+
+/// The demo's open-loop traffic source: request `i` is due at `start + i / rate`; if the sender
+/// falls behind it sends at once but keeps the due time, so latency includes the delay.
+final class DemoSender: @unchecked Sendable {
+    private let producer: KafkaProducer
+    private let topic: String
+    private let ledger: DemoLedger
+    private let options: DemoRunner.Options
+    private let finished = Atomic<Bool>(false)
+    private var thread: PinnedThread?
+
+    init(broker: EmbeddedBroker, topic: String, ledger: DemoLedger, options: DemoRunner.Options) throws(ServiceError) {
+        var configuration = KafkaConfiguration.producer(bootstrapServers: broker.bootstrapServers)
+        // Fixed-rate runs measure latency: send each request at once. Flat-out runs batch.
+        configuration["linger.ms"] = options.rate > 0 ? "0" : "5"
+        do {
+            producer = try KafkaProducer(configuration: configuration) { _ in }
+        } catch {
+            throw .startup("demo producer: \(error)")
+        }
+        self.topic = topic
+        self.ledger = ledger
+        self.options = options
+    }
+
+    var isFinished: Bool { finished.load(ordering: .acquiring) }
+
+    func start() {
+        thread = try? PinnedThread(name: "demo-sender", cpu: nil) { [self] in run() }
+    }
+
+    private func run() {
+        var generator = TrafficGenerator(attackShare: options.attackShare)
+        let start = Duration.now
+        let end = start + .milliseconds(Int64(options.seconds * 1_000))
+        let interval = options.rate > 0 ? 1e9 / options.rate : 0
+        var index = 0
+        while true {
+            let now = Duration.now
+            let due = options.rate > 0 ? start.nanosecondsSinceOrigin + Int64(Double(index) * interval) : now.nanosecondsSinceOrigin
+            if due >= end.nanosecondsSinceOrigin || now >= end { break }
+            let wait = due - now.nanosecondsSinceOrigin
+            if wait > 50_000 {
+                usleep(UInt32(min(wait / 1_000, 10_000)))
+                producer.poll(timeoutMilliseconds: 0)
+                continue
+            }
+            let id = "d-\(index)"
+            let request = generator.next(id: id, timestampMilliseconds: Int64(Date().timeIntervalSince1970 * 1_000))
+            ledger.sent(index, intendedNanoseconds: due)
+            while true {
+                do {
+                    try producer.send(topic: topic, key: Array(id.utf8), value: request.value, token: UInt(index))
+                    break
+                } catch {
+                    producer.poll(timeoutMilliseconds: 1)  // queue full: let it drain
+                }
+            }
+            producer.poll(timeoutMilliseconds: 0)
+            index += 1
+        }
+        try? producer.flush(timeoutMilliseconds: 30_000)
+        finished.store(true, ordering: .releasing)
+    }
+}
+
+/// Reads predictions and dead letters and reports each to the ledger.
+final class DemoObserver: @unchecked Sendable {
+    private let consumer: KafkaConsumer
+    private let deadLetterTopic: String
+    private let ledger: DemoLedger
+    private let stopping = Atomic<Bool>(false)
+    private let assigned = AtomicFlag()
+    private var thread: PinnedThread?
+
+    init(broker: EmbeddedBroker, topics: [String], ledger: DemoLedger) throws(ServiceError) {
+        var configuration = KafkaConfiguration.consumer(bootstrapServers: broker.bootstrapServers, groupID: "demo-observer")
+        configuration["session.timeout.ms"] = "6000"
+        configuration["heartbeat.interval.ms"] = "500"
+        configuration["enable.auto.commit"] = "false"
+        configuration["fetch.wait.max.ms"] = "1"
+        let flag = assigned
+        do {
+            consumer = try KafkaConsumer(
+                configuration: configuration,
+                topics: topics,
+                rebalance: RebalanceHandlers(assigned: { _, _ in flag.set() })
+            )
+        } catch {
+            throw .startup("demo observer: \(error)")
+        }
+        deadLetterTopic = topics[1]
+        self.ledger = ledger
+        thread = try? PinnedThread(name: "demo-observer", cpu: nil) { [self] in run() }
+    }
+
+    var isAssigned: Bool { assigned.isSet }
+
+    private func run() {
+        var batch: [KafkaMessage] = []
+        let marker = Array("\"anomalous\":true".utf8)
+        while !stopping.load(ordering: .acquiring) {
+            batch.removeAll(keepingCapacity: true)
+            consumer.poll(into: &batch, maxMessages: 1_000, timeoutMilliseconds: 20)
+            let now = Duration.now
+            for message in batch {
+                let deadLetter = message.topic == deadLetterTopic
+                let anomalous = !deadLetter && message.value.firstRange(of: marker) != nil
+                ledger.answered(key: message.key, deadLetter: deadLetter, anomalous: anomalous, at: now)
+            }
+        }
+        try? consumer.close()
+    }
+
+    func stop() {
+        stopping.store(true, ordering: .releasing)
+        thread?.join()
+    }
+}
+
+/// A one-way flag shareable with closures (an `Atomic` cannot be captured).
+final class AtomicFlag: Sendable {
+    private let value = Atomic<Bool>(false)
+
+    func set() { value.store(true, ordering: .releasing) }
+    var isSet: Bool { value.load(ordering: .acquiring) }
+}

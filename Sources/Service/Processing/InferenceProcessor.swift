@@ -1,0 +1,100 @@
+import Inference
+import Kafka
+
+/// The real processor: parse each request, featurise it into the scorer's batch matrix, score the
+/// micro-batch with BLAS, and answer each record with a contract prediction (docs/CONTRACT.md) or
+/// a dead letter naming why it could not be parsed or scored.
+///
+/// One per worker thread: the parser's request storage, the feature rows and the scorer's
+/// matrices are allocated once here and reused for every batch.
+public final class InferenceProcessor: BatchProcessor {
+    private let parser: RequestParser
+    private let request: ParsedRequest
+    private let extractor: FeatureExtractor
+    private let scorer: BatchScorer
+    private let encoder: PredictionEncoder
+    /// Batch positions of the requests that parsed, and their ids, for the current batch.
+    private var scored: [Int] = []
+    private var ids: [String?] = []
+
+    /// - Parameters:
+    ///   - model: a loaded, validated model; its feature configuration builds the extractor.
+    ///   - maxBatch: the largest batch ``process(_:into:)`` will get.
+    /// - Throws: ``InferenceError`` when the model's feature configuration is not one this build
+    ///   can extract.
+    public init(model: SVMModel, maxBatch: Int) throws(InferenceError) {
+        parser = RequestParser()
+        request = ParsedRequest(limits: parser.limits)
+        extractor = try FeatureExtractor(configuration: model.featureConfiguration(), limits: parser.limits)
+        guard extractor.dimension == model.dimension else {
+            throw .featureMismatch("model dimension \(model.dimension) but extractor dimension \(extractor.dimension)")
+        }
+        scorer = BatchScorer(model: model, maxBatch: maxBatch)
+        encoder = PredictionEncoder(model: model)
+        scored.reserveCapacity(maxBatch)
+        ids.reserveCapacity(maxBatch)
+    }
+
+    public func process(_ batch: [InputRecord], into outputs: inout [OutputRecord]) {
+        var start = 0
+        while start < batch.count {
+            let end = min(batch.count, start + scorer.maxBatch)
+            processChunk(batch, start..<end, into: &outputs)
+            start = end
+        }
+    }
+
+    private func processChunk(_ batch: [InputRecord], _ range: Range<Int>, into outputs: inout [OutputRecord]) {
+        scored.removeAll(keepingCapacity: true)
+        ids.removeAll(keepingCapacity: true)
+        for index in range {
+            let input = batch[index]
+            let failure = unsafe input.message.value.withUnsafeBytes { bytes in
+                unsafe parser.parseReason(bytes, into: request)
+            }
+            if let failure {
+                outputs.append(.deadLetter(for: input, error: failure.rawValue, detail: Self.explain(failure)))
+                continue
+            }
+            unsafe extractor.extract(request, into: scorer.row(scored.count))
+            scored.append(index)
+            ids.append(request.string(.id))
+        }
+        guard !scored.isEmpty else { return }
+        let scores = unsafe scorer.score(count: scored.count)
+        for (position, index) in scored.enumerated() {
+            let input = batch[index]
+            let score = unsafe scores[position]
+            guard score.isFinite else {
+                outputs.append(.deadLetter(for: input, error: "unscorable", detail: "the model gave a non-finite score"))
+                continue
+            }
+            let anomalous = encoder.isAnomalous(score)
+            outputs.append(
+                OutputRecord(
+                    destination: .prediction,
+                    ticket: input.ticket,
+                    key: input.message.key,
+                    value: encoder.encode(id: ids[position], score: score, anomalous: anomalous, source: input.message),
+                    receivedNanoseconds: input.receivedNanoseconds,
+                    anomalous: anomalous
+                )
+            )
+        }
+    }
+
+    static func explain(_ error: RequestParseError) -> String {
+        switch error {
+        case .empty: "the value is empty"
+        case .tooLarge: "the value is larger than the parser's input limit"
+        case .invalidUTF8: "the value is not valid UTF-8"
+        case .invalidJSON: "the value starts with '{' but is not valid JSON"
+        case .notJSONObject: "the JSON value is not an object"
+        case .truncated: "the JSON ends before the object closes"
+        case .tooDeep: "the JSON nests deeper than the parser allows"
+        case .wrongFieldType: "a request field has the wrong JSON type"
+        case .missingPath: "the request has no path"
+        case .clfMalformed: "the line is not a JSON object nor a Combined Log Format line"
+        }
+    }
+}

@@ -1,0 +1,22 @@
+import Inference
+
+extension ServiceConfiguration {
+    /// Loads and validates the configured model file (magic, LZ4 frame, checksum, sizes, norms,
+    /// feature configuration), failing fast with a message naming the file.
+    public func loadModel() throws(ServiceError) -> SVMModel {
+        do {
+            let model = try SVMModel(contentsOf: model)
+            _ = try model.featureConfiguration()
+            return model
+        } catch {
+            throw .configuration("model '\(model)' refused: \(error.reason)")
+        }
+    }
+}
+
+/// Processors for `serve` and `demo`: one ``InferenceProcessor`` per worker on one shared model,
+/// with OpenBLAS limited to one thread (the workers are the parallelism).
+public func makeInferenceProcessors(model: SVMModel, maxBatch: Int) -> (Int) throws -> any BatchProcessor {
+    BLAS.useSingleThread()
+    return { _ in try InferenceProcessor(model: model, maxBatch: maxBatch) }
+}
