@@ -49,8 +49,9 @@
     /// `X[:, S]` and `SVᵀ[S, :]`.
     private let compactFeatures: UnsafeMutablePointer<Float>
     private let compactSupportVectors: UnsafeMutablePointer<Float>
-    /// The number of non-zero columns of the last batch (`.gemm`), or the mean non-zero features
-    /// per row (`.sparse`); for benchmarks.
+    /// The inner dimension of the last batch's GEMM (`.gemm`: its non-zero columns, or all
+    /// columns when it fell back to the full product), or the mean non-zero features per row
+    /// (`.sparse`); for benchmarks.
     public private(set) var lastColumnCount = 0
 
     /// Preallocates every buffer for batches of up to `maxBatch` rows.
@@ -260,6 +261,7 @@
             return
         }
         if columnCount * 4 > dimension * 3 {
+            lastColumnCount = dimension
             unsafe BLAS.multiply(
                 m: count, n: supportVectorCount, k: dimension, alpha: alpha, a: features, b: transposedSupportVectors,
                 c: kernelValues)
