@@ -39,13 +39,16 @@ struct FeaturizeCommand: ParsableCommand {
         let started = Date()
         let summary = try Featurizer(extractor: extractor, directory: out).run(input: input, maxRows: maxRows)
         try Data((configuration.canonicalJSON() + "\n").utf8).write(
-            to: URL(fileURLWithPath: out).appendingPathComponent("feature_config.json"))
+            to: URL(fileURLWithPath: out).appendingPathComponent("feature_config.json")
+        )
         let seconds = Date().timeIntervalSince(started)
         FileHandle.standardError.write(
             Data(
                 ("featurize: \(summary.rows) rows x \(extractor.dimension) features, \(summary.errors) unparseable "
                     + "(errors.jsonl), \(summary.blank) blank lines, "
-                    + String(format: "%.1f s", seconds) + " -> \(out)\n").utf8))
+                    + String(format: "%.1f s", seconds) + " -> \(out)\n").utf8
+            )
+        )
     }
 }
 
@@ -79,7 +82,8 @@ private struct Featurizer {
                 guard let bytes = unsafe bytes else {
                     summary.errors += 1
                     try errorsFile.write(
-                        "{\"line\":\(lineNumber),\"reason\":\"\(RequestParseError.tooLarge)\",\"input\":\"\"}\n")
+                        "{\"line\":\(lineNumber),\"reason\":\"\(RequestParseError.tooLarge)\",\"input\":\"\"}\n"
+                    )
                     return
                 }
                 if unsafe bytes.allSatisfy({ $0 == 0x20 || $0 == 0x09 || $0 == 0x0D }) {
@@ -102,7 +106,8 @@ private struct Featurizer {
                     "{\"id\":\(JSONText.quoted(id)),\"source\":\(JSONText.quoted(request.string(.source))),"
                         + "\"split\":\(JSONText.quoted(request.string(.split))),\"label\":\(JSONText.quoted(label)),"
                         + "\"attack_type\":\(JSONText.quoted(request.string(.attackType))),"
-                        + "\"group\":\"\(FeatureExtractor.contentGroupText(of: request))\"}\n")
+                        + "\"group\":\"\(FeatureExtractor.contentGroupText(of: request))\"}\n"
+                )
                 summary.rows += 1
             }
         } catch is Stop {}

@@ -45,7 +45,8 @@ struct ScoreCommand: ParsableCommand {
         var scoring = OfflineScoring(model: svm, extractor: extractor, batch: batch)
         try scoring.runToEnd(input: input)
         let seconds = Date().timeIntervalSince(started)
-        var report = "score: \(scoring.scored) requests scored, \(scoring.unparseable) unparseable, model \(svm.identifier), "
+        var report =
+            "score: \(scoring.scored) requests scored, \(scoring.unparseable) unparseable, model \(svm.identifier), "
         report += String(format: "%.2f s\n", seconds)
         report += scoring.evaluation.table()
         FileHandle.standardError.write(Data(report.utf8))
@@ -102,8 +103,12 @@ private struct OfflineScoring {
             unsafe extractor.extract(request, into: scorer.row(pending.count))
             pending.append(
                 Pending(
-                    id: request.string(.id) ?? "\(fileName):\(lineNumber)", line: lineNumber, label: request.label,
-                    source: request.string(.source) ?? "-"))
+                    id: request.string(.id) ?? "\(fileName):\(lineNumber)",
+                    line: lineNumber,
+                    label: request.label,
+                    source: request.string(.source) ?? "-"
+                )
+            )
             if pending.count == scorer.maxBatch { try flush() }
         }
         try flush()
@@ -166,8 +171,11 @@ struct Evaluation {
 
         static func + (a: Counts, b: Counts) -> Counts {
             Counts(
-                truePositives: a.truePositives + b.truePositives, falsePositives: a.falsePositives + b.falsePositives,
-                trueNegatives: a.trueNegatives + b.trueNegatives, falseNegatives: a.falseNegatives + b.falseNegatives)
+                truePositives: a.truePositives + b.truePositives,
+                falsePositives: a.falsePositives + b.falsePositives,
+                trueNegatives: a.trueNegatives + b.trueNegatives,
+                falseNegatives: a.falseNegatives + b.falseNegatives
+            )
         }
     }
 
@@ -186,14 +194,20 @@ struct Evaluation {
         var text = "source                  TP      FN      FP      TN   det%   FPR%    F1%\n"
         let total = bySource.values.reduce(Counts(), +)
         for (name, counts) in bySource.sorted(by: { $0.key < $1.key }) + (bySource.count > 1 ? [("all", total)] : []) {
-            let padded = name.count >= 18 ? String(name.prefix(18)) : name + String(repeating: " ", count: 18 - name.count)
+            let padded =
+                name.count >= 18 ? String(name.prefix(18)) : name + String(repeating: " ", count: 18 - name.count)
             text += padded
             for value in [counts.truePositives, counts.falseNegatives, counts.falsePositives, counts.trueNegatives] {
                 text += String(format: " %7d", value)
             }
             text += " " + percent(counts.truePositives, counts.truePositives + counts.falseNegatives)
             text += " " + percent(counts.falsePositives, counts.falsePositives + counts.trueNegatives)
-            text += " " + percent(2 * counts.truePositives, 2 * counts.truePositives + counts.falsePositives + counts.falseNegatives)
+            text +=
+                " "
+                + percent(
+                    2 * counts.truePositives,
+                    2 * counts.truePositives + counts.falsePositives + counts.falseNegatives
+                )
             text += "\n"
         }
         return text

@@ -57,7 +57,12 @@ public struct InferenceError: Error, CustomStringConvertible, Sendable {
         line: UInt = #line
     ) -> InferenceError {
         InferenceError(
-            code: .malformedRequest, reason: error.rawValue, requestParseError: error, file: file, line: line)
+            code: .malformedRequest,
+            reason: error.rawValue,
+            requestParseError: error,
+            file: file,
+            line: line
+        )
     }
 
     /// A model file is truncated, corrupt, or of an unknown format.
@@ -66,8 +71,7 @@ public struct InferenceError: Error, CustomStringConvertible, Sendable {
     }
 
     /// A model's (or a configuration file's) feature configuration does not match the extractor's.
-    public static func featureMismatch(_ reason: String, file: String = #fileID, line: UInt = #line) -> InferenceError
-    {
+    public static func featureMismatch(_ reason: String, file: String = #fileID, line: UInt = #line) -> InferenceError {
         InferenceError(code: .featureMismatch, reason: reason, file: file, line: line)
     }
 

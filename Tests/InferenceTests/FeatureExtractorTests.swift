@@ -12,7 +12,8 @@ import Testing
     }
 
     @Test func sameRequestGivesTheSameVector() throws {
-        let json = #"{"path": "/tienda1/publico/anadir.jsp", "query": "id=3&nombre=Vino+Rioja&B1=A%F1adir", "#
+        let json =
+            #"{"path": "/tienda1/publico/anadir.jsp", "query": "id=3&nombre=Vino+Rioja&B1=A%F1adir", "#
             + #""headers": {"user-agent": "Mozilla/5.0"}}"#
         let first = try features(json)
         let second = try features(json, extractor: FeatureExtractor())
@@ -72,9 +73,11 @@ import Testing
 
     @Test func jsonAndCombinedLogFormatGiveTheSameFeatures() throws {
         let json = try features(
-            #"{"method": "GET", "path": "/a.gif", "query": "x=1", "headers": {"user-agent": "Mozilla/4.08", "referer": "http://r/"}}"#)
+            #"{"method": "GET", "path": "/a.gif", "query": "x=1", "headers": {"user-agent": "Mozilla/4.08", "referer": "http://r/"}}"#
+        )
         let clf = try features(
-            #"127.0.0.1 - - [10/Oct/2000:13:55:36 -0700] "GET /a.gif?x=1 HTTP/1.0" 200 2326 "http://r/" "Mozilla/4.08""#)
+            #"127.0.0.1 - - [10/Oct/2000:13:55:36 -0700] "GET /a.gif?x=1 HTTP/1.0" 200 2326 "http://r/" "Mozilla/4.08""#
+        )
         #expect(json == clf)
     }
 
@@ -92,7 +95,10 @@ import Testing
         other = .default
         other.hashedDimension = 1000
         #expect(throws: InferenceError.self) { try FeatureExtractor(configuration: other) }
-        let unknownKey = FeatureConfiguration.default.canonicalJSON().replacingOccurrences(of: "{\"blocks\"", with: "{\"x\":1,\"blocks\"")
+        let unknownKey = FeatureConfiguration.default.canonicalJSON().replacingOccurrences(
+            of: "{\"blocks\"",
+            with: "{\"x\":1,\"blocks\""
+        )
         #expect(throws: InferenceError.self) { try FeatureConfiguration.decode(Data(unknownKey.utf8)) }
     }
 

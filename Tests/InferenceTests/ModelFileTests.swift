@@ -1,6 +1,7 @@
 import Foundation
-@testable import Inference
 import Testing
+
+@testable import Inference
 
 @Suite struct ModelFileTests {
     /// The default configuration shrunk to `dimension` (16 numeric features + a power of two).
@@ -15,12 +16,18 @@ import Testing
         var generator = SplitMix64(seed: seed)
         func uniform() -> Float { Float(generator.next() >> 40) / Float(1 << 24) }
         return SVMModel(
-            name: "test", version: "1", kernel: kernel, gamma: kernel == .rbf ? 0.7 : 0, intercept: -0.25,
-            threshold: 0.1, dimension: dimension,
+            name: "test",
+            version: "1",
+            kernel: kernel,
+            gamma: kernel == .rbf ? 0.7 : 0,
+            intercept: -0.25,
+            threshold: 0.1,
+            dimension: dimension,
             supportVectors: kernel == .rbf ? (0..<(count * dimension)).map { _ in uniform() } : [],
             dualCoefficients: kernel == .rbf ? (0..<count).map { _ in uniform() * 2 - 1 } : [],
             weights: kernel == .linear ? (0..<dimension).map { _ in uniform() - 0.5 } : [],
-            featureConfiguration: configuration(dimension: dimension))
+            featureConfiguration: configuration(dimension: dimension)
+        )
     }
 
     @Test(arguments: [SVMKernel.rbf, .linear])
@@ -37,7 +44,11 @@ import Testing
         #expect(try read.featureConfiguration() == Self.configuration(dimension: 48))
     }
 
-    func expectInvalid(_ bytes: [UInt8], code: InferenceError.Code = .invalidModel, expecting: FeatureConfiguration? = nil) {
+    func expectInvalid(
+        _ bytes: [UInt8],
+        code: InferenceError.Code = .invalidModel,
+        expecting: FeatureConfiguration? = nil
+    ) {
         do {
             _ = try SVMModel(fileBytes: bytes, expecting: expecting)
             Issue.record("model was accepted")

@@ -8,7 +8,8 @@ import Testing
         let request = try parser.parse(
             #"{"id": "r-1", "ts": 1732540800123, "method": "GET", "path": "/search", "query": "q=shoes", "#
                 + #""protocol": "HTTP/1.1", "headers": {"User-Agent": "curl/8", "Host": "x", "Referer": "http://r/"}, "#
-                + #""body": "a=1", "remote_addr": "203.0.113.9", "extra": [1, {"x": null}]}"#)
+                + #""body": "a=1", "remote_addr": "203.0.113.9", "extra": [1, {"x": null}]}"#
+        )
         #expect(request.id == "r-1")
         #expect(request.timestamp == 1_732_540_800_123)
         #expect(request.method == "GET")
@@ -26,7 +27,8 @@ import Testing
         let request = try parser.parse(
             #"{"id": "csic:1", "source": "csic2010", "kind": "raw_http", "split": "test", "method": "POST", "#
                 + #""path": "/tienda1/index.jsp", "query": "", "headers": {"user-agent": "Mozilla", "cookie": "J=1"}, "#
-                + #""body": "id=2%2F", "label": "attack", "attack_type": null, "meta": {"a": [true, false]}}"#)
+                + #""body": "id=2%2F", "label": "attack", "attack_type": null, "meta": {"a": [true, false]}}"#
+        )
         #expect(request.source == "csic2010")
         #expect(request.split == "test")
         #expect(request.isAttack == true)
@@ -57,7 +59,8 @@ import Testing
 
     @Test func parsesCombinedLogFormat() throws {
         let request = try parser.parse(
-            #"127.0.0.1 - frank [10/Oct/2000:13:55:36 -0700] "GET /a.gif?x=1 HTTP/1.0" 200 2326 "http://r/" "Mozilla/4.08""#)
+            #"127.0.0.1 - frank [10/Oct/2000:13:55:36 -0700] "GET /a.gif?x=1 HTTP/1.0" 200 2326 "http://r/" "Mozilla/4.08""#
+        )
         #expect(request.remoteAddress == "127.0.0.1")
         #expect(request.method == "GET")
         #expect(request.path == "/a.gif")
@@ -72,7 +75,8 @@ import Testing
         #expect(common.path == "/login")
         #expect(common.userAgent == nil)
         let escaped = try parser.parse(
-            #"h - - [d] "GET /x?q=\"a\\b\x41 HTTP/1.1" 200 1 "-" "ua \"quoted\"""#)
+            #"h - - [d] "GET /x?q=\"a\\b\x41 HTTP/1.1" 200 1 "-" "ua \"quoted\"""#
+        )
         #expect(escaped.query == "q=\"a\\bA")
         #expect(escaped.referer == nil)
         #expect(escaped.userAgent == "ua \"quoted\"")
@@ -103,13 +107,16 @@ import Testing
 
     @Test func refusesInvalidUTF8() {
         let request = ParsedRequest()
-        for bytes: [UInt8] in [[0x7B, 0x22, 0xFF, 0x22, 0x7D], [0xC0, 0x80], [0xED, 0xA0, 0x80], [0xF4, 0x90, 0, 0]] {
+        for bytes: [UInt8] in [
+            [0x7B, 0x22, 0xFF, 0x22, 0x7D], [0xC0, 0x80], [0xED, 0xA0, 0x80], [0xF4, 0x90, 0, 0],
+        ] {
             #expect(throws: InferenceError.self) { try parser.parse(bytes, into: request) }
         }
     }
 
     @Test func refusesDeepNestingAndOversizedInput() {
-        let deep = #"{"x": "# + String(repeating: "[", count: 100) + String(repeating: "]", count: 100) + #", "path": "/"}"#
+        let deep =
+            #"{"x": "# + String(repeating: "[", count: 100) + String(repeating: "]", count: 100) + #", "path": "/"}"#
         #expect(throws: InferenceError.self) { try parser.parse(deep) }
         let request = ParsedRequest()
         let huge = [UInt8](repeating: 0x20, count: RequestLimits.default.maxInputBytes + 1)

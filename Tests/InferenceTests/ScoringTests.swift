@@ -1,6 +1,7 @@
 import Foundation
-@testable import Inference
 import Testing
+
+@testable import Inference
 
 /// The trainer's golden vectors (training/golden.py): models, features and scikit-learn's
 /// `decision_function`, checked to `|actual - expected| <= 1e-4 |expected| + 1e-5`.
@@ -16,7 +17,9 @@ enum GoldenVectors {
 @Suite struct ScoringTests {
     init() { BLAS.useSingleThread() }
 
-    @Test(arguments: [("rbf", "expected.npy"), ("linear", "expected_linear.npy"), ("nystroem", "expected_nystroem.npy")])
+    @Test(arguments: [
+        ("rbf", "expected.npy"), ("linear", "expected_linear.npy"), ("nystroem", "expected_nystroem.npy"),
+    ])
     func matchesScikitLearnGoldenVectors(model name: String, expected file: String) throws {
         let model = try SVMModel(contentsOf: GoldenVectors.directory.appendingPathComponent("\(name).model").path)
         let features = try GoldenVectors.array("features.npy")
@@ -24,7 +27,9 @@ enum GoldenVectors {
         let rows = features.shape[0]
         #expect(features.shape == [rows, model.dimension])
         #expect(expected.count == rows)
-        for (batch, product) in [(1, KernelProduct.gemm), (8, .gemm), (64, .gemm), (1, .sparse), (64, .sparse), (8, .automatic)] {
+        for (batch, product) in [
+            (1, KernelProduct.gemm), (8, .gemm), (64, .gemm), (1, .sparse), (64, .sparse), (8, .automatic),
+        ] {
             let scorer = BatchScorer(model: model, maxBatch: batch, product: product)
             var worst = 0.0
             for start in stride(from: 0, to: rows, by: batch) {

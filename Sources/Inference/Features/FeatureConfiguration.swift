@@ -72,9 +72,21 @@ public struct FeatureConfiguration: Codable, Sendable, Equatable {
     )
 
     public init(
-        extractor: String, dimension: Int, hashedDimension: Int, ngramMin: Int, ngramMax: Int, hash: String,
-        seed: UInt32, blocks: [Block], maxDecodeDepth: Int, lowercase: Bool, collapseDigits: Bool,
-        termWeighting: String, normalization: String, numericFeatures: [String], numericWeight: Double
+        extractor: String,
+        dimension: Int,
+        hashedDimension: Int,
+        ngramMin: Int,
+        ngramMax: Int,
+        hash: String,
+        seed: UInt32,
+        blocks: [Block],
+        maxDecodeDepth: Int,
+        lowercase: Bool,
+        collapseDigits: Bool,
+        termWeighting: String,
+        normalization: String,
+        numericFeatures: [String],
+        numericWeight: Double
     ) {
         self.extractor = extractor
         self.dimension = dimension
@@ -131,9 +143,12 @@ public struct FeatureConfiguration: Codable, Sendable, Equatable {
         }
         let keys = (try? JSONSerialization.jsonObject(with: json) as? [String: Any]).map { Set($0.keys) } ?? []
         let known = Set(
-            [CodingKeys.extractor, .dimension, .hashedDimension, .ngramMin, .ngramMax, .hash, .seed, .blocks,
-             .maxDecodeDepth, .lowercase, .collapseDigits, .termWeighting, .normalization, .numericFeatures,
-             .numericWeight].map(\.rawValue))
+            [
+                CodingKeys.extractor, .dimension, .hashedDimension, .ngramMin, .ngramMax, .hash, .seed, .blocks,
+                .maxDecodeDepth, .lowercase, .collapseDigits, .termWeighting, .normalization, .numericFeatures,
+                .numericWeight,
+            ].map(\.rawValue)
+        )
         if let unknown = keys.subtracting(known).sorted().first {
             throw .featureMismatch("unknown feature configuration key \(unknown)")
         }
@@ -149,7 +164,8 @@ public struct FeatureConfiguration: Codable, Sendable, Equatable {
         let problem: String? =
             if extractor != FeatureExtractor.implementation {
                 "extractor \(extractor) is not \(FeatureExtractor.implementation)"
-            } else if hashedDimension < 16 || hashedDimension > 1 << 22 || hashedDimension & (hashedDimension - 1) != 0 {
+            } else if hashedDimension < 16 || hashedDimension > 1 << 22 || hashedDimension & (hashedDimension - 1) != 0
+            {
                 "hashed_dim \(hashedDimension) is not a power of two in 16...4194304"
             } else if numericFeatures != NumericFeature.allCases.map(\.name) {
                 "numeric_features differ from this extractor's"

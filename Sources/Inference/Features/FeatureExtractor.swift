@@ -130,8 +130,12 @@ import Foundation
             }
         }
         unsafe numeric.write(
-            into: out + hashedDimension, weight: numericWeight, maxDecodeDepth: configuration.maxDecodeDepth,
-            histogram: histogram, bins: histogramBins)
+            into: out + hashedDimension,
+            weight: numericWeight,
+            maxDecodeDepth: configuration.maxDecodeDepth,
+            histogram: histogram,
+            bins: histogramBins
+        )
     }
 
     /// The features of `request` as a new array. Allocates; for tests and tools.
@@ -156,7 +160,11 @@ import Foundation
         }
         let isForm = field == .query || field == .body
         let (count, rounds) = unsafe PercentDecoding.decode(
-            scratch, count: rawCount, maxRounds: configuration.maxDecodeDepth, plusAsSpace: isForm)
+            scratch,
+            count: rawCount,
+            maxRounds: configuration.maxDecodeDepth,
+            plusAsSpace: isForm
+        )
         let bit: UInt8 =
             switch field {
             case .path: 1
@@ -167,8 +175,13 @@ import Foundation
         if bit != 0, done & bit == 0 {
             done |= bit
             unsafe numeric.add(
-                UnsafeBufferPointer(start: scratch, count: count), rawCount: rawCount, rounds: rounds,
-                isPath: field == .path, histogram: histogram, bins: histogramBins)
+                UnsafeBufferPointer(start: scratch, count: count),
+                rawCount: rawCount,
+                rounds: rounds,
+                isPath: field == .path,
+                histogram: histogram,
+                bins: histogramBins
+            )
         }
         normalizeScratch(count: count)
         return count

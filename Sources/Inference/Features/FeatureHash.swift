@@ -25,14 +25,16 @@ enum FeatureHash {
     /// and the block's 1-based index.
     static func blockBasis(seed: UInt32, block: Int) -> UInt32 {
         var hash = fnv32Basis
-        for shift in stride(from: 0, to: 32, by: 8) { hash = step(hash, UInt8(truncatingIfNeeded: seed >> UInt32(shift))) }
+        for shift in stride(from: 0, to: 32, by: 8) {
+            hash = step(hash, UInt8(truncatingIfNeeded: seed >> UInt32(shift)))
+        }
         return step(hash, UInt8(truncatingIfNeeded: block + 1))
     }
 
     /// 64-bit FNV-1a of `bytes`, continuing from `hash`.
     static func fnv64(_ bytes: UnsafeBufferPointer<UInt8>, from hash: UInt64) -> UInt64 {
         var hash = hash
-        for unsafe byte in unsafe bytes { hash = (hash ^ UInt64(byte)) &* fnv64Prime }
+        for index in 0..<bytes.count { hash = (hash ^ UInt64(unsafe bytes[index])) &* fnv64Prime }
         return hash
     }
 }

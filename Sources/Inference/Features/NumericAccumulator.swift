@@ -45,7 +45,8 @@ struct NumericAccumulator {
         var valueLength = 0
         var previous: UInt8 = 0
         var beforePrevious: UInt8 = 0
-        for unsafe byte in unsafe bytes {
+        for index in 0..<bytes.count {
+            let byte = unsafe bytes[index]
             let bin = histogramBase + Int(byte)
             if unsafe histogram[bin] == 0 {
                 if isPath {
@@ -109,7 +110,12 @@ struct NumericAccumulator {
     ) {
         let length = Float(max(decodedLength, 1))
         let pathEntropy = unsafe Self.entropy(histogram, bins: bins, count: pathBins, total: pathLength)
-        let parameterEntropy = unsafe Self.entropy(histogram, bins: bins + 256, count: parameterBins, total: parametersLength)
+        let parameterEntropy = unsafe Self.entropy(
+            histogram,
+            bins: bins + 256,
+            count: parameterBins,
+            total: parametersLength
+        )
         func put(_ feature: NumericFeature, _ value: Float) { unsafe out[feature.rawValue] = value * weight }
         put(.pathLength, Foundation.log1p(Float(pathLength)) / 8)
         put(.parametersLength, Foundation.log1p(Float(parametersLength)) / 8)

@@ -33,8 +33,7 @@ enum PercentDecoding {
         while read < count {
             let byte = unsafe bytes[read]
             if byte == UInt8(ascii: "%") {
-                if read + 2 < count, let high = hex(unsafe bytes[read + 1]), let low = hex(unsafe bytes[read + 2])
-                {
+                if read + 2 < count, let high = hex(unsafe bytes[read + 1]), let low = hex(unsafe bytes[read + 2]) {
                     unsafe bytes[write] = high << 4 | low
                     write += 1
                     read += 3

@@ -74,7 +74,10 @@ import Foundation
                     if lineEnd - start > maxLineBytes {
                         try body(lineNumber, nil)
                     } else {
-                        try unsafe body(lineNumber, UnsafeRawBufferPointer(start: buffer + start, count: lineEnd - start))
+                        try unsafe body(
+                            lineNumber,
+                            UnsafeRawBufferPointer(start: buffer + start, count: lineEnd - start)
+                        )
                     }
                 }
                 start = end + 1

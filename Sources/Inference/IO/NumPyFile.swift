@@ -75,9 +75,22 @@ public enum NumPyFile {
                 let offset = body + index * width
                 values[index] =
                     switch descr {
-                    case "<f4": Double(Float(bitPattern: UInt32(littleEndian: unsafe raw.loadUnaligned(fromByteOffset: offset, as: UInt32.self))))
-                    case "<f8": Double(bitPattern: UInt64(littleEndian: unsafe raw.loadUnaligned(fromByteOffset: offset, as: UInt64.self)))
-                    case "<i8": Double(Int64(littleEndian: unsafe raw.loadUnaligned(fromByteOffset: offset, as: Int64.self)))
+                    case "<f4":
+                        Double(
+                            Float(
+                                bitPattern: UInt32(
+                                    littleEndian: unsafe raw.loadUnaligned(fromByteOffset: offset, as: UInt32.self)
+                                )
+                            )
+                        )
+                    case "<f8":
+                        Double(
+                            bitPattern: UInt64(
+                                littleEndian: unsafe raw.loadUnaligned(fromByteOffset: offset, as: UInt64.self)
+                            )
+                        )
+                    case "<i8":
+                        Double(Int64(littleEndian: unsafe raw.loadUnaligned(fromByteOffset: offset, as: Int64.self)))
                     default: Double(Int8(bitPattern: unsafe raw[offset]))
                     }
             }

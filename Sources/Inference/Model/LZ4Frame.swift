@@ -39,7 +39,13 @@ enum LZ4Frame {
                 var sourceSize = frame.count - position
                 var destinationSize = size - produced
                 let result = unsafe LZ4F_decompress(
-                    context, destination.baseAddress! + produced, &destinationSize, source + position, &sourceSize, nil)
+                    context,
+                    destination.baseAddress! + produced,
+                    &destinationSize,
+                    source + position,
+                    &sourceSize,
+                    nil
+                )
                 if LZ4F_isError(result) != 0 {
                     failure = result
                     return
@@ -70,7 +76,12 @@ enum LZ4Frame {
         let written = unsafe output.withUnsafeMutableBytes { destination in
             unsafe payload.withUnsafeBytes { source in
                 unsafe LZ4F_compressFrame(
-                    destination.baseAddress, bound, source.baseAddress, payload.count, &preferences)
+                    destination.baseAddress,
+                    bound,
+                    source.baseAddress,
+                    payload.count,
+                    &preferences
+                )
             }
         }
         precondition(LZ4F_isError(written) == 0, "LZ4F_compressFrame failed")

@@ -9,21 +9,41 @@ extension SVMModel {
     ///   - weights: `[dimension]` for `linear`; empty for `rbf`.
     ///   - featureConfiguration: stored as the header's `feature_config`.
     public init(
-        name: String, version: String, kernel: SVMKernel, gamma: Float = 0, intercept: Float, threshold: Float = 0,
-        dimension: Int, supportVectors: [Float] = [], dualCoefficients: [Float] = [], weights: [Float] = [],
+        name: String,
+        version: String,
+        kernel: SVMKernel,
+        gamma: Float = 0,
+        intercept: Float,
+        threshold: Float = 0,
+        dimension: Int,
+        supportVectors: [Float] = [],
+        dualCoefficients: [Float] = [],
+        weights: [Float] = [],
         featureConfiguration: FeatureConfiguration
     ) {
         let count = kernel == .rbf ? dualCoefficients.count : 0
         precondition(kernel == .linear || supportVectors.count == count * dimension, "support vectors disagree")
         precondition(kernel == .rbf || weights.count == dimension, "weights disagree")
         let norms = (0..<count).map { row in
-            Float(supportVectors[(row * dimension)..<((row + 1) * dimension)].reduce(0.0) { $0 + Double($1) * Double($1) })
+            Float(
+                supportVectors[(row * dimension)..<((row + 1) * dimension)].reduce(0.0) { $0 + Double($1) * Double($1) }
+            )
         }
         self.init(
-            name: name, version: version, kernel: kernel, gamma: gamma, intercept: intercept, threshold: threshold,
-            dimension: dimension, supportVectors: supportVectors, dualCoefficients: kernel == .rbf ? dualCoefficients : [],
-            supportVectorNorms: norms, weights: weights,
-            featureConfigurationJSON: Data(featureConfiguration.canonicalJSON().utf8), headerJSON: Data())
+            name: name,
+            version: version,
+            kernel: kernel,
+            gamma: gamma,
+            intercept: intercept,
+            threshold: threshold,
+            dimension: dimension,
+            supportVectors: supportVectors,
+            dualCoefficients: kernel == .rbf ? dualCoefficients : [],
+            supportVectorNorms: norms,
+            weights: weights,
+            featureConfigurationJSON: Data(featureConfiguration.canonicalJSON().utf8),
+            headerJSON: Data()
+        )
     }
 
     /// The uncompressed payload (docs/MODEL_FORMAT.md), CRC-32 included.
@@ -31,7 +51,7 @@ extension SVMModel {
         let featureConfiguration = String(decoding: featureConfigurationJSON, as: UTF8.self)
         var header = "{\"name\":\(JSONText.quoted(name)),\"version\":\(JSONText.quoted(version)),"
         header += "\"kernel\":\"\(kernel.rawValue)\","
-        if kernel == .rbf { header += "\"gamma\":\(Double(gamma)),"}
+        if kernel == .rbf { header += "\"gamma\":\(Double(gamma))," }
         header += "\"intercept\":\(Double(intercept)),\"threshold\":\(Double(threshold)),"
         header += "\"n_sv\":\(supportVectorCount),\"dim\":\(dimension),\"feature_config\":\(featureConfiguration),"
         header += "\"trained_at\":\"\",\"training\":{}}"

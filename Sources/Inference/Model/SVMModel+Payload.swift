@@ -29,7 +29,8 @@ extension SVMModel {
         guard let kernelName = header["kernel"] as? String, let kernel = SVMKernel(rawValue: kernelName) else {
             throw .invalidModel("unknown kernel \(String(describing: header["kernel"]))")
         }
-        guard let count = (header["n_sv"] as? NSNumber)?.intValue, let dimension = (header["dim"] as? NSNumber)?.intValue,
+        guard let count = (header["n_sv"] as? NSNumber)?.intValue,
+            let dimension = (header["dim"] as? NSNumber)?.intValue,
             count >= 0, dimension > 0, dimension <= 1 << 24, count <= 1 << 24, (kernel == .linear) == (count == 0)
         else {
             throw .invalidModel("inconsistent header: kernel \(kernelName), n_sv and dim")
@@ -38,11 +39,15 @@ extension SVMModel {
             let threshold = (header["threshold"] as? NSNumber)?.doubleValue
         else { throw .invalidModel("header lacks intercept or threshold") }
         let gamma = (header["gamma"] as? NSNumber)?.doubleValue ?? 0
-        guard kernel == .linear || (gamma > 0 && gamma.isFinite) else { throw .invalidModel("rbf model needs gamma > 0") }
+        guard kernel == .linear || (gamma > 0 && gamma.isFinite) else {
+            throw .invalidModel("rbf model needs gamma > 0")
+        }
         guard let featureConfiguration = header["feature_config"],
             JSONSerialization.isValidJSONObject(featureConfiguration),
             let featureConfigurationJSON = try? JSONSerialization.data(
-                withJSONObject: featureConfiguration, options: [.sortedKeys])
+                withJSONObject: featureConfiguration,
+                options: [.sortedKeys]
+            )
         else { throw .invalidModel("header lacks a feature_config object") }
 
         let floatCount = count * dimension + 2 * count + (kernel == .linear ? dimension : 0)
@@ -67,10 +72,20 @@ extension SVMModel {
             }
         }
         self.init(
-            name: header["name"] as? String ?? "model", version: header["version"] as? String ?? "0", kernel: kernel,
-            gamma: Float(gamma), intercept: Float(intercept), threshold: Float(threshold), dimension: dimension,
-            supportVectors: supportVectors, dualCoefficients: dual, supportVectorNorms: norms, weights: weights,
-            featureConfigurationJSON: featureConfigurationJSON, headerJSON: headerJSON)
+            name: header["name"] as? String ?? "model",
+            version: header["version"] as? String ?? "0",
+            kernel: kernel,
+            gamma: Float(gamma),
+            intercept: Float(intercept),
+            threshold: Float(threshold),
+            dimension: dimension,
+            supportVectors: supportVectors,
+            dualCoefficients: dual,
+            supportVectorNorms: norms,
+            weights: weights,
+            featureConfigurationJSON: featureConfigurationJSON,
+            headerJSON: headerJSON
+        )
     }
 
     private static func u32(_ bytes: [UInt8], at offset: Int) -> UInt32 {

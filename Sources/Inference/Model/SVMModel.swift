@@ -84,15 +84,26 @@ public struct SVMModel: Sendable {
             let configuration = try featureConfiguration()
             guard configuration == expected else {
                 throw .featureMismatch(
-                    "model feature_config \(configuration.canonicalJSON()) is not the extractor's \(expected.canonicalJSON())")
+                    "model feature_config \(configuration.canonicalJSON()) is not the extractor's \(expected.canonicalJSON())"
+                )
             }
         }
     }
 
     init(
-        name: String, version: String, kernel: SVMKernel, gamma: Float, intercept: Float, threshold: Float,
-        dimension: Int, supportVectors: [Float], dualCoefficients: [Float], supportVectorNorms: [Float],
-        weights: [Float], featureConfigurationJSON: Data, headerJSON: Data
+        name: String,
+        version: String,
+        kernel: SVMKernel,
+        gamma: Float,
+        intercept: Float,
+        threshold: Float,
+        dimension: Int,
+        supportVectors: [Float],
+        dualCoefficients: [Float],
+        supportVectorNorms: [Float],
+        weights: [Float],
+        featureConfigurationJSON: Data,
+        headerJSON: Data
     ) {
         self.name = name
         self.version = version

@@ -62,7 +62,10 @@
         while firstSpace < end, unsafe line[firstSpace] != UInt8(ascii: " ") { firstSpace += 1 }
         var targetStart = start
         if firstSpace < end {
-            unsafe request.store(.method, from: UnsafeRawBufferPointer(UnsafeBufferPointer(rebasing: line[start..<firstSpace])))
+            unsafe request.store(
+                .method,
+                from: UnsafeRawBufferPointer(UnsafeBufferPointer(rebasing: line[start..<firstSpace]))
+            )
             targetStart = firstSpace
             while targetStart < end, unsafe line[targetStart] == UInt8(ascii: " ") { targetStart += 1 }
             var lastStart = end
@@ -70,14 +73,20 @@
             if lastStart > targetStart, end - lastStart >= 5, unsafe line[lastStart] == UInt8(ascii: "H"),
                 unsafe line[lastStart + 4] == UInt8(ascii: "/")
             {
-                unsafe request.store(.protocolVersion, from: UnsafeRawBufferPointer(UnsafeBufferPointer(rebasing: line[lastStart..<end])))
+                unsafe request.store(
+                    .protocolVersion,
+                    from: UnsafeRawBufferPointer(UnsafeBufferPointer(rebasing: line[lastStart..<end]))
+                )
                 end = lastStart
                 while end > targetStart, unsafe line[end - 1] == UInt8(ascii: " ") { end -= 1 }
             }
         }
         guard targetStart < end else { return false }
         if end - targetStart == 1, unsafe line[targetStart] == UInt8(ascii: "-") { return false }
-        unsafe request.store(.path, from: UnsafeRawBufferPointer(UnsafeBufferPointer(rebasing: line[targetStart..<end])))
+        unsafe request.store(
+            .path,
+            from: UnsafeRawBufferPointer(UnsafeBufferPointer(rebasing: line[targetStart..<end]))
+        )
         return true
     }
 

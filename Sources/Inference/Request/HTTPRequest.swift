@@ -21,10 +21,20 @@ public struct HTTPRequest: Sendable, Equatable {
     public var attackType: String?
 
     public init(
-        id: String? = nil, timestamp: Int64? = nil, method: String? = nil, path: String? = nil,
-        query: String? = nil, protocolVersion: String? = nil, body: String? = nil, userAgent: String? = nil,
-        referer: String? = nil, remoteAddress: String? = nil, isAttack: Bool? = nil, source: String? = nil,
-        split: String? = nil, attackType: String? = nil
+        id: String? = nil,
+        timestamp: Int64? = nil,
+        method: String? = nil,
+        path: String? = nil,
+        query: String? = nil,
+        protocolVersion: String? = nil,
+        body: String? = nil,
+        userAgent: String? = nil,
+        referer: String? = nil,
+        remoteAddress: String? = nil,
+        isAttack: Bool? = nil,
+        source: String? = nil,
+        split: String? = nil,
+        attackType: String? = nil
     ) {
         self.id = id
         self.timestamp = timestamp
@@ -45,13 +55,21 @@ public struct HTTPRequest: Sendable, Equatable {
     /// A copy of the request held in `parsed`.
     public init(_ parsed: ParsedRequest) {
         self.init(
-            id: parsed.string(.id), timestamp: parsed.timestamp, method: parsed.string(.method),
-            path: parsed.string(.path), query: parsed.string(.query),
-            protocolVersion: parsed.string(.protocolVersion), body: parsed.string(.body),
-            userAgent: parsed.string(.userAgent), referer: parsed.string(.referer),
+            id: parsed.string(.id),
+            timestamp: parsed.timestamp,
+            method: parsed.string(.method),
+            path: parsed.string(.path),
+            query: parsed.string(.query),
+            protocolVersion: parsed.string(.protocolVersion),
+            body: parsed.string(.body),
+            userAgent: parsed.string(.userAgent),
+            referer: parsed.string(.referer),
             remoteAddress: parsed.string(.remoteAddress),
-            isAttack: parsed.label < 0 ? nil : parsed.label == 1, source: parsed.string(.source),
-            split: parsed.string(.split), attackType: parsed.string(.attackType))
+            isAttack: parsed.label < 0 ? nil : parsed.label == 1,
+            source: parsed.string(.source),
+            split: parsed.string(.split),
+            attackType: parsed.string(.attackType)
+        )
     }
 }
 

@@ -165,7 +165,9 @@
         case UInt8(ascii: "\""):
             guard
                 let (count, truncated) = unsafe readString(
-                    into: request.keyScratch, capacity: ParsedRequest.keyScratchCapacity)
+                    into: request.keyScratch,
+                    capacity: ParsedRequest.keyScratchCapacity
+                )
             else { return false }
             keyCount = truncated ? 0 : count
             if keyIs("attack") || keyIs("anomalous") || keyIs("malicious") || keyIs("1") {
@@ -245,7 +247,9 @@
         guard !atEnd, current == UInt8(ascii: "\"") else { return false }
         guard
             let (count, truncated) = unsafe readString(
-                into: request.keyScratch, capacity: ParsedRequest.keyScratchCapacity)
+                into: request.keyScratch,
+                capacity: ParsedRequest.keyScratchCapacity
+            )
         else { return false }
         keyCount = truncated ? 0 : count
         return true

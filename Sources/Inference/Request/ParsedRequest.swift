@@ -124,7 +124,9 @@ public enum RequestFormat: Sendable, Equatable {
         let count = min(bytes.count, capacity)
         if count > 0, let source = bytes.baseAddress {
             unsafe (storage + bases[field.rawValue]).update(
-                from: source.assumingMemoryBound(to: UInt8.self), count: count)
+                from: source.assumingMemoryBound(to: UInt8.self),
+                count: count
+            )
         }
         commit(field, count: count, truncated: bytes.count > capacity)
     }

@@ -12,28 +12,68 @@ public enum BLAS {
 
     /// `C[m×n] = alpha · A[m×k] · B[n×k]ᵀ + beta · C`.
     static func multiplyTransposed(
-        m: Int, n: Int, k: Int, alpha: Float,
-        a: UnsafePointer<Float>, b: UnsafePointer<Float>,
-        beta: Float, c: UnsafeMutablePointer<Float>
+        m: Int,
+        n: Int,
+        k: Int,
+        alpha: Float,
+        a: UnsafePointer<Float>,
+        b: UnsafePointer<Float>,
+        beta: Float,
+        c: UnsafeMutablePointer<Float>
     ) {
         unsafe cblas_sgemm(
-            CblasRowMajor, CblasNoTrans, CblasTrans, blasint(m), blasint(n), blasint(k), alpha, a, blasint(k), b,
-            blasint(k), beta, c, blasint(n))
+            CblasRowMajor,
+            CblasNoTrans,
+            CblasTrans,
+            blasint(m),
+            blasint(n),
+            blasint(k),
+            alpha,
+            a,
+            blasint(k),
+            b,
+            blasint(k),
+            beta,
+            c,
+            blasint(n)
+        )
     }
 
     /// `C[m×n] = alpha · A[m×k] · B[k×n]` (also the plain sgemm of the peak-throughput reference).
     public static func multiply(
-        m: Int, n: Int, k: Int, alpha: Float = 1,
-        a: UnsafePointer<Float>, b: UnsafePointer<Float>, c: UnsafeMutablePointer<Float>
+        m: Int,
+        n: Int,
+        k: Int,
+        alpha: Float = 1,
+        a: UnsafePointer<Float>,
+        b: UnsafePointer<Float>,
+        c: UnsafeMutablePointer<Float>
     ) {
         unsafe cblas_sgemm(
-            CblasRowMajor, CblasNoTrans, CblasNoTrans, blasint(m), blasint(n), blasint(k), alpha, a, blasint(k), b,
-            blasint(n), 0, c, blasint(n))
+            CblasRowMajor,
+            CblasNoTrans,
+            CblasNoTrans,
+            blasint(m),
+            blasint(n),
+            blasint(k),
+            alpha,
+            a,
+            blasint(k),
+            b,
+            blasint(n),
+            0,
+            c,
+            blasint(n)
+        )
     }
 
     /// `y[m] = A[m×n] · x[n]`.
     static func multiplyVector(
-        m: Int, n: Int, a: UnsafePointer<Float>, x: UnsafePointer<Float>, y: UnsafeMutablePointer<Float>
+        m: Int,
+        n: Int,
+        a: UnsafePointer<Float>,
+        x: UnsafePointer<Float>,
+        y: UnsafeMutablePointer<Float>
     ) {
         unsafe cblas_sgemv(CblasRowMajor, CblasNoTrans, blasint(m), blasint(n), 1, a, blasint(n), x, 1, 0, y, 1)
     }

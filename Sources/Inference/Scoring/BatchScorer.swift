@@ -104,12 +104,17 @@
     }
 
     deinit {
-        for unsafe buffer in unsafe [
-            features, featureNorms, kernelValues, decisions, supportVectors, dualCoefficients,
-            scaledSupportVectorNorms, weights, transposedSupportVectors, compactFeatures, compactSupportVectors,
-        ] {
-            unsafe buffer.deallocate()
-        }
+        unsafe features.deallocate()
+        unsafe featureNorms.deallocate()
+        unsafe kernelValues.deallocate()
+        unsafe decisions.deallocate()
+        unsafe supportVectors.deallocate()
+        unsafe dualCoefficients.deallocate()
+        unsafe scaledSupportVectorNorms.deallocate()
+        unsafe weights.deallocate()
+        unsafe transposedSupportVectors.deallocate()
+        unsafe compactFeatures.deallocate()
+        unsafe compactSupportVectors.deallocate()
         unsafe columns.deallocate()
         unsafe columnMarks.deallocate()
         unsafe columnCounts.deallocate()
@@ -155,10 +160,19 @@
                 }
             }
             unsafe FastExp.applyKernel(
-                kernelValues, rows: count, columns: supportVectorCount, rowOffsets: featureNorms,
-                columnOffsets: scaledSupportVectorNorms)
+                kernelValues,
+                rows: count,
+                columns: supportVectorCount,
+                rowOffsets: featureNorms,
+                columnOffsets: scaledSupportVectorNorms
+            )
             unsafe BLAS.multiplyVector(
-                m: count, n: supportVectorCount, a: kernelValues, x: dualCoefficients, y: decisions)
+                m: count,
+                n: supportVectorCount,
+                a: kernelValues,
+                x: dualCoefficients,
+                y: decisions
+            )
         }
         let intercept = model.intercept
         for index in 0..<count { unsafe decisions[index] += intercept }
@@ -220,8 +234,11 @@
             let start = Int(unsafe columnStarts[column])
             for slot in start..<(start + Int(unsafe columnCounts[column])) {
                 unsafe BLAS.accumulate(
-                    count: supportVectorCount, alpha: alpha * entryValues[slot], x: vector,
-                    y: kernelValues + Int(entryRows[slot]) * supportVectorCount)
+                    count: supportVectorCount,
+                    alpha: alpha * entryValues[slot],
+                    x: vector,
+                    y: kernelValues + Int(entryRows[slot]) * supportVectorCount
+                )
             }
             unsafe columnCounts[column] = 0
         }
@@ -234,8 +251,11 @@
             let target = unsafe kernelValues + row * supportVectorCount
             for column in 0..<dimension where unsafe source[column] != 0 {
                 unsafe BLAS.accumulate(
-                    count: supportVectorCount, alpha: alpha * source[column],
-                    x: transposedSupportVectors + column * supportVectorCount, y: target)
+                    count: supportVectorCount,
+                    alpha: alpha * source[column],
+                    x: transposedSupportVectors + column * supportVectorCount,
+                    y: target
+                )
             }
         }
     }
@@ -263,14 +283,22 @@
         if columnCount * 4 > dimension * 3 {
             lastColumnCount = dimension
             unsafe BLAS.multiply(
-                m: count, n: supportVectorCount, k: dimension, alpha: alpha, a: features, b: transposedSupportVectors,
-                c: kernelValues)
+                m: count,
+                n: supportVectorCount,
+                k: dimension,
+                alpha: alpha,
+                a: features,
+                b: transposedSupportVectors,
+                c: kernelValues
+            )
             return
         }
         for index in 0..<columnCount {
             let column = Int(unsafe columns[index])
             unsafe (compactSupportVectors + index * supportVectorCount).update(
-                from: transposedSupportVectors + column * supportVectorCount, count: supportVectorCount)
+                from: transposedSupportVectors + column * supportVectorCount,
+                count: supportVectorCount
+            )
         }
         for row in 0..<count {
             let source = unsafe features + row * dimension
@@ -278,8 +306,14 @@
             for index in 0..<columnCount { unsafe target[index] = source[Int(columns[index])] }
         }
         unsafe BLAS.multiply(
-            m: count, n: supportVectorCount, k: columnCount, alpha: alpha, a: compactFeatures,
-            b: compactSupportVectors, c: kernelValues)
+            m: count,
+            n: supportVectorCount,
+            k: columnCount,
+            alpha: alpha,
+            a: compactFeatures,
+            b: compactSupportVectors,
+            c: kernelValues
+        )
     }
 
     /// Floating-point operations of the `.sparse` product for `count` rows with `nonZero` features

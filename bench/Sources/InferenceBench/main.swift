@@ -16,8 +16,10 @@ let modelPath = option("--model") ?? "../models/default.model"
 
 Timing.useWallClock = arguments.contains("--wall")
 BLAS.useSingleThread()
-print("# inference-bench: \(ProcessInfo.processInfo.activeProcessorCount) cores, 1 BLAS thread, median of \(repetitions), "
-    + (Timing.useWallClock ? "wall-clock time" : "thread CPU time"))
+print(
+    "# inference-bench: \(ProcessInfo.processInfo.activeProcessorCount) cores, 1 BLAS thread, median of \(repetitions), "
+        + (Timing.useWallClock ? "wall-clock time" : "thread CPU time")
+)
 
 // MARK: Parse + featurize
 
@@ -46,25 +48,38 @@ let featurizeSeconds = Timing.median(repetitions: repetitions) {
     row.withUnsafeMutableBufferPointer { buffer in
         for line in corpus.lines {
             line.withUnsafeBytes { bytes in
-                if unsafe parser.parseReason(bytes, into: request) == nil { unsafe extractor.extract(request, into: buffer) }
+                if unsafe parser.parseReason(bytes, into: request) == nil {
+                    unsafe extractor.extract(request, into: buffer)
+                }
             }
         }
     }
 }
 let requests = Double(corpus.lines.count)
 print("")
-print("## Parse + featurize (\(corpus.lines.count) requests, \(corpus.byteCount / corpus.lines.count) B mean, \(parseFailures) unparseable)")
+print(
+    "## Parse + featurize (\(corpus.lines.count) requests, \(corpus.byteCount / corpus.lines.count) B mean, \(parseFailures) unparseable)"
+)
 print("| step | ns/request | requests/s (1 core) |")
 print("|---|---:|---:|")
 print(String(format: "| parse | %.0f | %.0f |", parseSeconds / requests * 1e9, requests / parseSeconds))
-print(String(format: "| parse + featurize (dim %d) | %.0f | %.0f |", extractor.dimension, featurizeSeconds / requests * 1e9, requests / featurizeSeconds))
+print(
+    String(
+        format: "| parse + featurize (dim %d) | %.0f | %.0f |",
+        extractor.dimension,
+        featurizeSeconds / requests * 1e9,
+        requests / featurizeSeconds
+    )
+)
 
 // MARK: Model
 
 let model: SVMModel
 if FileManager.default.fileExists(atPath: modelPath) {
     model = try SVMModel(contentsOf: modelPath)
-    print("\nModel: \(modelPath) (\(model.identifier), \(model.kernel), n_sv \(model.supportVectorCount), dim \(model.dimension))")
+    print(
+        "\nModel: \(modelPath) (\(model.identifier), \(model.kernel), n_sv \(model.supportVectorCount), dim \(model.dimension))"
+    )
 } else {
     // A synthetic RBF model of the default model's shape: 700 support vectors from real feature rows.
     var generator = LinearCongruential(seed: 11)
@@ -77,8 +92,16 @@ if FileManager.default.fileExists(atPath: modelPath) {
     }
     let dual = (0..<count).map { _ in Float(Int(generator.next() % 2001) - 1000) / 100 }
     model = SVMModel(
-        name: "synthetic", version: "0", kernel: .rbf, gamma: 0.5, intercept: -0.1, dimension: extractor.dimension,
-        supportVectors: vectors, dualCoefficients: dual, featureConfiguration: extractor.configuration)
+        name: "synthetic",
+        version: "0",
+        kernel: .rbf,
+        gamma: 0.5,
+        intercept: -0.1,
+        dimension: extractor.dimension,
+        supportVectors: vectors,
+        dualCoefficients: dual,
+        featureConfiguration: extractor.configuration
+    )
     print("\nModel: \(modelPath) not found; synthetic rbf model, n_sv \(count), dim \(model.dimension)")
     if let path = option("--write-model") {
         try Data(model.encodedFile()).write(to: URL(fileURLWithPath: path))
@@ -99,7 +122,14 @@ let peakSeconds = Timing.median(repetitions: repetitions) {
     peakA.withUnsafeBufferPointer { a in
         peakB.withUnsafeBufferPointer { b in
             peakC.withUnsafeMutableBufferPointer { c in
-                unsafe BLAS.multiply(m: peakM, n: peakN, k: peakK, a: a.baseAddress!, b: b.baseAddress!, c: c.baseAddress!)
+                unsafe BLAS.multiply(
+                    m: peakM,
+                    n: peakN,
+                    k: peakK,
+                    a: a.baseAddress!,
+                    b: b.baseAddress!,
+                    c: c.baseAddress!
+                )
             }
         }
     }
@@ -122,7 +152,9 @@ for (name, product) in [("BLAS sgemm (non-zero columns)", KernelProduct.gemm), (
             for index in 0..<batch {
                 let source = (batchIndex * batch + index) % featureRows
                 let target = unsafe scorer.row(index)
-                for column in 0..<model.dimension { unsafe target[column] = features[source * model.dimension + column] }
+                for column in 0..<model.dimension {
+                    unsafe target[column] = features[source * model.dimension + column]
+                }
             }
         }
         var seconds = 0.0
@@ -131,9 +163,10 @@ for (name, product) in [("BLAS sgemm (non-zero columns)", KernelProduct.gemm), (
         for batchIndex in 0..<batchCount {
             load(batchIndex)
             let inner = max(1, Timing.calls(toFill: 0.02) { blackHole(unsafe scorer.score(count: batch)[0]) })
-            seconds += Timing.median(repetitions: repetitions) {
-                for _ in 0..<inner { blackHole(unsafe scorer.score(count: batch)[0]) }
-            } / Double(inner)
+            seconds +=
+                Timing.median(repetitions: repetitions) {
+                    for _ in 0..<inner { blackHole(unsafe scorer.score(count: batch)[0]) }
+                } / Double(inner)
             columns += scorer.lastColumnCount
             flops +=
                 product == .sparse
@@ -142,21 +175,42 @@ for (name, product) in [("BLAS sgemm (non-zero columns)", KernelProduct.gemm), (
         }
         let gflops = flops / seconds / 1e9
         seconds /= Double(batchCount)
-        print(String(format: "| \(name) | %d | %d | %.2f | %.0f | %.1f | %.0f%% |", batch, columns / batchCount,
-                     seconds / Double(batch) * 1e6, Double(batch) / seconds, gflops, 100 * gflops / peakGFLOPS))
+        print(
+            String(
+                format: "| \(name) | %d | %d | %.2f | %.0f | %.1f | %.0f%% |",
+                batch,
+                columns / batchCount,
+                seconds / Double(batch) * 1e6,
+                Double(batch) / seconds,
+                gflops,
+                100 * gflops / peakGFLOPS
+            )
+        )
     }
 }
 let reference = ReferenceScorer(model: model)
 let naiveRows = min(featureRows, 64)
-let naiveSeconds = Timing.median(repetitions: max(3, repetitions / 2)) {
-    features.withUnsafeBufferPointer { all in
-        for index in 0..<naiveRows {
-            let slice = unsafe UnsafeBufferPointer(rebasing: all[(index * model.dimension)..<((index + 1) * model.dimension)])
-            blackHole(unsafe reference.decision(slice))
+let naiveSeconds =
+    Timing.median(repetitions: max(3, repetitions / 2)) {
+        features.withUnsafeBufferPointer { all in
+            for index in 0..<naiveRows {
+                let slice = unsafe UnsafeBufferPointer(
+                    rebasing: all[(index * model.dimension)..<((index + 1) * model.dimension)]
+                )
+                blackHole(unsafe reference.decision(slice))
+            }
         }
-    }
-} / Double(naiveRows)
-print(String(format: "| naive per-request loop (Double) | 1 | %d | %.2f | %.0f | %.1f | %.0f%% |", model.dimension, naiveSeconds * 1e6, 1 / naiveSeconds,
-             3 * Double(model.supportVectorCount * model.dimension) / naiveSeconds / 1e9,
-             100 * 3 * Double(model.supportVectorCount * model.dimension) / naiveSeconds / 1e9 / peakGFLOPS))
-print(String(format: "| plain sgemm %d×%d×%d | - | %d | - | - | %.1f | 100%% |", peakM, peakN, peakK, peakK, peakGFLOPS))
+    } / Double(naiveRows)
+print(
+    String(
+        format: "| naive per-request loop (Double) | 1 | %d | %.2f | %.0f | %.1f | %.0f%% |",
+        model.dimension,
+        naiveSeconds * 1e6,
+        1 / naiveSeconds,
+        3 * Double(model.supportVectorCount * model.dimension) / naiveSeconds / 1e9,
+        100 * 3 * Double(model.supportVectorCount * model.dimension) / naiveSeconds / 1e9 / peakGFLOPS
+    )
+)
+print(
+    String(format: "| plain sgemm %d×%d×%d | - | %d | - | - | %.1f | 100%% |", peakM, peakN, peakK, peakK, peakGFLOPS)
+)
