@@ -37,39 +37,6 @@ func now() -> Double {
     Double(MonotonicDeadline.now().nanoseconds) / 1e9
 }
 
-/// A start barrier so that the clock starts only when every thread is running.
-final class Barrier: Sendable {
-    private let arrived = Atomic<Int>(0)
-    private let parties: Int
-
-    init(parties: Int) {
-        self.parties = parties
-    }
-
-    func arriveAndWait() {
-        // Acquire-release: only aligns start times; nothing is published through it.
-        arrived.wrappingAdd(1, ordering: .acquiringAndReleasing)
-        while arrived.load(ordering: .acquiring) < parties {
-            sched_yield()
-        }
-    }
-}
-
-/// Where the harness puts threads.
-struct Placement {
-    var pin: Bool
-    var cpus: CPUSet
-
-    /// The CPU for the `index`-th thread, or `nil` when not pinning: thread 0 (the producer)
-    /// gets the first allowed CPU to itself, the others share the rest round-robin (on this
-    /// 2-CPU box: both consumers on the second CPU).
-    func cpu(_ index: Int) -> Int? {
-        guard pin else { return nil }
-        guard index > 0, cpus.count > 1 else { return cpus.cpus[0] }
-        return cpus.cpus[1 + (index - 1) % (cpus.count - 1)]
-    }
-}
-
 /// Runs one producer (a pinned thread) and `consumers` consumer threads over `queue`.
 func measureHandOff(
     queue: some HandOffQueue,

@@ -9,59 +9,6 @@
 import Foundation
 import RingBuffer
 
-struct Options {
-    var items = 2_000_000
-    var repetitions = 5
-    var pin = false
-    var idleSeconds = 2.0
-    var waitPolicy = WaitPolicy.default
-    var handOff = true
-    var resultWorkers = 2
-
-    init(arguments: [String]) {
-        var iterator = arguments.dropFirst().makeIterator()
-        while let argument = iterator.next() {
-            switch argument {
-            case "--items": items = Int(iterator.next() ?? "") ?? items
-            case "--reps": repetitions = Int(iterator.next() ?? "") ?? repetitions
-            case "--pin": pin = true
-            case "--result-path-only": handOff = false
-            case "--result-workers": resultWorkers = Int(iterator.next() ?? "") ?? resultWorkers
-            case "--spins": waitPolicy.spins = Int(iterator.next() ?? "") ?? waitPolicy.spins
-            case "--yields": waitPolicy.yields = Int(iterator.next() ?? "") ?? waitPolicy.yields
-            case "--idle-seconds": idleSeconds = Double(iterator.next() ?? "") ?? idleSeconds
-            case "--quick":
-                items = 200_000
-                repetitions = 2
-                idleSeconds = 0.5
-            default:
-                print("unknown argument \(argument)")
-                exit(2)
-            }
-        }
-    }
-}
-
-enum QueueKind: String, CaseIterable {
-    case ring = "spmc-ring"
-    case mutexDeque = "mutex-deque"
-    case condition = "cond-queue"
-
-    func make(_ options: Options) -> any HandOffQueue {
-        switch self {
-        case .ring: RingQueue(capacity: 1024, waitPolicy: options.waitPolicy)
-        case .mutexDeque: MutexDequeQueue(capacity: 1024)
-        case .condition: ConditionQueue(capacity: 1024)
-        }
-    }
-}
-
-struct Config: Hashable {
-    var queue: QueueKind
-    var consumers: Int
-    var batch: Int
-}
-
 func median(_ values: [Double]) -> Double {
     let sorted = values.sorted()
     let middle = sorted.count / 2
