@@ -1,0 +1,151 @@
+import Foundation
+import Kafka
+import KafkaTestSupport
+import Service
+import Testing
+
+/// Crashes, restarts, rebalances and stalls: every input still ends with an answer.
+@Suite(.serialized, .timeLimit(.minutes(5)))
+struct FailureRecoveryTests {
+    /// Inputs `k-0 ..< count` with a few malformed ones, all answerable.
+    static func requests(_ count: Int) -> [[UInt8]] {
+        (0..<count).map { index in
+            index % 97 == 0
+                ? Array("garbage \(index)".utf8)
+                : Array(#"{"id":"r-\#(index)","path":"/search","query":"q=item+\#(index)"}"#.utf8)
+        }
+    }
+
+    /// Reads the output and dead-letter topics from the start on its own thread, for the whole test.
+    final class AnswerLog {
+        let loop: PollingLoop
+
+        init(_ fixture: PipelineFixture) throws {
+            loop = PollingLoop(
+                try KafkaConsumer(
+                    configuration: TestConfig.consumer(fixture.broker, group: Unique.name("reader")),
+                    topics: [fixture.configuration.output, fixture.configuration.deadLetter]
+                )
+            )
+        }
+
+        /// How many answers each key got so far.
+        var answered: [String: Int] {
+            var answered: [String: Int] = [:]
+            for message in loop.messages { answered[String(decoding: message.key ?? [], as: UTF8.self), default: 0] += 1 }
+            return answered
+        }
+
+        /// Waits until `count` distinct keys are answered or `seconds` pass; returns the answers.
+        func wait(for count: Int, seconds: Double = 90) -> [String: Int] {
+            _ = eventually(seconds: seconds) { answered.count >= count }
+            return answered
+        }
+
+        deinit { loop.stop() }
+    }
+
+    @Test func killNineMidStreamThenRestartLeavesNoInputUnanswered() throws {
+        var fixture = try PipelineFixture(partitions: 4)
+        fixture.configuration.model = try TestModel.write()
+        let count = 20_000
+        try fixture.send(Self.requests(count))
+
+        let log = try AnswerLog(fixture)
+        let first = try ServiceProcess(fixture.configuration)
+        let progressed = log.wait(for: 2_000, seconds: 60).count >= 2_000
+        #expect(progressed, "the first instance answered too little: \(first.log.suffix(2_000))")
+        first.kill9()
+
+        let second = try ServiceProcess(fixture.configuration)
+        let answered = log.wait(for: count)
+        second.terminate()
+        #expect(second.waitForExit(seconds: 40) == 0, "\(second.log.suffix(2_000))")
+
+        let missing = (0..<count).filter { answered["k-\($0)"] == nil }
+        #expect(missing.isEmpty, "\(missing.count) inputs unanswered, e.g. \(missing.prefix(5))")
+        let duplicates = answered.values.reduce(0) { $0 + $1 - 1 }
+        print("kill -9 and restart: \(count) inputs, 0 lost, \(duplicates) duplicates")
+    }
+
+    @Test func sigtermUnderLoadExitsZeroWithEverythingAnsweredCommitted() throws {
+        var fixture = try PipelineFixture(partitions: 4)
+        fixture.configuration.model = try TestModel.write()
+        let count = 20_000
+        try fixture.send(Self.requests(count))
+        let log = try AnswerLog(fixture)
+        let service = try ServiceProcess(fixture.configuration)
+        #expect(log.wait(for: 1_000, seconds: 60).count >= 1_000)
+        service.terminate()
+        #expect(service.waitForExit(seconds: 40) == 0, "\(service.log.suffix(2_000))")
+
+        // Whatever the group committed was answered: every input below each committed offset has
+        // an answer, so a restart resumes without losing or skipping anything.
+        let inputs = try fixture.read(fixture.configuration.input, atLeast: count)
+        let committed = try fixture.committedOffsets(partitions: 4)
+        usleep(2_000_000)  // let the reader catch up with everything the service produced
+        let answered = log.answered
+        #expect(committed.values.contains { $0 > 0 }, "nothing was committed: \(service.log.suffix(2_000))")
+        for input in inputs where input.offset < (committed[input.partition] ?? -1) {
+            #expect(answered[String(decoding: input.key ?? [], as: UTF8.self)] != nil, "offset \(input.offset) committed unanswered")
+        }
+    }
+
+    @Test func twoInstancesShareTheLoadAndOneLeavingMidStreamLosesNothing() throws {
+        var fixture = try PipelineFixture(partitions: 6)
+        fixture.configuration.model = try TestModel.write()
+        let model = try fixture.configuration.loadModel()
+        let makeProcessor = makeInferenceProcessors(model: model, maxBatch: 64)
+        let count = 30_000
+        let log = try AnswerLog(fixture)
+        let first = try Pipeline(configuration: fixture.configuration, logger: PipelineFixture.logger, makeProcessor: makeProcessor)
+        try first.start()
+        try fixture.send(Array(Self.requests(count)[..<(count / 2)]))
+        let second = try Pipeline(configuration: fixture.configuration, logger: PipelineFixture.logger, makeProcessor: makeProcessor)
+        try second.start()
+        #expect(eventually(seconds: 40) { !second.assignment().isEmpty }, "the second instance got no partitions")
+        try fixture.send(Array(Self.requests(count)[(count / 2)...]), keyOffset: count / 2)
+        #expect(first.stop(timeoutSeconds: 20))  // leaves mid-stream: its partitions move to the second
+        let answered = log.wait(for: count)
+        #expect(second.stop(timeoutSeconds: 20))
+
+        let missing = (0..<count).filter { answered["k-\($0)"] == nil }
+        #expect(missing.isEmpty, "\(missing.count) unanswered, e.g. \(missing.prefix(5))")
+        #expect(first.counters.snapshot.produced > 0 && second.counters.snapshot.produced > 0)
+        print("rebalance: \(count) inputs, 0 lost, \(answered.values.reduce(0) { $0 + $1 - 1 }) duplicates")
+    }
+
+    @Test func aStalledOutputKeepsMemoryBoundedAndRecovers() throws {
+        var fixture = try PipelineFixture(partitions: 2, consumers: 1, workers: 1)
+        fixture.configuration.model = try TestModel.write()
+        fixture.configuration.ringCapacity = 256
+        fixture.configuration.maxBatch = 32
+        fixture.configuration.kafkaProducer = ["queue.buffering.max.messages=200", "linger.ms=0"]
+        let count = 10_000
+        try fixture.send(Self.requests(count))
+        let log = try AnswerLog(fixture)
+        try fixture.broker.setRoundTripTime(broker: 1, milliseconds: 300)  // every produce takes 300 ms
+        let model = try fixture.configuration.loadModel()
+        let pipeline = try Pipeline(
+            configuration: fixture.configuration,
+            logger: PipelineFixture.logger,
+            makeProcessor: makeInferenceProcessors(model: model, maxBatch: 32)
+        )
+        try pipeline.start()
+        // Bound: input ring + result ring + producer queue + one poll batch.
+        let bound = 256 + 256 + 200 + 1_024
+        var peak = 0
+        let deadline = Date().addingTimeInterval(15)
+        while Date() < deadline {
+            peak = max(peak, pipeline.inFlight)
+            usleep(50_000)
+        }
+        #expect(peak <= bound, "in flight peaked at \(peak), bound \(bound)")
+        #expect(pipeline.counters.snapshot.backPressurePauses > 0)
+        try fixture.broker.setRoundTripTime(broker: 1, milliseconds: 0)
+        let answered = log.wait(for: count)
+        #expect(pipeline.stop(timeoutSeconds: 20))
+        #expect(answered.count == count)
+        print("stalled output: peak \(peak) records in flight (bound \(bound)), \(answered.count)/\(count) answered")
+    }
+}
