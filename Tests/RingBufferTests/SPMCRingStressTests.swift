@@ -15,8 +15,23 @@ import Glibc
 
     @Test(arguments: [1, 2, 4, 8])
     func everyItemIsTakenExactlyOnceInPushOrder(consumers: Int) throws {
-        let items = Self.itemsPerRun
-        let ring = SPMCRing<Int>(capacity: 1024)
+        try runStress(items: Self.itemsPerRun, consumers: consumers, capacity: 1024, waitPolicy: .default)
+    }
+
+    /// The same with a tiny ring and no spinning: producer and consumers park and wake all the
+    /// time, which exercises the `Parker` with several waiters and concurrent notifiers.
+    @Test(arguments: [2, 4])
+    func everyItemIsTakenExactlyOnceWhenEveryoneParks(consumers: Int) throws {
+        try runStress(
+            items: longTestsEnabled ? 2_000_000 : 20_000,
+            consumers: consumers,
+            capacity: 4,
+            waitPolicy: .parkImmediately
+        )
+    }
+
+    private func runStress(items: Int, consumers: Int, capacity: Int, waitPolicy: WaitPolicy) throws {
+        let ring = SPMCRing<Int>(capacity: capacity, waitPolicy: waitPolicy)
         let barrier = StartBarrier(parties: consumers + 1)
         let results = (0..<consumers).map { _ in Collected<[Int]>([]) }
         let batchSizes = [1, 16, 64, 5]
