@@ -72,9 +72,17 @@ import Glibc
             }
         }
         barrier.arriveAndWait()
-        for value in 1...items {
-            if !ring.tryPush(value) {
-                #expect(ring.push(value, timeout: .seconds(10)))
+        // Alternate single pushes and runs of up to 7 published at once.
+        var next = 1
+        while next <= items {
+            if next % 2 == 0 {
+                next += ring.tryPush(contentsOf: next...min(next + 6, items))
+            } else if ring.tryPush(next) {
+                next += 1
+            }
+            if next <= items && ring.count == ring.capacity {
+                #expect(ring.push(next, timeout: .seconds(10)))
+                next += 1
             }
         }
         ring.close()

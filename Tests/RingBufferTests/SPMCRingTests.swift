@@ -16,6 +16,20 @@ import Testing
         #expect(ring.tryTake() == nil)
     }
 
+    @Test func pushContentsOfFillsWhatFitsAndKeepsOrder() {
+        let ring = SPMCRing<Int>(capacity: 8)
+        #expect(ring.tryPush(contentsOf: 0..<5) == 5)
+        #expect(ring.tryPush(contentsOf: 5..<20) == 3)
+        #expect(ring.tryPush(contentsOf: [99]) == 0)
+        var buffer: [Int] = []
+        #expect(ring.tryTakeBatch(max: 3, into: &buffer) == 3)
+        #expect(ring.tryPush(contentsOf: 8..<20) == 3)
+        while ring.tryTakeBatch(max: 4, into: &buffer) > 0 {}
+        #expect(buffer == Array(0..<11))
+        ring.close()
+        #expect(ring.tryPush(contentsOf: [1, 2]) == 0)
+    }
+
     @Test func takeFromEmptyRingReturnsNothing() {
         let ring = SPMCRing<Int>(capacity: 8)
         #expect(ring.isEmpty)

@@ -173,6 +173,44 @@ public final class SPMCRing<Element: Sendable>: @unchecked Sendable {
         return true
     }
 
+    /// Pushes as many elements from the front of `elements` as there is room for, publishing
+    /// them with one store and one notification; never blocks. Producer thread only.
+    ///
+    /// For a poller that receives messages in batches: it costs one acquire load per element
+    /// (the slot check) but only one release store of `tail` and one ``Parker/notify()`` fence
+    /// for the whole run.
+    /// - Parameter elements: The elements to push, in order.
+    /// - Returns: How many elements from the front of `elements` were pushed (0 if the ring is
+    ///   full or closed).
+    @inlinable
+    @discardableResult
+    public func tryPush(contentsOf elements: some Sequence<Element>) -> Int {
+        // Relaxed: the producer's own state, as in `tryPush(_:)`.
+        if unsafe closedPointer.pointee.load(ordering: .relaxed) != 0 {
+            return 0
+        }
+        let tail = unsafe tailPointer.pointee.load(ordering: .relaxed)
+        var pushed = 0
+        for element in elements {
+            let position = tail &+ pushed
+            let slot = position & mask
+            // Acquire pairs with the consumer's release store after its move-out, as in
+            // `tryPush(_:)`.
+            guard unsafe sequences[slot].load(ordering: .acquiring) == position else {
+                break
+            }
+            unsafe (self.elements + slot).initialize(to: element)
+            pushed += 1
+        }
+        if pushed > 0 {
+            // Release pairs with the consumers' acquire loads of `tail`: all `pushed`
+            // initializations are visible before any of those positions can be claimed.
+            unsafe tailPointer.pointee.store(tail &+ pushed, ordering: .releasing)
+            parker.notify()
+        }
+        return pushed
+    }
+
     // MARK: Consumers
 
     /// Takes one element if there is one; never blocks.
