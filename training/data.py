@@ -121,11 +121,20 @@ def find_featurizer(explicit: str | None = None) -> Path:
             raise FileNotFoundError(f"featurizer {p} does not exist")
         return p
     for c in FEATURIZER_CANDIDATES:
-        if (REPO / c).exists():
+        if (REPO / c).exists() and _has_featurize(REPO / c):
             return REPO / c
     print("train: no anomaly-service binary; running swift build -c release", file=sys.stderr)
     subprocess.run(["swift", "build", "-c", "release", "--product", "anomaly-service"], cwd=REPO, check=True)
     return REPO / FEATURIZER_CANDIDATES[0]
+
+
+def _has_featurize(binary: Path) -> bool:
+    """Whether ``binary`` is a build that has the ``featurize`` subcommand (stale builds exist)."""
+    try:
+        r = subprocess.run([str(binary), "featurize", "--help"], capture_output=True, timeout=30)
+    except (OSError, subprocess.TimeoutExpired):
+        return False
+    return r.returncode == 0 and b"--out" in r.stdout + r.stderr
 
 
 def _file_digest(path: Path) -> str:
@@ -136,11 +145,13 @@ def _file_digest(path: Path) -> str:
     return h.hexdigest()
 
 
-def featurize(data_file: str | Path, featurizer: Path, cache_dir: Path | None) -> Path:
-    """Runs ``featurizer featurize FILE --out DIR``; returns DIR. Cached by (input, binary) digest."""
+def featurize(data_file: str | Path, featurizer: Path, cache_dir: Path | None,
+              config: str | Path | None = None) -> Path:
+    """Runs ``featurizer featurize FILE --out DIR [--config CONFIG]``; returns DIR.
+    Cached by the digests of input, binary and configuration."""
     data_file = Path(data_file)
     key = hashlib.sha256(
-        (_file_digest(data_file) + _file_digest(featurizer)).encode()
+        (_file_digest(data_file) + _file_digest(featurizer) + (_file_digest(Path(config)) if config else "")).encode()
     ).hexdigest()[:16]
     base = cache_dir if cache_dir is not None else Path(os.environ.get("TMPDIR", "/tmp")) / "asvm-features"
     out = base / f"{data_file.stem}-{key}"
@@ -149,7 +160,10 @@ def featurize(data_file: str | Path, featurizer: Path, cache_dir: Path | None) -
     tmp = out.with_name(out.name + ".partial")
     shutil.rmtree(tmp, ignore_errors=True)
     tmp.mkdir(parents=True)
-    subprocess.run([str(featurizer), "featurize", str(data_file), "--out", str(tmp)], check=True)
+    cmd = [str(featurizer), "featurize", str(data_file), "--out", str(tmp)]
+    if config:
+        cmd += ["--config", str(config)]
+    subprocess.run(cmd, check=True)
     shutil.rmtree(out, ignore_errors=True)
     tmp.rename(out)
     return out

@@ -115,13 +115,13 @@ def n_support(est: Any) -> int:
 
 
 def load_sources(files: list[str], dirs: list[str], featurizer_path: str | None, cache: Path | None,
-                 benign: bool = False) -> FeatureSet | None:
+                 benign: bool = False, config: str | None = None) -> FeatureSet | None:
     parts = [(Path(d).name, load_featurized(d)) for d in dirs]
     if files:
         binary = find_featurizer(featurizer_path)
         for f in files:
             log(f"featurize {f}")
-            parts.append((Path(f).stem, load_featurized(featurize(f, binary, cache))))
+            parts.append((Path(f).stem, load_featurized(featurize(f, binary, cache, config))))
     if benign:
         parts = [(n, as_benign(fs, n)) for n, fs in parts]
     return FeatureSet.concat([fs for _, fs in parts]) if parts else None
@@ -197,6 +197,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     ap.add_argument("--out", required=True, type=Path)
     ap.add_argument("--report", type=Path, help="JSON report (default: OUT with .report.json)")
     ap.add_argument("--featurizer", help="anomaly-service binary (default: .build/release, .build/debug, or build)")
+    ap.add_argument("--feature-config", default=str(Path(__file__).with_name("feature_config.json")),
+                    help="feature_config.json passed to featurize --config ('builtin': the extractor's default)")
     ap.add_argument("--cache-dir", type=Path, help="featurize cache (default: $TMPDIR/asvm-features)")
     ap.add_argument("--name", help="model name (default: OUT's stem)")
     ap.add_argument("--target-fpr", type=float, default=0.005)
@@ -231,11 +233,12 @@ def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     t_start = time.time()
     rng = np.random.default_rng(args.seed)
-    data = load_sources(args.data, args.data_features, args.featurizer, args.cache_dir)
+    cfg = None if args.feature_config.lower() == "builtin" else args.feature_config
+    data = load_sources(args.data, args.data_features, args.featurizer, args.cache_dir, config=cfg)
     if data is None:
         raise SystemExit("train: give --data FILE... or --data-features DIR...")
-    benign = load_sources(args.benign, args.benign_features, args.featurizer, args.cache_dir, benign=True)
-    evals = load_sources(args.eval, args.eval_features, args.featurizer, args.cache_dir)
+    benign = load_sources(args.benign, args.benign_features, args.featurizer, args.cache_dir, benign=True, config=cfg)
+    evals = load_sources(args.eval, args.eval_features, args.featurizer, args.cache_dir, config=cfg)
     if benign is not None:
         data = FeatureSet.concat([data, benign])
     log(f"{len(data)} rows, dim {data.dim}, {data.x.nnz / max(1, len(data)):.0f} non-zeros/row, "
