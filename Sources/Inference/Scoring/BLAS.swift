@@ -10,35 +10,6 @@ public enum BLAS {
         openblas_set_num_threads(1)
     }
 
-    /// `C[m×n] = alpha · A[m×k] · B[n×k]ᵀ + beta · C`.
-    static func multiplyTransposed(
-        m: Int,
-        n: Int,
-        k: Int,
-        alpha: Float,
-        a: UnsafePointer<Float>,
-        b: UnsafePointer<Float>,
-        beta: Float,
-        c: UnsafeMutablePointer<Float>
-    ) {
-        unsafe cblas_sgemm(
-            CblasRowMajor,
-            CblasNoTrans,
-            CblasTrans,
-            blasint(m),
-            blasint(n),
-            blasint(k),
-            alpha,
-            a,
-            blasint(k),
-            b,
-            blasint(k),
-            beta,
-            c,
-            blasint(n)
-        )
-    }
-
     /// `C[m×n] = alpha · A[m×k] · B[k×n]` (also the plain sgemm of the peak-throughput reference).
     public static func multiply(
         m: Int,

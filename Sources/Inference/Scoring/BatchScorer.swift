@@ -14,7 +14,9 @@
 /// Owned by one worker thread; call ``BLAS/useSingleThread()`` once per process.
 ///
 /// With ``KernelProduct/automatic`` (the default) sparse batches (hashed n-gram rows) use
-/// ``KernelProduct/sparse``, dense ones ``KernelProduct/gemm``; both compute the same sums.
+/// ``KernelProduct/sparse``, dense ones the full GEMM; every product computes the same sums.
+/// Memory: one transposed copy of the support vectors (plus, for `.gemm`, a gather buffer of the
+/// same size).
 @safe public final class BatchScorer {
     public let model: SVMModel
     /// The largest batch ``score(count:)`` accepts.
@@ -27,7 +29,6 @@
     private let featureNorms: UnsafeMutablePointer<Float>
     private let kernelValues: UnsafeMutablePointer<Float>
     private let decisions: UnsafeMutablePointer<Float>
-    private let supportVectors: UnsafeMutablePointer<Float>
     private let dualCoefficients: UnsafeMutablePointer<Float>
     private let scaledSupportVectorNorms: UnsafeMutablePointer<Float>
     private let weights: UnsafeMutablePointer<Float>
@@ -71,11 +72,9 @@
         unsafe featureNorms = Self.allocate(maxBatch)
         unsafe kernelValues = Self.allocate(maxBatch * max(model.supportVectorCount, 1))
         unsafe decisions = Self.allocate(maxBatch)
-        unsafe supportVectors = Self.allocate(model.supportVectors.count)
         unsafe dualCoefficients = Self.allocate(model.dualCoefficients.count)
         unsafe scaledSupportVectorNorms = Self.allocate(model.supportVectorNorms.count)
         unsafe weights = Self.allocate(model.weights.count)
-        unsafe supportVectors.update(from: model.supportVectors, count: model.supportVectors.count)
         unsafe dualCoefficients.update(from: model.dualCoefficients, count: model.dualCoefficients.count)
         for (index, norm) in model.supportVectorNorms.enumerated() {
             unsafe scaledSupportVectorNorms[index] = model.gamma * norm
@@ -83,8 +82,10 @@
         unsafe weights.update(from: model.weights, count: model.weights.count)
         let compact = model.kernel == .rbf ? model.supportVectorCount : 0
         unsafe transposedSupportVectors = Self.allocate(compact * model.dimension)
-        unsafe compactSupportVectors = Self.allocate(compact * model.dimension)
-        unsafe compactFeatures = Self.allocate(compact > 0 ? maxBatch * model.dimension : 0)
+        // The gathered copies exist for `.gemm` only (`.automatic` uses `.sparse` or the full GEMM).
+        let gathers = product == .gemm ? compact : 0
+        unsafe compactSupportVectors = Self.allocate(gathers * model.dimension)
+        unsafe compactFeatures = Self.allocate(gathers > 0 ? maxBatch * model.dimension : 0)
         unsafe columns = .allocate(capacity: model.dimension)
         unsafe columnMarks = .allocate(capacity: model.dimension)
         unsafe columnMarks.initialize(repeating: 0, count: model.dimension)
@@ -108,7 +109,6 @@
         unsafe featureNorms.deallocate()
         unsafe kernelValues.deallocate()
         unsafe decisions.deallocate()
-        unsafe supportVectors.deallocate()
         unsafe dualCoefficients.deallocate()
         unsafe scaledSupportVectorNorms.deallocate()
         unsafe weights.deallocate()
@@ -150,13 +150,13 @@
                 unsafe featureNorms[index] = gamma * BLAS.dot(row, row, count: dimension)
             }
             switch product {
-            case .gemm: multiplySupportVectors(count: count, alpha: 2 * gamma)
+            case .gemm: multiplySupportVectors(count: count, alpha: 2 * gamma, compacting: true)
             case .sparse: accumulateSupportVectors(count: count, alpha: 2 * gamma)
             case .automatic:
                 if isSparse(count: count) {
                     accumulateSupportVectors(count: count, alpha: 2 * gamma)
                 } else {
-                    multiplySupportVectors(count: count, alpha: 2 * gamma)
+                    multiplySupportVectors(count: count, alpha: 2 * gamma, compacting: false)
                 }
             }
             unsafe FastExp.applyKernel(
@@ -262,7 +262,20 @@
 
     /// `kernelValues[count × n_sv] = alpha · X · SVᵀ`, over the batch's non-zero columns when they
     /// are few enough for the gather to pay.
-    private func multiplySupportVectors(count: Int, alpha: Float) {
+    private func multiplySupportVectors(count: Int, alpha: Float, compacting: Bool) {
+        guard compacting else {
+            lastColumnCount = dimension
+            unsafe BLAS.multiply(
+                m: count,
+                n: supportVectorCount,
+                k: dimension,
+                alpha: alpha,
+                a: features,
+                b: transposedSupportVectors,
+                c: kernelValues
+            )
+            return
+        }
         var columnCount = 0
         for index in 0..<count {
             let row = unsafe features + index * dimension
@@ -345,6 +358,7 @@ public enum KernelProduct: Sendable {
     /// One `cblas_saxpy` of `n_sv` floats per non-zero feature: `O(nnz · n_sv)` instead of
     /// `O(rows · dim · n_sv)`, for rows with few non-zero features.
     case sparse
-    /// `.sparse` when fewer than 1 in 8 features of the batch's first row are set, else `.gemm`.
+    /// `.sparse` when fewer than 1 in 8 features of the batch's first row are set, else one
+    /// `cblas_sgemm` over all columns (no gathered copies: the scorer then holds `SVᵀ` only).
     case automatic
 }
