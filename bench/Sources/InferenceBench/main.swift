@@ -26,7 +26,10 @@ print(
 let corpus = Corpus(directory: dataDirectory, perFile: 4000)
 let parser = RequestParser()
 let request = ParsedRequest()
-let extractor = try FeatureExtractor()
+// The model's feature configuration when the model file exists and carries one this extractor
+// implements (the trained default model), else the built-in default.
+let loadedModel = FileManager.default.fileExists(atPath: modelPath) ? try SVMModel(contentsOf: modelPath) : nil
+let extractor = try FeatureExtractor(configuration: (try? loadedModel?.featureConfiguration()) ?? .default)
 var row = [Float](repeating: 0, count: extractor.dimension)
 var features: [Float] = []
 features.reserveCapacity(corpus.lines.count * extractor.dimension)
@@ -65,8 +68,10 @@ print("|---|---:|---:|")
 print(String(format: "| parse | %.0f | %.0f |", parseSeconds / requests * 1e9, requests / parseSeconds))
 print(
     String(
-        format: "| parse + featurize (dim %d) | %.0f | %.0f |",
+        format: "| parse + featurize (dim %d, %d-%d-grams) | %.0f | %.0f |",
         extractor.dimension,
+        extractor.configuration.ngramMin,
+        extractor.configuration.ngramMax,
         featurizeSeconds / requests * 1e9,
         requests / featurizeSeconds
     )
@@ -75,8 +80,8 @@ print(
 // MARK: Model
 
 let model: SVMModel
-if FileManager.default.fileExists(atPath: modelPath) {
-    model = try SVMModel(contentsOf: modelPath)
+if let loadedModel, loadedModel.dimension == extractor.dimension {
+    model = loadedModel
     print(
         "\nModel: \(modelPath) (\(model.identifier), \(model.kernel), n_sv \(model.supportVectorCount), dim \(model.dimension))"
     )
@@ -102,7 +107,7 @@ if FileManager.default.fileExists(atPath: modelPath) {
         dualCoefficients: dual,
         featureConfiguration: extractor.configuration
     )
-    print("\nModel: \(modelPath) not found; synthetic rbf model, n_sv \(count), dim \(model.dimension)")
+    print("\nModel: \(modelPath) not found or unusable; synthetic rbf model, n_sv \(count), dim \(model.dimension)")
     if let path = option("--write-model") {
         try Data(model.encodedFile()).write(to: URL(fileURLWithPath: path))
         print("(written to \(path) for training/bench_sklearn.py)")
@@ -143,7 +148,11 @@ print("columns: the GEMM's inner dimension (sgemm: the batch's non-zero columns;
 print("GFLOP/s count the arithmetic actually run (GEMM or saxpys, norms, exp), against the plain sgemm below.")
 print("| path | batch | columns | µs/request | requests/s (1 core) | GFLOP/s | % of sgemm peak |")
 print("|---|---:|---:|---:|---:|---:|---:|")
-for (name, product) in [("BLAS sgemm (non-zero columns)", KernelProduct.gemm), ("sparse saxpy per feature", .sparse)] {
+let products: [(String, KernelProduct)] =
+    model.kernel == .linear
+    ? [("BLAS sgemv X·w (linear)", .automatic)]
+    : [("BLAS sgemm (non-zero columns)", .gemm), ("sparse saxpy per feature", .sparse)]
+for (name, product) in products {
     for batch in [1, 8, 64, 256] {
         // Distinct consecutive batches of real feature rows, cycled through.
         let batchCount = max(1, min(16, featureRows / batch))
@@ -201,14 +210,15 @@ let naiveSeconds =
             }
         }
     } / Double(naiveRows)
+let naiveFlops = Double(model.dimension) * (model.kernel == .linear ? 2 : 3 * Double(model.supportVectorCount))
 print(
     String(
         format: "| naive per-request loop (Double) | 1 | %d | %.2f | %.0f | %.1f | %.0f%% |",
         model.dimension,
         naiveSeconds * 1e6,
         1 / naiveSeconds,
-        3 * Double(model.supportVectorCount * model.dimension) / naiveSeconds / 1e9,
-        100 * 3 * Double(model.supportVectorCount * model.dimension) / naiveSeconds / 1e9 / peakGFLOPS
+        naiveFlops / naiveSeconds / 1e9,
+        100 * naiveFlops / naiveSeconds / 1e9 / peakGFLOPS
     )
 )
 print(
