@@ -176,7 +176,7 @@ for (name, product) in products {
                 Timing.median(repetitions: repetitions) {
                     for _ in 0..<inner { blackHole(unsafe scorer.score(count: batch)[0]) }
                 } / Double(inner)
-            columns += scorer.lastColumnCount
+            columns += model.kernel == .linear ? model.dimension : scorer.lastColumnCount
             flops +=
                 product == .sparse
                 ? scorer.sparseFloatingPointOperations(count: batch, nonZero: scorer.lastColumnCount)
