@@ -16,7 +16,8 @@ let package = Package(
     name: "anomaly-service-bench",
     platforms: [.macOS(.v15)],
     dependencies: [
-        .package(path: "..")
+        .package(path: ".."),
+        .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
     ],
     targets: [
         // Ring hand-off against a Mutex-protected deque and a condition-variable queue (issue 3).
@@ -31,6 +32,18 @@ let package = Package(
             name: "inference-bench",
             dependencies: [.product(name: "Inference", package: rootPackage)],
             path: "Sources/InferenceBench",
+            swiftSettings: swiftSettings
+        ),
+        // End to end over the embedded broker: drain throughput and open-loop latency, service
+        // against the echo pipeline in the same invocation (issues 5 and 6).
+        .executableTarget(
+            name: "e2e-bench",
+            dependencies: [
+                .product(name: "Service", package: rootPackage),
+                .product(name: "Kafka", package: rootPackage),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "Sources/E2EBench",
             swiftSettings: swiftSettings
         ),
     ]

@@ -42,8 +42,9 @@ public struct KafkaConfiguration: Sendable, Equatable {
     ///   output is acknowledged, and auto-committed from that store every second.
     /// - `cooperative-sticky` assignment, so a rebalance moves only the partitions that must move.
     /// - librdkafka 2.0.2 stops fetching for about a second whenever its local queue reaches
-    ///   `queued.min.messages` (librdkafka issue #2879), so both local-queue limits are set high and
-    ///   memory is bounded by the application's own rings and partition pauses instead.
+    ///   `queued.min.messages` or `queued.max.messages.kbytes` (librdkafka issue #2879). The count
+    ///   limit is set out of reach; the 64 MiB byte limit bounds memory and is only reached with
+    ///   seconds of work queued, so that pause never starves the workers.
     /// - `fetch.wait.max.ms=1`: how long a broker may hold a fetch that finds no data. A real broker
     ///   answers as soon as data arrives, so this only sets the idle fetch cadence; librdkafka's mock
     ///   cluster answers an empty fetch only when it expires, so there it is the latency floor.
@@ -57,7 +58,7 @@ public struct KafkaConfiguration: Sendable, Equatable {
             "auto.offset.reset": "earliest",
             "partition.assignment.strategy": "cooperative-sticky",
             "queued.min.messages": "1000000",
-            "queued.max.messages.kbytes": "1048576",
+            "queued.max.messages.kbytes": "65536",
             "fetch.wait.max.ms": "1",
             "fetch.error.backoff.ms": "50",
             "session.timeout.ms": "10000",

@@ -132,8 +132,8 @@ struct FailureRecoveryTests {
             makeProcessor: makeInferenceProcessors(model: model, maxBatch: 32)
         )
         try pipeline.start()
-        // Bound: input ring + result ring + producer queue + one poll batch.
-        let bound = 256 + 256 + 200 + 1_024
+        // Bound: input ring + as much again pending + result ring + producer queue + one poll batch.
+        let bound = 256 + 256 + 256 + 200 + 1_024
         var peak = 0
         let deadline = Date().addingTimeInterval(15)
         while Date() < deadline {

@@ -22,6 +22,8 @@ public final class DemoRunner: Sendable {
         public var pinThreads = true
         /// How long to wait, after sending stops, for the last answers.
         public var drainSeconds = 30.0
+        /// `echo` answers each request with its own bytes: the transport's ceiling, for baselines.
+        public var echo = false
 
         public init() {}
     }
@@ -83,13 +85,16 @@ public final class DemoRunner: Sendable {
         configuration.model = options.model
         configuration.pinThreads = options.pinThreads
         configuration.kafkaConsumer = ["session.timeout.ms=6000", "heartbeat.interval.ms=500"]
-        let model = try configuration.loadModel()
-        status("model \(model.identifier): \(model.kernel), \(model.supportVectorCount) support vectors, dim \(model.dimension)")
-        let pipeline = try Pipeline(
-            configuration: configuration,
-            logger: logger,
-            makeProcessor: makeInferenceProcessors(model: model, maxBatch: configuration.maxBatch)
-        )
+        let makeProcessor: (Int) throws -> any BatchProcessor
+        if options.echo {
+            status("echo pipeline: every request is answered with its own bytes")
+            makeProcessor = { _ in EchoProcessor() }
+        } else {
+            let model = try configuration.loadModel()
+            status("model \(model.identifier): \(model.kernel), \(model.supportVectorCount) support vectors, dim \(model.dimension)")
+            makeProcessor = makeInferenceProcessors(model: model, maxBatch: configuration.maxBatch)
+        }
+        let pipeline = try Pipeline(configuration: configuration, logger: logger, makeProcessor: makeProcessor)
         try pipeline.start()
         defer { pipeline.stop(timeoutSeconds: 30) }
 

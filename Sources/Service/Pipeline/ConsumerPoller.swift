@@ -9,11 +9,13 @@ import Synchronization
 /// The dedicated polling thread of one consumer: polls Kafka, registers each record with the
 /// offset tracker, and pushes it into this consumer's SPMC ring for the workers.
 ///
-/// Back-pressure: when the ring is full, or a partition has too many unacknowledged records, the
-/// poller pauses the affected partitions (so librdkafka stops fetching and drops what it had
-/// prefetched for them) and keeps the records it already holds in `pending`, in order. It resumes
-/// when the ring is below a quarter full and the partition windows have drained to half their
-/// limit. Memory is thus bounded by the ring, the windows and one poll batch.
+/// Back-pressure: when the ring is full the poller stops taking records from librdkafka (whose
+/// local queue is bounded by `queued.max.messages.kbytes`) and holds what it already polled in
+/// `pending`, in order, still polling every 100 ms to serve rebalances. When a whole ring's worth
+/// is pending, or a partition has too many unacknowledged records, it pauses the affected
+/// partitions (librdkafka stops fetching and drops what it had prefetched for them) and resumes
+/// them when the ring is below a quarter full and the windows have drained to half their limit.
+/// Memory is thus bounded by the ring, as much again pending, librdkafka's queue and the windows.
 ///
 /// Everything but ``requestStop()`` runs on the polling thread, including the rebalance handlers
 /// (librdkafka calls them from `poll`), so the mutable state below needs no lock.
@@ -37,6 +39,7 @@ final class ConsumerPoller: @unchecked Sendable {
     private var pending: [InputRecord] = []
     private var pendingHead = 0
     private var pausedForRing = false
+    private var lastPoll: Int64 = 0
     private var pausedPartitions: Set<TopicPartition> = []
     private var assigned: Set<TopicPartition> = []
 
@@ -113,19 +116,28 @@ final class ConsumerPoller: @unchecked Sendable {
             iteration &+= 1
             pushPending()
             if hasPending {
-                pauseAssignment(consumer)
-                // Wait a little for room, then go round to keep serving callbacks.
+                // The ring is full. Hold what was polled, and pause only once a whole ring's worth
+                // waits: librdkafka 2.0.2 takes about a second to fetch again after a resume, so
+                // pausing is the second line of defence; its bounded local queue is the first.
+                if pendingCount >= ring.capacity { pauseAssignment(consumer) }
                 if ring.push(pending[pendingHead], timeout: .milliseconds(5)) {
                     pendingHead += 1
+                    pushPending()
                 }
+                // Keep serving callbacks (rebalances) at least every 100 ms while waiting.
+                if hasPending && MonotonicDeadline.now().nanoseconds - lastPoll < 100_000_000 { continue }
             } else if pausedForRing && ring.count <= ring.capacity / 4 {
                 resumeAssignment(consumer)
             }
             if iteration % 64 == 0 { balancePartitionWindows(consumer) }
 
             batch.removeAll(keepingCapacity: true)
-            let timeout: Int32 = hasPending ? 0 : 10
-            let count = consumer.poll(into: &batch, maxMessages: settings.pollBatch, timeoutMilliseconds: timeout)
+            lastPoll = MonotonicDeadline.now().nanoseconds
+            let count = consumer.poll(
+                into: &batch,
+                maxMessages: hasPending ? 256 : settings.pollBatch,
+                timeoutMilliseconds: hasPending ? 0 : 10
+            )
             guard count > 0 else { continue }
             counters.consumed.add(count, ordering: .relaxed)
             let now = MonotonicDeadline.now().nanoseconds
@@ -155,6 +167,7 @@ final class ConsumerPoller: @unchecked Sendable {
     }
 
     private var hasPending: Bool { pendingHead < pending.count }
+    private var pendingCount: Int { pending.count - pendingHead }
 
     /// Moves pending records into the ring, in order, until it is full.
     private func pushPending() {

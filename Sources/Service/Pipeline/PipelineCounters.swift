@@ -7,12 +7,14 @@ import Synchronization
 public final class PipelineCounters: Sendable {
     /// Records consumed from Kafka.
     public let consumed = Atomic<Int>(0)
-    /// Outputs written by the broker, by kind.
+    /// Outputs handed to librdkafka, by kind.
     public let predicted = Atomic<Int>(0)
     public let deadLettered = Atomic<Int>(0)
     public let anomalous = Atomic<Int>(0)
     /// Outputs handed to librdkafka.
     public let produced = Atomic<Int>(0)
+    /// Outputs the broker acknowledged.
+    public let acknowledged = Atomic<Int>(0)
     /// Delivery reports with an error, and produce calls refused outright.
     public let deliveryFailures = Atomic<Int>(0)
     /// Dead letters cut to fit the size limit.
@@ -36,6 +38,7 @@ public final class PipelineCounters: Sendable {
             deadLettered: deadLettered.load(ordering: .relaxed),
             anomalous: anomalous.load(ordering: .relaxed),
             produced: produced.load(ordering: .relaxed),
+            acknowledged: acknowledged.load(ordering: .relaxed),
             deliveryFailures: deliveryFailures.load(ordering: .relaxed),
             truncatedDeadLetters: truncatedDeadLetters.load(ordering: .relaxed),
             backPressurePauses: backPressurePauses.load(ordering: .relaxed),
@@ -53,6 +56,7 @@ public struct PipelineCounts: Sendable, Equatable {
     public var deadLettered: Int
     public var anomalous: Int
     public var produced: Int
+    public var acknowledged: Int
     public var deliveryFailures: Int
     public var truncatedDeadLetters: Int
     public var backPressurePauses: Int

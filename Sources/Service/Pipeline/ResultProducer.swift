@@ -65,6 +65,7 @@ final class ResultProducer: @unchecked Sendable {
                 counters.deliveryFailures.add(1, ordering: .relaxed)
                 logger.error("delivery failed permanently: \(error)")
             } else {
+                counters.acknowledged.add(1, ordering: .relaxed)
                 tracker.complete(OffsetTracker.Ticket(rawValue: report.token))
             }
         }

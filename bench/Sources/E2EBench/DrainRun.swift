@@ -1,0 +1,117 @@
+import Foundation
+import Kafka
+import Logging
+import Service
+import Synchronization
+
+/// Drain mode: preload `count` requests, start a pipeline, time until every answer is acknowledged.
+struct DrainRun {
+    struct Result: Codable {
+        var pipeline: String
+        var count: Int
+        var seconds: Double
+        var requestsPerSecond: Double
+        var cpuMicrosecondsPerRequest: Double
+        var backPressurePauses: Int
+        var meanBatch: Double
+    }
+
+    var count: Int
+    var partitions: Int32
+    var workers: Int?
+    var maxBatch: Int
+    var model: String
+    var ringCapacity: Int
+
+    func run(echo: Bool, logger: Logger) throws -> Result {
+        let broker = try EmbeddedBroker(topics: ["requests": partitions, "predictions": partitions, "requests.dlq": partitions])
+        try preload(broker)
+        var configuration = ServiceConfiguration()
+        configuration.brokers = broker.bootstrapServers
+        configuration.group = "drain-\(echo ? "echo" : "service")"
+        configuration.workers = workers
+        configuration.maxBatch = maxBatch
+        configuration.ringCapacity = ringCapacity
+        configuration.model = model
+        configuration.kafkaConsumer = ["session.timeout.ms=6000", "heartbeat.interval.ms=500"]
+        let makeProcessor: (Int) throws -> any BatchProcessor =
+            echo ? { _ in EchoProcessor() } : makeInferenceProcessors(model: try configuration.loadModel(), maxBatch: maxBatch)
+        let pipeline = try Pipeline(configuration: configuration, logger: logger, makeProcessor: makeProcessor)
+        try pipeline.start()
+        defer { pipeline.stop(timeoutSeconds: 30) }
+        // The clock starts with the first consumed record, so the group join is not timed.
+        while pipeline.counters.consumed.load(ordering: .relaxed) == 0 { usleep(100) }
+        let startWall = Clock.seconds()
+        let startCPU = Clock.processCPUSeconds()
+        let deadline = startWall + 600
+        while pipeline.counters.acknowledged.load(ordering: .relaxed) < count {
+            guard Clock.seconds() < deadline else {
+                throw BenchError("drain stalled at \(pipeline.counters.snapshot) (did the mock broker drop batches? use more partitions)")
+            }
+            usleep(200)
+        }
+        let seconds = Clock.seconds() - startWall
+        let cpu = Clock.processCPUSeconds() - startCPU
+        return Result(
+            pipeline: echo ? "echo" : "service",
+            count: count,
+            seconds: seconds,
+            requestsPerSecond: Double(count) / seconds,
+            cpuMicrosecondsPerRequest: cpu / Double(count) * 1e6,
+            backPressurePauses: pipeline.counters.snapshot.backPressurePauses,
+            meanBatch: Self.meanBatch(pipeline.batchSizes.counts)
+        )
+    }
+
+    /// Mean micro-batch size from power-of-two bucket counts (bucket midpoints).
+    static func meanBatch(_ buckets: [Int]) -> Double {
+        let batches = buckets.reduce(0, +)
+        guard batches > 0 else { return 0 }
+        let weighted = buckets.enumerated().reduce(0.0) { $0 + Double($1.element) * Double(1 << $1.offset) * 1.5 }
+        return weighted / Double(batches)
+    }
+
+    /// Produces `count` generated requests, spread by key over the partitions, and waits for them.
+    private func preload(_ broker: EmbeddedBroker) throws {
+        var configuration = KafkaConfiguration.producer(bootstrapServers: broker.bootstrapServers)
+        configuration["linger.ms"] = "20"
+        let producer = try KafkaProducer(configuration: configuration) { report in
+            if let error = report.error { fatalError("preload delivery failed: \(error)") }
+        }
+        var generator = TrafficGenerator(seed: 42)
+        for index in 0..<count {
+            let key = "d-\(index)"
+            let request = generator.next(id: key, timestampMilliseconds: 1_764_072_000_000 + Int64(index))
+            while true {
+                do {
+                    try producer.send(topic: "requests", key: Array(key.utf8), value: request.value, token: UInt(index))
+                    break
+                } catch {
+                    producer.poll(timeoutMilliseconds: 5)
+                }
+            }
+        }
+        try producer.flush(timeoutMilliseconds: 120_000)
+    }
+}
+
+struct BenchError: Error, CustomStringConvertible {
+    var description: String
+    init(_ description: String) { self.description = description }
+}
+
+enum Clock {
+    static func seconds() -> Double {
+        var time = timespec()
+        clock_gettime(CLOCK_MONOTONIC, &time)
+        return Double(time.tv_sec) + Double(time.tv_nsec) / 1e9
+    }
+
+    /// User + system CPU of the whole process (the in-process broker's threads included).
+    static func processCPUSeconds() -> Double {
+        var usage = rusage()
+        getrusage(RUSAGE_SELF.rawValue, &usage)
+        return Double(usage.ru_utime.tv_sec + usage.ru_stime.tv_sec)
+            + Double(usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) / 1e6
+    }
+}
