@@ -34,6 +34,10 @@ struct DemoCommand: ParsableCommand {
     var attackShare: Double = 0.1
     @Flag(name: .customLong("no-pin"), help: "Do not pin worker threads to CPUs.")
     var noPin = false
+    @Flag(help: "Answer each request with its own bytes instead of scoring it (the transport's ceiling).")
+    var echo = false
+    @Option(help: "Leading seconds whose latency is not recorded (start-up).")
+    var warmup: Double = 1
     @Option(name: .customLong("log-level"), help: "Log level for the service's logs on standard error.")
     var logLevel: String = "warning"
 
@@ -56,6 +60,8 @@ struct DemoCommand: ParsableCommand {
         options.model = model
         options.attackShare = attackShare
         options.pinThreads = !noPin
+        options.echo = echo
+        options.warmupSeconds = warmup
         let runner = DemoRunner(options: options, logger: try makeLogger(label: "demo", level: logLevel))
         // Unbuffered writes, so each status line shows up at once even when piped.
         let write = { (line: String) in FileHandle.standardOutput.write(Data((line + "\n").utf8)) }

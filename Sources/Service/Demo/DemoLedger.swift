@@ -25,6 +25,9 @@ final class DemoLedger: @unchecked Sendable {
     /// Owned by the status loop (one thread).
     var total = LatencyHistogram()
     var answeredAtLastStatus = 0
+    /// Requests due before this (monotonic nanoseconds) are answered and counted but their latency
+    /// is not recorded: the first second measures group start-up, not the steady state.
+    let warmupEndNanoseconds = Atomic<Int64>(0)
 
     /// Records request `index`'s intended send time (monotonic nanoseconds); indices come in order.
     func sent(_ index: Int, intendedNanoseconds: Int64) {
@@ -54,6 +57,7 @@ final class DemoLedger: @unchecked Sendable {
                 state.counts.predicted += 1
                 if anomalous { state.counts.anomalous += 1 }
             }
+            guard state.intended[index] >= warmupEndNanoseconds.load(ordering: .relaxed) else { return nil }
             return now.nanosecondsSinceOrigin - state.intended[index]
         }
         if let latency { self.latency.record(nanoseconds: latency) }

@@ -22,6 +22,8 @@ public final class DemoRunner: Sendable {
         public var pinThreads = true
         /// How long to wait, after sending stops, for the last answers.
         public var drainSeconds = 30.0
+        /// Leading seconds whose requests' latency is not recorded (start-up is not steady state).
+        public var warmupSeconds = 1.0
         /// `echo` answers each request with its own bytes: the transport's ceiling, for baselines.
         public var echo = false
 
@@ -107,8 +109,12 @@ public final class DemoRunner: Sendable {
         }
 
         let sender = try DemoSender(broker: broker, topic: topics.input, ledger: ledger, options: options)
-        sender.start()
         let started = Duration.now
+        ledger.warmupEndNanoseconds.store(
+            (started + .milliseconds(Int64(options.warmupSeconds * 1_000))).nanosecondsSinceOrigin,
+            ordering: .relaxed
+        )
+        sender.start()
         var second = 0
         while true {
             usleep(1_000_000)
