@@ -223,6 +223,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     ap.add_argument("--min-val-attacks", type=int, default=30,
                     help="a source counts toward the selection score only with this many validation attacks")
     ap.add_argument("--max-sv", type=int, default=5000, help="skip candidates with more support vectors")
+    ap.add_argument("--max-raw-mb", type=float, default=64.0,
+                    help="skip kernel candidates whose float32 support vectors exceed this (before LZ4)")
     ap.add_argument("--seed", type=int, default=0)
     return ap.parse_args(argv)
 
@@ -292,6 +294,14 @@ def main(argv: list[str] | None = None) -> int:
         cands += [Candidate("nystroem", {"C": c, "gamma": g, "n_components": int(k)})
                   for k in floats(args.nystroem_components) for g in gammas for c in floats(args.nystroem_C)]
 
+    too_big = []
+    for c in cands:  # kernel models store n_sv x dim float32 support vectors
+        n = c.params.get("n_components", 0)
+        if n and n * data.dim * 4 > args.max_raw_mb * 1e6:
+            too_big.append(c)
+    for c in too_big:
+        log(f"{c.name} {c.params}: {c.params['n_components']} x {data.dim} float32 > --max-raw-mb; skipped")
+        cands.remove(c)
     rbf_idx = subsample(np.arange(len(fit_rows)), data.source[fit_rows], y_fit, args.rbf_max_train, rng, w_fit)
     for c in cands:
         t0 = time.time()
@@ -311,8 +321,8 @@ def main(argv: list[str] | None = None) -> int:
             est.fit(x_fit, y_fit, svm__sample_weight=w_fit)
         c.fit_seconds = time.time() - t0
         c.estimator, c.n_sv = est, n_support(est)
-        if c.n_sv > args.max_sv:
-            log(f"{c.name} {c.params}: {c.n_sv} support vectors > --max-sv; skipped")
+        if c.n_sv > args.max_sv or c.n_sv * data.dim * 4 > args.max_raw_mb * 1e6:
+            log(f"{c.name} {c.params}: {c.n_sv} support vectors (> --max-sv or --max-raw-mb); skipped")
             continue
         sv_scores = decision(est, x_val)
         cal = ~np.isin(s_val, args.no_calibrate)

@@ -124,3 +124,19 @@ def test_rbf_subsample_respects_budget_keeps_benign_and_favours_weighted_sources
     assert len(idx) <= 2000 and len(np.unique(idx)) == len(idx)
     assert np.all(np.isin(np.flatnonzero(source == "benign:ops"), idx))
     assert (source[idx] == "csic2010").sum() > (source[idx] == "fwaf_bad").sum()
+
+
+def test_split_file_cuts_by_time_and_can_drop_attacks_from_the_first_part(tmp_path):
+    import json
+
+    from training.split_file import main as split_file
+
+    rows = [{"id": i, "label": "attack" if i == 4 else "normal", "meta": {"time": f"2015-05-1{9 - i}"}}
+            for i in range(6)]
+    src = tmp_path / "in.jsonl"
+    src.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    a, b = tmp_path / "a.jsonl", tmp_path / "b.jsonl"
+    split_file([str(src), "--first", "0.5", "--out", str(a), str(b), "--normals-only-first"])
+    first = [json.loads(x)["id"] for x in a.read_text().splitlines()]
+    second = [json.loads(x)["id"] for x in b.read_text().splitlines()]
+    assert first == [5, 3] and second == [2, 1, 0]
