@@ -15,7 +15,7 @@ final class ServiceProcess {
 
     init(_ configuration: ServiceConfiguration, extra: [String] = []) throws {
         logPath = FileManager.default.temporaryDirectory.appendingPathComponent(Unique.name("serve") + ".log").path
-        FileManager.default.createFile(atPath: logPath, contents: nil)
+        _ = FileManager.default.createFile(atPath: logPath, contents: nil)
         let log = try FileHandle(forWritingTo: URL(fileURLWithPath: logPath))
         process.executableURL = Self.executable
         process.arguments = [
