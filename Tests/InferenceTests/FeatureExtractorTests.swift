@@ -22,6 +22,27 @@ import Testing
         #expect(first.allSatisfy { $0.isFinite })
     }
 
+    @Test func clearingOnlyTheWrittenEntriesMatchesAFullOverwrite() throws {
+        let extractor = try FeatureExtractor()
+        let requests = [
+            #"{"path": "/search", "query": "q=' OR 1=1 UNION SELECT password FROM users--", "headers": {"User-Agent": "sqlmap"}}"#,
+            #"{"path": "/index.html", "headers": {"Referer": "https://example.com/a?b=c"}}"#,
+            #"{"path": "/login", "body": "user=alice&password=%2527%2520OR"}"#,
+        ]
+        var row = [Float](repeating: 0, count: extractor.dimension)
+        var written: [Int32] = []
+        for json in requests + requests.reversed() {
+            let request = ParsedRequest()
+            try parser.parse(Array(json.utf8), into: request)
+            row.withUnsafeMutableBufferPointer { buffer in
+                written.withUnsafeBufferPointer { extractor.clear(buffer, written: $0) }
+                extractor.extract(request, into: buffer, rowIsZero: true)
+            }
+            written = Array(extractor.writtenIndices)
+            #expect(row == extractor.extract(request), "\(json)")
+        }
+    }
+
     @Test func knownNGramLandsInItsBucket() throws {
         // FNV-1a from the block basis (seed bytes little-endian, then block index + 1), MurmurHash3 fmix32.
         func step(_ h: UInt32, _ b: UInt8) -> UInt32 { (h ^ UInt32(b)) &* 16_777_619 }

@@ -35,6 +35,11 @@ import Foundation
     let counts: UnsafeMutablePointer<Float>
     /// Buckets with a non-zero count in the block being processed.
     let touched: UnsafeMutablePointer<Int32>
+    /// Hashed-part indices the last ``extract(_:into:rowIsZero:)`` wrote (one entry per block
+    /// that touched a bucket, so an index may repeat), for ``clear(_:written:)``.
+    let written: UnsafeMutablePointer<Int32>
+    let writtenCapacity: Int
+    private(set) var writtenCount = 0
     /// Byte histograms (path, then parameters) for the entropy features, and their non-zero bins.
     let histogram: UnsafeMutablePointer<UInt32>
     let histogramBins: UnsafeMutablePointer<UInt16>
@@ -83,6 +88,8 @@ import Foundation
         unsafe counts = .allocate(capacity: hashedDimension)
         unsafe counts.initialize(repeating: 0, count: hashedDimension)
         unsafe touched = .allocate(capacity: hashedDimension)
+        writtenCapacity = hashedDimension * max(1, blockFields.count)
+        unsafe written = .allocate(capacity: writtenCapacity)
         unsafe histogram = .allocate(capacity: 512)
         unsafe histogram.initialize(repeating: 0, count: 512)
         unsafe histogramBins = .allocate(capacity: 512)
@@ -94,6 +101,7 @@ import Foundation
         unsafe scratch.deallocate()
         unsafe counts.deallocate()
         unsafe touched.deallocate()
+        unsafe written.deallocate()
         unsafe histogram.deallocate()
         unsafe histogramBins.deallocate()
         unsafe logTable.deallocate()
@@ -105,9 +113,34 @@ import Foundation
     ///   - request: a parsed request.
     ///   - row: exactly ``dimension`` floats.
     public func extract(_ request: ParsedRequest, into row: UnsafeMutableBufferPointer<Float>) {
+        extract(request, into: row, rowIsZero: false)
+    }
+
+    /// The hashed-part indices the last extraction wrote (possibly repeated); with the numeric
+    /// tail, the only non-zero entries of its row. Valid until the next extraction.
+    public var writtenIndices: UnsafeBufferPointer<Int32> {
+        unsafe UnsafeBufferPointer(start: written, count: writtenCount)
+    }
+
+    /// Zeroes what an extraction wrote: `written` (its ``writtenIndices``) and the numeric tail,
+    /// instead of all ``dimension`` floats (16,400 at the default model's configuration).
+    public func clear(_ row: UnsafeMutableBufferPointer<Float>, written: UnsafeBufferPointer<Int32>) {
         precondition(row.count == dimension, "feature row has \(row.count) floats, not \(dimension)")
         guard let out = row.baseAddress else { return }
-        unsafe out.update(repeating: 0, count: dimension)
+        for index in unsafe written { unsafe out[Int(index)] = 0 }
+        unsafe (out + hashedDimension).update(repeating: 0, count: dimension - hashedDimension)
+    }
+
+    /// Writes the features of `request` into `row`. With `rowIsZero` the caller promises the row is
+    /// all zero (for example, cleared with ``clear(_:written:)``) and only the touched entries are
+    /// written; otherwise the whole row is overwritten. Does not allocate.
+    public func extract(_ request: ParsedRequest, into row: UnsafeMutableBufferPointer<Float>, rowIsZero: Bool) {
+        precondition(row.count == dimension, "feature row has \(row.count) floats, not \(dimension)")
+        guard let out = row.baseAddress else { return }
+        writtenCount = 0
+        if !rowIsZero || normalizeHashedPart {
+            unsafe out.update(repeating: 0, count: dimension)
+        }
         var numeric = NumericAccumulator()
         var statisticsDone: UInt8 = 0  // bit per content field (path, query, body)
         for block in blockFields.indices {
@@ -241,6 +274,10 @@ import Foundation
             let bucket = Int(unsafe touched[index])
             unsafe out[bucket] += counts[bucket] * scale
             unsafe counts[bucket] = 0
+        }
+        if writtenCount + touchedCount <= writtenCapacity {
+            unsafe (written + writtenCount).update(from: touched, count: touchedCount)
+            writtenCount += touchedCount
         }
     }
 }

@@ -16,6 +16,9 @@ public final class InferenceProcessor: BatchProcessor {
     /// Batch positions of the requests that parsed, and their ids, for the current batch.
     private var scored: [Int] = []
     private var ids: [String?] = []
+    /// Per scorer row: the entries the last extraction into it wrote, so the next one clears only
+    /// those instead of all 16,400 floats (the scorer's rows start zeroed).
+    private var rowWritten: [[Int32]]
 
     /// - Parameters:
     ///   - model: a loaded, validated model; its feature configuration builds the extractor.
@@ -31,6 +34,7 @@ public final class InferenceProcessor: BatchProcessor {
         }
         scorer = BatchScorer(model: model, maxBatch: maxBatch)
         encoder = PredictionEncoder(model: model)
+        rowWritten = Array(repeating: [], count: maxBatch)
         scored.reserveCapacity(maxBatch)
         ids.reserveCapacity(maxBatch)
     }
@@ -56,7 +60,12 @@ public final class InferenceProcessor: BatchProcessor {
                 outputs.append(.deadLetter(for: input, error: failure.rawValue, detail: Self.explain(failure)))
                 continue
             }
-            unsafe extractor.extract(request, into: scorer.row(scored.count))
+            let rowIndex = scored.count
+            let row = unsafe scorer.row(rowIndex)
+            unsafe rowWritten[rowIndex].withUnsafeBufferPointer { unsafe extractor.clear(row, written: $0) }
+            unsafe extractor.extract(request, into: row, rowIsZero: true)
+            rowWritten[rowIndex].removeAll(keepingCapacity: true)
+            unsafe rowWritten[rowIndex].append(contentsOf: extractor.writtenIndices)
             scored.append(index)
             ids.append(request.string(.id))
         }
