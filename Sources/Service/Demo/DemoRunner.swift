@@ -122,13 +122,13 @@ public final class DemoRunner: Sendable {
             let window = ledger.latency.snapshot(reset: true)
             ledger.total.merge(window)
             let counts = ledger.counts
+            let latency =
+                window.total == 0
+                ? "p50=- p99=- (warm-up)"
+                : "p50=\(Self.milliseconds(window.value(atQuantile: 0.5)))ms p99=\(Self.milliseconds(window.value(atQuantile: 0.99)))ms"
             status(
-                String(
-                    format: "t=%3ds sent=%d answered=%d rate=%.0f/s p50=%.2fms p99=%.2fms anomalous=%d dead_lettered=%d lag=%d",
-                    second, counts.sent, counts.answered, Double(counts.answered - ledger.answeredAtLastStatus) ,
-                    Self.milliseconds(window.value(atQuantile: 0.5)), Self.milliseconds(window.value(atQuantile: 0.99)),
-                    counts.anomalous, counts.deadLettered, counts.sent - counts.answered
-                )
+                "t=\(second)s sent=\(counts.sent) answered=\(counts.answered) rate=\(counts.answered - ledger.answeredAtLastStatus)/s "
+                    + "\(latency) anomalous=\(counts.anomalous) dead_lettered=\(counts.deadLettered) lag=\(counts.sent - counts.answered)"
             )
             ledger.answeredAtLastStatus = counts.answered
             if sender.isFinished { break }
