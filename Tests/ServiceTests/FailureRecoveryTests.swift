@@ -101,6 +101,8 @@ struct FailureRecoveryTests {
         let first = try Pipeline(configuration: fixture.configuration, logger: PipelineFixture.logger, makeProcessor: makeProcessor)
         try first.start()
         try fixture.send(Array(Self.requests(count)[..<(count / 2)]))
+        // Mid-stream: the first instance is answering before the second joins.
+        #expect(eventually(seconds: 40) { first.counters.snapshot.acknowledged > 0 }, "the first instance answered nothing")
         let second = try Pipeline(configuration: fixture.configuration, logger: PipelineFixture.logger, makeProcessor: makeProcessor)
         try second.start()
         #expect(eventually(seconds: 40) { !second.assignment().isEmpty }, "the second instance got no partitions")
