@@ -209,26 +209,17 @@ public struct RebalanceHandlers: Sendable {
     ) {
         rebalances.add(1, ordering: .relaxed)
         let changed = unsafe RDKafkaTopicPartitionList.offsets(of: partitions).map(\.topicPartition)
-        let cooperative = unsafe String(cString: rd_kafka_rebalance_protocol(handle)) == "COOPERATIVE"
         switch error {
         case RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS:
-            if cooperative {
-                unsafe consume(rd_kafka_incremental_assign(handle, partitions), during: "incremental assign")
-            } else {
-                unsafe reportIfError(rd_kafka_assign(handle, partitions), during: "assign")
-            }
+            report(unsafe applyRebalanceDefault(handle: handle, error: error, partitions: partitions))
             rebalanceHandlers?.assigned(self, changed)
         case RD_KAFKA_RESP_ERR__REVOKE_PARTITIONS:
             let lost = unsafe rd_kafka_assignment_lost(handle) != 0
             rebalanceHandlers?.revoked(self, changed, lost)
-            if cooperative {
-                unsafe consume(rd_kafka_incremental_unassign(handle, partitions), during: "incremental unassign")
-            } else {
-                unsafe reportIfError(rd_kafka_assign(handle, nil), during: "unassign")
-            }
+            report(unsafe applyRebalanceDefault(handle: handle, error: error, partitions: partitions))
         default:
-            client.context.onError?(.rdkafka(error, during: "rebalance"), false)
-            unsafe reportIfError(rd_kafka_assign(handle, nil), during: "unassign after rebalance error")
+            report(.rdkafka(error, during: "rebalance"))
+            report(unsafe applyRebalanceDefault(handle: handle, error: error, partitions: partitions))
         }
     }
 }
@@ -293,15 +284,8 @@ extension KafkaConsumer {
         client.context.onError?(.rdkafka(err, during: "consume"), false)
     }
 
-    private func consume(_ error: OpaquePointer?, during operation: String) {
-        guard let error = unsafe error else { return }
-        let code = unsafe rd_kafka_error_code(error)
-        unsafe rd_kafka_error_destroy(error)
-        client.context.onError?(.rdkafka(code, during: operation), false)
-    }
-
-    private func reportIfError(_ err: rd_kafka_resp_err_t, during operation: String) {
-        guard err != RD_KAFKA_RESP_ERR_NO_ERROR else { return }
-        client.context.onError?(.rdkafka(err, during: operation), false)
+    private func report(_ error: KafkaError?) {
+        guard let error else { return }
+        client.context.onError?(error, false)
     }
 }

@@ -117,21 +117,36 @@ let rdkafkaRebalanceCallback:
     }
 
 /// What a rebalance callback must do at least: take or give up the partitions, incrementally
-/// under the cooperative protocol and wholesale under the eager one.
+/// under the cooperative protocol and wholesale under the eager one (and give everything up on a
+/// rebalance error). Returns librdkafka's refusal, if any, for the caller to report.
+@discardableResult
 func applyRebalanceDefault(
     handle: OpaquePointer,
     error: rd_kafka_resp_err_t,
     partitions: UnsafeMutablePointer<rd_kafka_topic_partition_list_t>?
-) {
+) -> KafkaError? {
     let cooperative = unsafe String(cString: rd_kafka_rebalance_protocol(handle)) == "COOPERATIVE"
+    let (result, operation): (rd_kafka_resp_err_t, String)
     switch (error, cooperative) {
     case (RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS, true):
-        if let result = unsafe rd_kafka_incremental_assign(handle, partitions) { unsafe rd_kafka_error_destroy(result) }
+        result = unsafe errorCode(taking: rd_kafka_incremental_assign(handle, partitions))
+        operation = "incremental assign"
     case (RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS, false):
-        _ = unsafe rd_kafka_assign(handle, partitions)
+        result = unsafe rd_kafka_assign(handle, partitions)
+        operation = "assign"
     case (RD_KAFKA_RESP_ERR__REVOKE_PARTITIONS, true):
-        if let result = unsafe rd_kafka_incremental_unassign(handle, partitions) { unsafe rd_kafka_error_destroy(result) }
+        result = unsafe errorCode(taking: rd_kafka_incremental_unassign(handle, partitions))
+        operation = "incremental unassign"
     default:
-        _ = unsafe rd_kafka_assign(handle, nil)
+        result = unsafe rd_kafka_assign(handle, nil)
+        operation = "unassign"
     }
+    return result == RD_KAFKA_RESP_ERR_NO_ERROR ? nil : .rdkafka(result, during: operation)
+}
+
+/// The code of an `rd_kafka_error_t` (no error for nil), destroying it.
+private func errorCode(taking error: OpaquePointer?) -> rd_kafka_resp_err_t {
+    guard let error = unsafe error else { return RD_KAFKA_RESP_ERR_NO_ERROR }
+    defer { unsafe rd_kafka_error_destroy(error) }
+    return unsafe rd_kafka_error_code(error)
 }
