@@ -89,13 +89,17 @@ public struct ServiceConfiguration: Sendable, Equatable {
     public mutating func apply(_ document: TOMLDocument, source: String) throws(ServiceError) {
         for entry in document.entries {
             let place = "\(source):\(entry.line)"
-            for table in [("kafka.consumer.", \Self.kafkaConsumer), ("kafka.producer.", \Self.kafkaProducer)]
-            where entry.key.hasPrefix(table.0) {
-                self[keyPath: table.1].append("\(entry.key.dropFirst(table.0.count))=\(entry.value)")
+            // librdkafka properties: the most specific table wins the key.
+            if let property = entry.key.droppingPrefix("kafka.consumer.") {
+                kafkaConsumer.append("\(property)=\(entry.value)")
+                continue
             }
-            if entry.key.hasPrefix("kafka.consumer.") || entry.key.hasPrefix("kafka.producer.") { continue }
-            if entry.key.hasPrefix("kafka.") {
-                kafka.append("\(entry.key.dropFirst("kafka.".count))=\(entry.value)")
+            if let property = entry.key.droppingPrefix("kafka.producer.") {
+                kafkaProducer.append("\(property)=\(entry.value)")
+                continue
+            }
+            if let property = entry.key.droppingPrefix("kafka.") {
+                kafka.append("\(property)=\(entry.value)")
                 continue
             }
             if case .array = entry.value {
@@ -157,4 +161,11 @@ public struct ServiceConfiguration: Sendable, Equatable {
 func readTextFile(_ path: String) -> String? {
     guard let data = FileManager.default.contents(atPath: path) else { return nil }
     return String(data: data, encoding: .utf8)
+}
+
+extension String {
+    /// The rest of the string after `prefix`, or nil when it does not start with it.
+    fileprivate func droppingPrefix(_ prefix: String) -> Substring? {
+        hasPrefix(prefix) ? dropFirst(prefix.count) : nil
+    }
 }
