@@ -34,11 +34,11 @@ import Testing
         for json in requests + requests.reversed() {
             let request = ParsedRequest()
             try parser.parse(Array(json.utf8), into: request)
-            row.withUnsafeMutableBufferPointer { buffer in
-                written.withUnsafeBufferPointer { extractor.clear(buffer, written: $0) }
-                extractor.extract(request, into: buffer, rowIsZero: true)
+            unsafe row.withUnsafeMutableBufferPointer { buffer in
+                unsafe written.withUnsafeBufferPointer { unsafe extractor.clear(buffer, written: $0) }
+                unsafe extractor.extract(request, into: buffer, rowIsZero: true)
             }
-            written = Array(extractor.writtenIndices)
+            written = unsafe Array(extractor.writtenIndices)
             #expect(row == extractor.extract(request), "\(json)")
         }
     }

@@ -113,7 +113,7 @@ import Foundation
     ///   - request: a parsed request.
     ///   - row: exactly ``dimension`` floats.
     public func extract(_ request: ParsedRequest, into row: UnsafeMutableBufferPointer<Float>) {
-        extract(request, into: row, rowIsZero: false)
+        unsafe extract(request, into: row, rowIsZero: false)
     }
 
     /// The hashed-part indices the last extraction wrote (possibly repeated); with the numeric
@@ -127,7 +127,7 @@ import Foundation
     public func clear(_ row: UnsafeMutableBufferPointer<Float>, written: UnsafeBufferPointer<Int32>) {
         precondition(row.count == dimension, "feature row has \(row.count) floats, not \(dimension)")
         guard let out = row.baseAddress else { return }
-        for index in unsafe written { unsafe out[Int(index)] = 0 }
+        for unsafe index in unsafe written { unsafe out[Int(index)] = 0 }
         unsafe (out + hashedDimension).update(repeating: 0, count: dimension - hashedDimension)
     }
 
