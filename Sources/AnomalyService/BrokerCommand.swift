@@ -44,6 +44,8 @@ struct BrokerCommand: ParsableCommand {
         print("bootstrap: \(broker.bootstrapServers)")
         print("brokers: \(broker.brokerAddresses)")
         print("topics: \(names.joined(separator: ",")) (\(partitions) partitions each)")
+        // Scripts read the address from a pipe, where stdout is block-buffered until exit.
+        fflush(nil)  // all streams: stdout is a C global, not concurrency-safe to name
         let signal = signals.wait()
         print("broker: stopping on \(signal)")
         withExtendedLifetime(broker) {}

@@ -119,4 +119,30 @@ enum GoldenVectors {
         let expected = ReferenceScorer(model: model).decision(extractor.extract(request))
         #expect(abs(Double(decision) - expected) <= 1e-4 * abs(expected) + 1e-5)
     }
+
+    @Test(arguments: [SVMKernel.linear, .rbf])
+    func scoringFromTheWrittenIndicesEqualsDenseScoring(kernel: SVMKernel) throws {
+        let model = ModelFileTests.randomModel(kernel: kernel, dimension: FeatureConfiguration.default.dimension)
+        let extractor = try FeatureExtractor(configuration: model.featureConfiguration())
+        let scorer = BatchScorer(model: model, maxBatch: 3)
+        let requests = [
+            #"{"path": "/a", "query": "b=<script>&c=1", "headers": {"User-Agent": "curl/8"}}"#,
+            #"{"path": "/login", "body": "user=alice&pwd=%27%20OR%201=1--"}"#,
+            #"{"path": "/"}"#,
+        ]
+        var written: [[Int32]] = []
+        let request = ParsedRequest()
+        for (index, json) in requests.enumerated() {
+            try RequestParser().parse(Array(json.utf8), into: request)
+            unsafe extractor.extract(request, into: scorer.row(index))
+            let indices = unsafe Array(extractor.writtenIndices)
+            #expect(Set(indices).count == indices.count, "each written index is listed once")
+            written.append(indices)
+        }
+        let dense = unsafe Array(scorer.score(count: 3))
+        let sparse = unsafe Array(scorer.score(count: 3, nonZeroColumns: written, denseFrom: extractor.hashedDimension))
+        for index in 0..<3 {
+            #expect(abs(sparse[index] - dense[index]) <= 1e-4 * abs(dense[index]) + 1e-5)
+        }
+    }
 }

@@ -9,7 +9,9 @@ import Foundation
 public struct FeatureConfiguration: Codable, Sendable, Equatable {
     /// One hashed block: a request field and its weight after per-block L2 normalisation.
     public struct Block: Codable, Sendable, Equatable {
-        /// `path`, `params` (query and body together), `query`, `body`, `user_agent` or `referer`.
+        /// `path`, `params` (query and body together), `query`, `body`, `user_agent` or `referer`
+        /// (character n-grams), or `param_tokens` (one name and one character-class token per
+        /// form parameter; extractor `http-ngram-v2`).
         public var field: String
         public var weight: Double
 
@@ -49,7 +51,7 @@ public struct FeatureConfiguration: Codable, Sendable, Equatable {
 
     /// The configuration the shipped models use.
     public static let `default` = FeatureConfiguration(
-        extractor: FeatureExtractor.implementation,
+        extractor: "http-ngram-v1",
         dimension: 4096 + NumericFeature.allCases.count,
         hashedDimension: 4096,
         ngramMin: 1,
@@ -160,10 +162,12 @@ public struct FeatureConfiguration: Codable, Sendable, Equatable {
     ///
     /// - Throws: ``InferenceError`` ``InferenceError/Code/featureMismatch`` naming the first problem.
     public func validate() throws(InferenceError) {
-        let fields: Set<String> = ["path", "params", "query", "body", "user_agent", "referer"]
+        let fields: Set<String> = ["path", "params", "query", "body", "user_agent", "referer", "param_tokens"]
         let problem: String? =
-            if extractor != FeatureExtractor.implementation {
-                "extractor \(extractor) is not \(FeatureExtractor.implementation)"
+            if !FeatureExtractor.implementations.contains(extractor) {
+                "extractor \(extractor) is not one of \(FeatureExtractor.implementations.joined(separator: ", "))"
+            } else if extractor == "http-ngram-v1", blocks.contains(where: { $0.field == "param_tokens" }) {
+                "block param_tokens needs extractor http-ngram-v2"
             } else if hashedDimension < 16 || hashedDimension > 1 << 22 || hashedDimension & (hashedDimension - 1) != 0
             {
                 "hashed_dim \(hashedDimension) is not a power of two in 16...4194304"

@@ -11,14 +11,19 @@ import Foundation
 /// ``extract(_:into:)`` writes into a caller-owned row and does not allocate: all scratch space is
 /// preallocated. Not thread-safe: one extractor per worker thread.
 @safe public final class FeatureExtractor {
-    /// The value of ``FeatureConfiguration/extractor`` this code implements.
-    public static let implementation = "http-ngram-v1"
+    /// The newest value of ``FeatureConfiguration/extractor`` this code implements.
+    public static let implementation = "http-ngram-v2"
+    /// Every extractor version this code computes exactly: `http-ngram-v1` (n-gram blocks and
+    /// numeric features) and `http-ngram-v2` (v1 plus the `param_tokens` block).
+    public static let implementations = ["http-ngram-v1", "http-ngram-v2"]
 
     public let configuration: FeatureConfiguration
     /// Length of a feature row.
     public let dimension: Int
 
-    let hashedDimension: Int
+    /// Length of the hashed part; the numeric tail starts here.
+    public let hashedDimension: Int
+    /// The fields of each n-gram block; empty for the `param_tokens` block.
     let blockFields: [[RequestField]]
     let blockWeights: [Float]
     let blockBases: [UInt32]
@@ -35,8 +40,8 @@ import Foundation
     let counts: UnsafeMutablePointer<Float>
     /// Buckets with a non-zero count in the block being processed.
     let touched: UnsafeMutablePointer<Int32>
-    /// Hashed-part indices the last ``extract(_:into:rowIsZero:)`` wrote (one entry per block
-    /// that touched a bucket, so an index may repeat), for ``clear(_:written:)``.
+    /// Hashed-part indices the last ``extract(_:into:rowIsZero:)`` made non-zero, each once, for
+    /// ``clear(_:written:)`` and sparse scoring.
     let written: UnsafeMutablePointer<Int32>
     let writtenCapacity: Int
     private(set) var writtenCount = 0
@@ -68,7 +73,8 @@ import Foundation
             case "query": [.query]
             case "body": [.body]
             case "user_agent": [.userAgent]
-            default: [.referer]
+            case "referer": [.referer]
+            default: []
             }
         }
         blockWeights = configuration.blocks.map { Float($0.weight) }
@@ -88,7 +94,7 @@ import Foundation
         unsafe counts = .allocate(capacity: hashedDimension)
         unsafe counts.initialize(repeating: 0, count: hashedDimension)
         unsafe touched = .allocate(capacity: hashedDimension)
-        writtenCapacity = hashedDimension * max(1, blockFields.count)
+        writtenCapacity = hashedDimension
         unsafe written = .allocate(capacity: writtenCapacity)
         unsafe histogram = .allocate(capacity: 512)
         unsafe histogram.initialize(repeating: 0, count: 512)
@@ -116,8 +122,9 @@ import Foundation
         unsafe extract(request, into: row, rowIsZero: false)
     }
 
-    /// The hashed-part indices the last extraction wrote (possibly repeated); with the numeric
-    /// tail, the only non-zero entries of its row. Valid until the next extraction.
+    /// The hashed-part indices the last extraction made non-zero, each once; with the numeric
+    /// tail (from ``hashedDimension``), the only non-zero entries of its row. Valid until the next
+    /// extraction.
     public var writtenIndices: UnsafeBufferPointer<Int32> {
         unsafe UnsafeBufferPointer(start: written, count: writtenCount)
     }
@@ -148,6 +155,9 @@ import Foundation
             for field in blockFields[block] {
                 let count = decode(field, from: request, into: &numeric, done: &statisticsDone)
                 hashNGrams(count: count, basis: blockBases[block], touchedCount: &touchedCount)
+            }
+            if blockFields[block].isEmpty {
+                hashParameterTokens(of: request, basis: blockBases[block], touchedCount: &touchedCount)
             }
             unsafe flushBlock(touchedCount: touchedCount, weight: blockWeights[block], into: out)
         }
@@ -272,12 +282,16 @@ import Foundation
         let scale = weight / norm.squareRoot()
         for index in 0..<touchedCount {
             let bucket = Int(unsafe touched[index])
-            unsafe out[bucket] += counts[bucket] * scale
+            let before = unsafe out[bucket]
+            let after = unsafe before + counts[bucket] * scale
+            unsafe out[bucket] = after
             unsafe counts[bucket] = 0
-        }
-        if writtenCount + touchedCount <= writtenCapacity {
-            unsafe (written + writtenCount).update(from: touched, count: touchedCount)
-            writtenCount += touchedCount
+            // An entry is listed when it first becomes non-zero, so each appears once (blocks share
+            // buckets); at most hashedDimension entries, the capacity of `written`.
+            if before == 0, after != 0 {
+                unsafe written[writtenCount] = Int32(bucket)
+                writtenCount += 1
+            }
         }
     }
 }

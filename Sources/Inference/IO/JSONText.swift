@@ -1,32 +1,56 @@
-/// Minimal JSON text output for the line-oriented files the commands write.
+/// Minimal JSON text output for the line-oriented files the commands write and for predictions.
 public enum JSONText {
     /// `value` as a JSON string literal (or `null`), escaping quotes, backslashes and controls.
     public static func quoted(_ value: String?) -> String {
-        guard let value else { return "null" }
-        var out = "\""
+        guard var value else { return "null" }
+        var out: [UInt8] = []
         out.reserveCapacity(value.utf8.count + 2)
-        for scalar in value.unicodeScalars {
-            switch scalar {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            default:
-                if scalar.value < 0x20 {
-                    let hex = String(scalar.value, radix: 16)
-                    out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
-                } else {
-                    out.unicodeScalars.append(scalar)
-                }
-            }
-        }
-        out += "\""
-        return out
+        value.withUTF8 { bytes in unsafe appendQuoted(bytes, to: &out) }
+        return String(decoding: out, as: UTF8.self)
     }
 
     /// The first `limit` bytes of `bytes` as a JSON string literal (invalid UTF-8 repaired).
     public static func quotedPrefix(_ bytes: UnsafeRawBufferPointer, limit: Int = 256) -> String {
         quoted(unsafe String(decoding: bytes.prefix(limit), as: UTF8.self))
     }
+
+    /// Appends `bytes` as a JSON string literal: quotes, backslashes and control characters
+    /// escaped; invalid UTF-8 is repaired (U+FFFD) first so the output is always valid JSON.
+    public static func appendQuoted(_ bytes: UnsafeBufferPointer<UInt8>, to out: inout [UInt8]) {
+        guard unsafe UTF8Validation.isValid(UnsafeRawBufferPointer(bytes)) else {
+            var repaired = unsafe String(decoding: bytes, as: UTF8.self)
+            repaired.withUTF8 { valid in unsafe appendQuoted(valid, to: &out) }
+            return
+        }
+        out.append(UInt8(ascii: "\""))
+        for unsafe byte in unsafe bytes {
+            switch byte {
+            case UInt8(ascii: "\""): out.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "\"")])
+            case UInt8(ascii: "\\"): out.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "\\")])
+            case UInt8(ascii: "\n"): out.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "n")])
+            case UInt8(ascii: "\r"): out.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "r")])
+            case UInt8(ascii: "\t"): out.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "t")])
+            case 0..<0x20:
+                out.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "u"), UInt8(ascii: "0"), UInt8(ascii: "0")])
+                out.append(hexDigits[Int(byte >> 4)])
+                out.append(hexDigits[Int(byte & 15)])
+            default: out.append(byte)
+            }
+        }
+        out.append(UInt8(ascii: "\""))
+    }
+
+    /// Appends the decimal digits of `value`.
+    public static func appendInteger(_ value: Int64, to out: inout [UInt8]) {
+        if value < 0 { out.append(UInt8(ascii: "-")) }
+        var magnitude = value.magnitude
+        let start = out.count
+        repeat {
+            out.append(UInt8(ascii: "0") + UInt8(magnitude % 10))
+            magnitude /= 10
+        } while magnitude > 0
+        out[start...].reverse()
+    }
+
+    private static let hexDigits: [UInt8] = Array("0123456789abcdef".utf8)
 }

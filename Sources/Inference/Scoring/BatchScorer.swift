@@ -179,6 +179,32 @@
         return unsafe UnsafeBufferPointer(start: decisions, count: count)
     }
 
+    /// Decision values of rows `0..<count` when the caller knows each row's non-zeros:
+    /// `nonZeroColumns[row]` lists the row's non-zero columns below `denseFrom`, each once (e.g.
+    /// ``FeatureExtractor/writtenIndices``), and columns from `denseFrom` on are read as they are.
+    /// A linear model then reads a few hundred weights per row instead of the whole row
+    /// (16,400 floats for the default model); other kernels score as ``score(count:)`` does.
+    /// Valid until the next call.
+    public func score(count: Int, nonZeroColumns: [[Int32]], denseFrom: Int) -> UnsafeBufferPointer<Float> {
+        guard model.kernel == .linear else { return unsafe score(count: count) }
+        precondition(count >= 0 && count <= maxBatch && nonZeroColumns.count >= count, "batch of \(count) rows")
+        precondition(denseFrom >= 0 && denseFrom <= dimension, "dense tail from \(denseFrom) outside the row")
+        let intercept = model.intercept
+        for index in 0..<count {
+            let row = unsafe features + index * dimension
+            var sum: Float = 0
+            unsafe nonZeroColumns[index].withUnsafeBufferPointer { columns in
+                for unsafe column in unsafe columns {
+                    let at = Int(column)
+                    unsafe sum += row[at] * weights[at]
+                }
+            }
+            for column in denseFrom..<dimension { unsafe sum += row[column] * weights[column] }
+            unsafe decisions[index] = sum + intercept
+        }
+        return unsafe UnsafeBufferPointer(start: decisions, count: count)
+    }
+
     /// Whether fewer than 1 in 8 of the batch's first row's features are non-zero (hashed n-gram
     /// rows have 1-7 %; dense rows go to the GEMM).
     private func isSparse(count: Int) -> Bool {

@@ -28,6 +28,12 @@ final class DemoLedger: @unchecked Sendable {
     /// Requests due before this (monotonic nanoseconds) are answered and counted but their latency
     /// is not recorded: the first second measures group start-up, not the steady state.
     let warmupEndNanoseconds = Atomic<Int64>(0)
+    /// Sees every recorded latency too.
+    let latencySink: (@Sendable (Int64) -> Void)?
+
+    init(latencySink: (@Sendable (Int64) -> Void)? = nil) {
+        self.latencySink = latencySink
+    }
 
     /// Records request `index`'s intended send time (monotonic nanoseconds); indices come in order.
     func sent(_ index: Int, intendedNanoseconds: Int64) {
@@ -60,7 +66,10 @@ final class DemoLedger: @unchecked Sendable {
             guard state.intended[index] >= warmupEndNanoseconds.load(ordering: .relaxed) else { return nil }
             return now.nanosecondsSinceOrigin - state.intended[index]
         }
-        if let latency { self.latency.record(nanoseconds: latency) }
+        if let latency {
+            self.latency.record(nanoseconds: latency)
+            latencySink?(latency)
+        }
     }
 
     var counts: Counts { state.withLock { $0.counts } }

@@ -26,6 +26,9 @@ public final class DemoRunner: Sendable {
         public var warmupSeconds = 1.0
         /// `echo` answers each request with its own bytes: the transport's ceiling, for baselines.
         public var echo = false
+        /// Called with every recorded latency (nanoseconds from the intended send time, after the
+        /// warm-up), on the observer thread: for a harness's own histogram (e.g. HDR).
+        public var latencySink: (@Sendable (Int64) -> Void)? = nil
 
         public init() {}
     }
@@ -100,7 +103,7 @@ public final class DemoRunner: Sendable {
         try pipeline.start()
         defer { pipeline.stop(timeoutSeconds: 30) }
 
-        let ledger = DemoLedger()
+        let ledger = DemoLedger(latencySink: options.latencySink)
         let observer = try DemoObserver(broker: broker, topics: [topics.output, topics.deadLetter], ledger: ledger)
         defer { observer.stop() }
         status("waiting for the consumer group to form")

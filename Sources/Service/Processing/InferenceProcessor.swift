@@ -13,9 +13,11 @@ public final class InferenceProcessor: BatchProcessor {
     private let extractor: FeatureExtractor
     private let scorer: BatchScorer
     private let encoder: PredictionEncoder
-    /// Batch positions of the requests that parsed, and their ids, for the current batch.
+    /// Batch positions of the requests that parsed, and where their ids are in `idBytes`
+    /// (`nil`: no id), for the current batch.
     private var scored: [Int] = []
-    private var ids: [String?] = []
+    private var ids: [Range<Int>?] = []
+    private var idBytes: [UInt8] = []
     /// Per scorer row: the entries the last extraction into it wrote, so the next one clears only
     /// those instead of all 16,400 floats (the scorer's rows start zeroed).
     private var rowWritten: [[Int32]]
@@ -51,6 +53,7 @@ public final class InferenceProcessor: BatchProcessor {
     private func processChunk(_ batch: [InputRecord], _ range: Range<Int>, into outputs: inout [OutputRecord]) {
         scored.removeAll(keepingCapacity: true)
         ids.removeAll(keepingCapacity: true)
+        idBytes.removeAll(keepingCapacity: true)
         for index in range {
             let input = batch[index]
             let failure = unsafe input.message.value.withUnsafeBytes { bytes in
@@ -67,10 +70,20 @@ public final class InferenceProcessor: BatchProcessor {
             rowWritten[rowIndex].removeAll(keepingCapacity: true)
             unsafe rowWritten[rowIndex].append(contentsOf: extractor.writtenIndices)
             scored.append(index)
-            ids.append(request.string(.id))
+            if request.isPresent(.id) {
+                let start = idBytes.count
+                unsafe request.withBytes(of: .id) { bytes in unsafe idBytes.append(contentsOf: bytes) }
+                ids.append(start..<idBytes.count)
+            } else {
+                ids.append(nil)
+            }
         }
         guard !scored.isEmpty else { return }
-        let scores = unsafe scorer.score(count: scored.count)
+        let scores = unsafe scorer.score(
+            count: scored.count,
+            nonZeroColumns: rowWritten,
+            denseFrom: extractor.hashedDimension
+        )
         for (position, index) in scored.enumerated() {
             let input = batch[index]
             let score = unsafe scores[position]
@@ -84,10 +97,24 @@ public final class InferenceProcessor: BatchProcessor {
                     destination: .prediction,
                     ticket: input.ticket,
                     key: input.message.key,
-                    value: encoder.encode(id: ids[position], score: score, anomalous: anomalous, source: input.message),
+                    value: encode(position, score: score, anomalous: anomalous, source: input.message),
                     receivedNanoseconds: input.receivedNanoseconds,
                     anomalous: anomalous
                 )
+            )
+        }
+    }
+
+    private func encode(_ position: Int, score: Float, anomalous: Bool, source: KafkaMessage) -> [UInt8] {
+        guard let range = ids[position] else {
+            return unsafe encoder.encode(idBytes: nil, score: score, anomalous: anomalous, source: source)
+        }
+        return unsafe idBytes.withUnsafeBufferPointer { all in
+            unsafe encoder.encode(
+                idBytes: UnsafeBufferPointer(rebasing: all[range]),
+                score: score,
+                anomalous: anomalous,
+                source: source
             )
         }
     }

@@ -4,16 +4,17 @@ import Kafka
 /// Writes the output contract's prediction JSON (docs/CONTRACT.md):
 /// `{"id":…,"anomalous":…,"score":…,"threshold":…,"model":"name@version","source":{"topic":…,"partition":…,"offset":…}}`.
 ///
-/// The parts that are the same for every prediction of a model are escaped once, here.
+/// Bytes are appended straight into the output array (one allocation per prediction); the parts
+/// that are the same for every prediction of a model are escaped once, here.
 public struct PredictionEncoder: Sendable {
     private let threshold: Float
-    private let thresholdText: String
-    private let modelText: String
+    /// `,"threshold":<t>,"model":"<name@version>","source":{"topic":`
+    private let middle: [UInt8]
 
     public init(model: SVMModel) {
         threshold = model.threshold
-        thresholdText = Self.number(model.threshold)
-        modelText = JSONText.quoted(model.identifier)
+        middle = Array(",\"threshold\":\(Self.number(model.threshold)),\"model\":\(JSONText.quoted(model.identifier))".utf8)
+            + Array(",\"source\":{\"topic\":".utf8)
     }
 
     /// The contract's rule: anomalous when the decision value is above the threshold.
@@ -21,25 +22,49 @@ public struct PredictionEncoder: Sendable {
 
     /// The prediction for `source`; without a request id, the id is `<topic>/<partition>/<offset>`.
     public func encode(id: String?, score: Float, anomalous: Bool, source: KafkaMessage) -> [UInt8] {
-        let idText = JSONText.quoted(id ?? "\(source.topic)/\(source.partition)/\(source.offset)")
-        var json = "{\"id\":"
-        json.reserveCapacity(160 + idText.utf8.count + source.topic.utf8.count)
-        json += idText
-        json += anomalous ? ",\"anomalous\":true,\"score\":" : ",\"anomalous\":false,\"score\":"
-        json += Self.number(score)
-        json += ",\"threshold\":"
-        json += thresholdText
-        json += ",\"model\":"
-        json += modelText
-        json += ",\"source\":{\"topic\":"
-        json += JSONText.quoted(source.topic)
-        json += ",\"partition\":"
-        json += String(source.partition)
-        json += ",\"offset\":"
-        json += String(source.offset)
-        json += "}}"
-        return Array(json.utf8)
+        guard var id else { return unsafe encode(idBytes: nil, score: score, anomalous: anomalous, source: source) }
+        return id.withUTF8 { bytes in unsafe encode(idBytes: bytes, score: score, anomalous: anomalous, source: source) }
     }
+
+    /// As ``encode(id:score:anomalous:source:)`` with the id's UTF-8 bytes (e.g. straight from
+    /// the parsed request), so no intermediate string is built.
+    public func encode(
+        idBytes: UnsafeBufferPointer<UInt8>?,
+        score: Float,
+        anomalous: Bool,
+        source: KafkaMessage
+    ) -> [UInt8] {
+        var topic = source.topic
+        return topic.withUTF8 { topicBytes in
+            var out: [UInt8] = []
+            out.reserveCapacity(96 + middle.count + 2 * (unsafe idBytes?.count ?? 0) + 2 * topicBytes.count)
+            out.append(contentsOf: Self.openingBytes)
+            if let idBytes = unsafe idBytes {
+                unsafe JSONText.appendQuoted(idBytes, to: &out)
+            } else {
+                var fallback = "\(source.topic)/\(source.partition)/\(source.offset)"
+                fallback.withUTF8 { bytes in unsafe JSONText.appendQuoted(bytes, to: &out) }
+            }
+            out.append(contentsOf: anomalous ? Self.anomalousBytes : Self.normalBytes)
+            var scoreText = Self.number(score)  // short: Swift keeps it inline, no allocation
+            scoreText.withUTF8 { bytes in unsafe out.append(contentsOf: bytes) }
+            out.append(contentsOf: middle)
+            unsafe JSONText.appendQuoted(topicBytes, to: &out)
+            out.append(contentsOf: Self.partitionBytes)
+            JSONText.appendInteger(Int64(source.partition), to: &out)
+            out.append(contentsOf: Self.offsetBytes)
+            JSONText.appendInteger(source.offset, to: &out)
+            out.append(contentsOf: Self.closingBytes)
+            return out
+        }
+    }
+
+    private static let openingBytes = Array("{\"id\":".utf8)
+    private static let anomalousBytes = Array(",\"anomalous\":true,\"score\":".utf8)
+    private static let normalBytes = Array(",\"anomalous\":false,\"score\":".utf8)
+    private static let partitionBytes = Array(",\"partition\":".utf8)
+    private static let offsetBytes = Array(",\"offset\":".utf8)
+    private static let closingBytes = Array("}}".utf8)
 
     /// A finite float as a JSON number (Swift's shortest round-trip form is valid JSON).
     static func number(_ value: Float) -> String {

@@ -1,0 +1,53 @@
+import Foundation
+import Inference
+import Kafka
+import Service
+import Testing
+
+@Suite struct PredictionEncoderTests {
+    let encoder = PredictionEncoder(
+        model: SVMModel(
+            name: "enc\"oder", version: "7", kernel: .linear, gamma: 0, intercept: 0, threshold: 0.25,
+            dimension: 1, weights: [1],
+            featureConfiguration: .default
+        )
+    )
+    let message = KafkaMessage(topic: "requests", partition: 3, offset: 1_234_567_890_123, key: nil, value: [])
+
+    func object(_ bytes: [UInt8]) throws -> [String: Any] {
+        try #require(JSONSerialization.jsonObject(with: Data(bytes)) as? [String: Any])
+    }
+
+    @Test func writesEveryContractField() throws {
+        let json = try object(encoder.encode(id: "r-1", score: -1.5, anomalous: false, source: message))
+        #expect(json["id"] as? String == "r-1")
+        #expect(json["anomalous"] as? Bool == false)
+        #expect((json["score"] as? NSNumber)?.floatValue == -1.5)
+        #expect((json["threshold"] as? NSNumber)?.floatValue == 0.25)
+        #expect(json["model"] as? String == "enc\"oder@7")
+        let source = try #require(json["source"] as? [String: Any])
+        #expect(source["topic"] as? String == "requests")
+        #expect((source["partition"] as? NSNumber)?.intValue == 3)
+        #expect((source["offset"] as? NSNumber)?.int64Value == 1_234_567_890_123)
+    }
+
+    @Test func escapesIdsAndFallsBackToTheSourcePosition() throws {
+        let tricky = "a\"b\\c\n\u{1}é"
+        #expect(try object(encoder.encode(id: tricky, score: 2, anomalous: true, source: message))["id"] as? String == tricky)
+        #expect(try object(encoder.encode(id: nil, score: 2, anomalous: true, source: message))["id"] as? String
+            == "requests/3/1234567890123")
+        let invalid: [UInt8] = [0x61, 0xFF, 0x62]
+        let repaired = try unsafe invalid.withUnsafeBufferPointer { bytes in
+            try object(unsafe encoder.encode(idBytes: bytes, score: 0, anomalous: false, source: message))
+        }
+        #expect(repaired["id"] as? String == "a\u{FFFD}b")
+    }
+
+    @Test func integersOfEverySizeAreWritten() {
+        for value: Int64 in [0, 7, -7, 10, 99, 1_000_000, .max, .min + 1] {
+            var out: [UInt8] = []
+            JSONText.appendInteger(value, to: &out)
+            #expect(String(decoding: out, as: UTF8.self) == String(value))
+        }
+    }
+}
