@@ -188,21 +188,29 @@
     public func score(count: Int, nonZeroColumns: [[Int32]], denseFrom: Int) -> UnsafeBufferPointer<Float> {
         guard model.kernel == .linear else { return unsafe score(count: count) }
         precondition(count >= 0 && count <= maxBatch && nonZeroColumns.count >= count, "batch of \(count) rows")
-        precondition(denseFrom >= 0 && denseFrom <= dimension, "dense tail from \(denseFrom) outside the row")
-        let intercept = model.intercept
         for index in 0..<count {
-            let row = unsafe features + index * dimension
-            var sum: Float = 0
             unsafe nonZeroColumns[index].withUnsafeBufferPointer { columns in
-                for unsafe column in unsafe columns {
-                    let at = Int(column)
-                    unsafe sum += row[at] * weights[at]
-                }
+                unsafe decisions[index] = linearDecision(row: index, nonZeroColumns: columns, denseFrom: denseFrom)
             }
-            for column in denseFrom..<dimension { unsafe sum += row[column] * weights[column] }
-            unsafe decisions[index] = sum + intercept
         }
         return unsafe UnsafeBufferPointer(start: decisions, count: count)
+    }
+
+    /// Linear models only: the decision value of row `index` from its non-zero columns below
+    /// `denseFrom` (each listed once) and every column from `denseFrom` on. A request's row can be
+    /// scored as soon as it is extracted, while it is still in cache.
+    public func linearDecision(row index: Int, nonZeroColumns: UnsafeBufferPointer<Int32>, denseFrom: Int) -> Float {
+        precondition(model.kernel == .linear, "linearDecision needs a linear model")
+        precondition(index >= 0 && index < maxBatch, "row \(index) outside the batch of \(maxBatch)")
+        precondition(denseFrom >= 0 && denseFrom <= dimension, "dense tail from \(denseFrom) outside the row")
+        let row = unsafe features + index * dimension
+        var sum: Float = 0
+        for unsafe column in unsafe nonZeroColumns {
+            let at = Int(column)
+            unsafe sum += row[at] * weights[at]
+        }
+        for column in denseFrom..<dimension { unsafe sum += row[column] * weights[column] }
+        return sum + model.intercept
     }
 
     /// Whether fewer than 1 in 8 of the batch's first row's features are non-zero (hashed n-gram

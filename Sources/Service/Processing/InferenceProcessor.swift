@@ -19,8 +19,13 @@ public final class InferenceProcessor: BatchProcessor {
     private var ids: [Range<Int>?] = []
     private var idBytes: [UInt8] = []
     /// Per scorer row: the entries the last extraction into it wrote, so the next one clears only
-    /// those instead of all 16,400 floats (the scorer's rows start zeroed).
+    /// those instead of all 16,400 floats (the scorer's rows start zeroed). Kernel models only.
     private var rowWritten: [[Int32]]
+    /// Linear models score each request right after extracting it, in scorer row 0 (64 KB that stay
+    /// in L2), reading only the written entries; kernel models fill the batch for one GEMM.
+    private let scoresEachRow: Bool
+    /// Decision values of the current batch's parsed requests, in `scored` order.
+    private var scores: [Float] = []
 
     /// - Parameters:
     ///   - model: a loaded, validated model; its feature configuration builds the extractor.
@@ -36,7 +41,9 @@ public final class InferenceProcessor: BatchProcessor {
         }
         scorer = BatchScorer(model: model, maxBatch: maxBatch)
         encoder = PredictionEncoder(model: model)
-        rowWritten = Array(repeating: [], count: maxBatch)
+        scoresEachRow = model.kernel == .linear
+        rowWritten = Array(repeating: [], count: scoresEachRow ? 0 : maxBatch)
+        scores.reserveCapacity(maxBatch)
         scored.reserveCapacity(maxBatch)
         ids.reserveCapacity(maxBatch)
     }
@@ -54,6 +61,7 @@ public final class InferenceProcessor: BatchProcessor {
         scored.removeAll(keepingCapacity: true)
         ids.removeAll(keepingCapacity: true)
         idBytes.removeAll(keepingCapacity: true)
+        scores.removeAll(keepingCapacity: true)
         for index in range {
             let input = batch[index]
             let failure = unsafe input.message.value.withUnsafeBytes { bytes in
@@ -63,12 +71,25 @@ public final class InferenceProcessor: BatchProcessor {
                 outputs.append(.deadLetter(for: input, error: failure.rawValue, detail: Self.explain(failure)))
                 continue
             }
-            let rowIndex = scored.count
-            let row = unsafe scorer.row(rowIndex)
-            unsafe rowWritten[rowIndex].withUnsafeBufferPointer { unsafe extractor.clear(row, written: $0) }
-            unsafe extractor.extract(request, into: row, rowIsZero: true)
-            rowWritten[rowIndex].removeAll(keepingCapacity: true)
-            unsafe rowWritten[rowIndex].append(contentsOf: extractor.writtenIndices)
+            if scoresEachRow {
+                let row = unsafe scorer.row(0)
+                unsafe extractor.clear(row, written: extractor.writtenIndices)  // the previous request's
+                unsafe extractor.extract(request, into: row, rowIsZero: true)
+                scores.append(
+                    unsafe scorer.linearDecision(
+                        row: 0,
+                        nonZeroColumns: extractor.writtenIndices,
+                        denseFrom: extractor.hashedDimension
+                    )
+                )
+            } else {
+                let rowIndex = scored.count
+                let row = unsafe scorer.row(rowIndex)
+                unsafe rowWritten[rowIndex].withUnsafeBufferPointer { unsafe extractor.clear(row, written: $0) }
+                unsafe extractor.extract(request, into: row, rowIsZero: true)
+                rowWritten[rowIndex].removeAll(keepingCapacity: true)
+                unsafe rowWritten[rowIndex].append(contentsOf: extractor.writtenIndices)
+            }
             scored.append(index)
             if request.isPresent(.id) {
                 let start = idBytes.count
@@ -79,14 +100,10 @@ public final class InferenceProcessor: BatchProcessor {
             }
         }
         guard !scored.isEmpty else { return }
-        let scores = unsafe scorer.score(
-            count: scored.count,
-            nonZeroColumns: rowWritten,
-            denseFrom: extractor.hashedDimension
-        )
+        if !scoresEachRow { unsafe scores.append(contentsOf: scorer.score(count: scored.count)) }
         for (position, index) in scored.enumerated() {
             let input = batch[index]
-            let score = unsafe scores[position]
+            let score = scores[position]
             guard score.isFinite else {
                 outputs.append(.deadLetter(for: input, error: "unscorable", detail: "the model gave a non-finite score"))
                 continue
