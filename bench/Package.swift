@@ -18,6 +18,8 @@ let package = Package(
     dependencies: [
         .package(path: ".."),
         .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
+        .package(url: "https://github.com/ordo-one/benchmark", from: "1.38.0", traits: ["MallocInterposer"]),
+        .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift", from: "0.2.0"),
     ],
     targets: [
         // Ring hand-off against a Mutex-protected deque and a condition-variable queue (issue 3).
@@ -42,9 +44,24 @@ let package = Package(
                 .product(name: "Service", package: rootPackage),
                 .product(name: "Kafka", package: rootPackage),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "Histogram", package: "hdrhistogram-swift"),
             ],
             path: "Sources/E2EBench",
             swiftSettings: swiftSettings
+        ),
+        // ordo-one/benchmark micro-benchmarks with stored thresholds (issue 6):
+        // `swift package benchmark thresholds check --target Micro`.
+        .executableTarget(
+            name: "Micro",
+            dependencies: [
+                .product(name: "Benchmark", package: "benchmark"),
+                .product(name: "Inference", package: rootPackage),
+                .product(name: "RingBuffer", package: rootPackage),
+                .product(name: "Service", package: rootPackage),
+            ],
+            path: "Benchmarks/Micro",
+            swiftSettings: swiftSettings,
+            plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
         ),
     ]
 )

@@ -40,6 +40,10 @@ import Foundation
     let counts: UnsafeMutablePointer<Float>
     /// Buckets with a non-zero count in the block being processed.
     let touched: UnsafeMutablePointer<Int32>
+    /// One bit per bucket: set when the bucket is in `touched`. 2 KB at 16,384 buckets, so the
+    /// per-n-gram "first time?" test reads L1 instead of the 64 KB `counts` (whose increment no
+    /// branch then waits for).
+    let seen: UnsafeMutablePointer<UInt64>
     /// Hashed-part indices the last ``extract(_:into:rowIsZero:)`` made non-zero, each once, for
     /// ``clear(_:written:)`` and sparse scoring.
     let written: UnsafeMutablePointer<Int32>
@@ -94,6 +98,8 @@ import Foundation
         unsafe counts = .allocate(capacity: hashedDimension)
         unsafe counts.initialize(repeating: 0, count: hashedDimension)
         unsafe touched = .allocate(capacity: hashedDimension)
+        unsafe seen = .allocate(capacity: (hashedDimension + 63) / 64)
+        unsafe seen.initialize(repeating: 0, count: (hashedDimension + 63) / 64)
         writtenCapacity = hashedDimension
         unsafe written = .allocate(capacity: writtenCapacity)
         unsafe histogram = .allocate(capacity: 512)
@@ -107,6 +113,7 @@ import Foundation
         unsafe scratch.deallocate()
         unsafe counts.deallocate()
         unsafe touched.deallocate()
+        unsafe seen.deallocate()
         unsafe written.deallocate()
         unsafe histogram.deallocate()
         unsafe histogramBins.deallocate()
@@ -252,15 +259,24 @@ import Foundation
             for length in 0..<longest {
                 hash = FeatureHash.step(hash, unsafe scratch[start + length])
                 if length + 1 >= ngramMin {
-                    let bucket = Int(FeatureHash.finalize(hash) & mask)
-                    if unsafe counts[bucket] == 0 {
-                        unsafe touched[touchedCount] = Int32(bucket)
-                        touchedCount += 1
-                    }
-                    unsafe counts[bucket] += 1
+                    tally(bucket: Int(FeatureHash.finalize(hash) & mask), touchedCount: &touchedCount)
                 }
             }
         }
+    }
+
+    /// Counts one occurrence of `bucket` in the block, listing it in `touched` the first time.
+    @inline(__always)
+    func tally(bucket: Int, touchedCount: inout Int) {
+        let word = bucket >> 6
+        let bit = UInt64(1) << UInt64(bucket & 63)
+        let bits = unsafe seen[word]
+        if bits & bit == 0 {
+            unsafe seen[word] = bits | bit
+            unsafe touched[touchedCount] = Int32(bucket)
+            touchedCount += 1
+        }
+        unsafe counts[bucket] += 1
     }
 
     /// Adds the normalised, weighted block into `out` and clears the block counts.
@@ -286,6 +302,7 @@ import Foundation
             let after = unsafe before + counts[bucket] * scale
             unsafe out[bucket] = after
             unsafe counts[bucket] = 0
+            unsafe seen[bucket >> 6] = 0
             // An entry is listed when it first becomes non-zero, so each appears once (blocks share
             // buckets); at most hashedDimension entries, the capacity of `written`.
             if before == 0, after != 0 {

@@ -120,11 +120,6 @@ extension FeatureExtractor {
 
     @inline(__always)
     private func addToken(_ hash: UInt32, touchedCount: inout Int) {
-        let bucket = Int(FeatureHash.finalize(hash) & UInt32(hashedDimension - 1))
-        if unsafe counts[bucket] == 0 {
-            unsafe touched[touchedCount] = Int32(bucket)
-            touchedCount += 1
-        }
-        unsafe counts[bucket] += 1
+        tally(bucket: Int(FeatureHash.finalize(hash) & UInt32(hashedDimension - 1)), touchedCount: &touchedCount)
     }
 }

@@ -25,7 +25,7 @@ struct DrainRun {
 
     func run(echo: Bool, logger: Logger) throws -> Result {
         let broker = try EmbeddedBroker(topics: ["requests": partitions, "predictions": partitions, "requests.dlq": partitions])
-        try preload(broker)
+        try Self.preload(broker, count: count)
         var configuration = ServiceConfiguration()
         configuration.brokers = broker.bootstrapServers
         configuration.group = "drain-\(echo ? "echo" : "service")"
@@ -72,7 +72,7 @@ struct DrainRun {
     }
 
     /// Produces `count` generated requests, spread by key over the partitions, and waits for them.
-    private func preload(_ broker: EmbeddedBroker) throws {
+    static func preload(_ broker: EmbeddedBroker, count: Int) throws {
         var configuration = KafkaConfiguration.producer(bootstrapServers: broker.bootstrapServers)
         configuration["linger.ms"] = "20"
         let producer = try KafkaProducer(configuration: configuration) { report in

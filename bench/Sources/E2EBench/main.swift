@@ -5,8 +5,9 @@ import Service
 // e2e-bench: end-to-end figures over the embedded broker, the service measured against the echo
 // pipeline (same transport, zero-cost processing) in the same invocation.
 //
-//   e2e-bench [drain] [latency] [--count N] [--partitions P] [--reps R] [--rates 1000,5000]
-//             [--seconds S] [--workers W] [--max-batch B] [--model PATH] [--json FILE]
+//   e2e-bench [drain] [python] [latency] [--count N] [--seed-count N] [--partitions P] [--reps R] [--rates 1000,5000]
+//             [--seconds S] [--workers W] [--max-batch B] [--model PATH] [--json FILE] [--svg FILE]
+//             [--budget-ms MS] [--no-half-rate]
 
 var arguments = Array(CommandLine.arguments.dropFirst())
 @MainActor func option(_ name: String) -> String? {
@@ -24,19 +25,62 @@ let maxBatch = Int(option("--max-batch") ?? "") ?? 64
 let ringCapacity = Int(option("--ring-capacity") ?? "") ?? 8_192
 let model = option("--model") ?? "models/default.model"
 let jsonPath = option("--json")
-let modes = arguments.isEmpty ? ["drain", "latency"] : arguments
+let svgPath = option("--svg")
+let budgetMilliseconds = Double(option("--budget-ms") ?? "") ?? 10
+let seedCount = Int(option("--seed-count") ?? "") ?? 10_000
+let modes = arguments.isEmpty ? ["drain", "python", "latency"] : arguments
 
+var chart = Chart(title: "anomaly-service end to end, embedded broker, \(ProcessInfo.processInfo.activeProcessorCount) CPUs")
 var logger = Logger(label: "e2e-bench")
 logger.logLevel = .error
 var report: [String: Any] = [
     "date": ISO8601DateFormatter().string(from: Date()), "count": count, "partitions": partitions, "reps": reps,
     "workers": workers.map { String($0) } ?? "cpus", "max_batch": maxBatch, "model": model,
     "cpus": ProcessInfo.processInfo.activeProcessorCount,
+    "machine": machineDescription(), "versions": versions(),
 ]
+
+/// CPU model, memory and kernel, for the record.
+func machineDescription() -> [String: Any] {
+    let cpuinfo = (try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8)) ?? ""
+    let model = cpuinfo.split(separator: "\n").first { $0.hasPrefix("model name") }
+        .map { $0.split(separator: ":", maxSplits: 1).last.map { $0.trimmingCharacters(in: .whitespaces) } ?? "" } ?? "unknown"
+    return [
+        "cpu_model": model, "cpus": ProcessInfo.processInfo.activeProcessorCount,
+        "memory_gib": Double(ProcessInfo.processInfo.physicalMemory) / 1_073_741_824,
+        "os": ProcessInfo.processInfo.operatingSystemVersionString,
+    ]
+}
+
+/// The code and the libraries measured.
+func versions() -> [String: Any] {
+    func firstLine(_ arguments: [String]) -> String {
+        (try? PythonSeedRun.run(arguments, timeoutSeconds: 30))?.split(separator: "\n").first.map(String.init) ?? "unknown"
+    }
+    return [
+        "git_commit": firstLine(["git", "rev-parse", "--short", "HEAD"]),
+        "swift": firstLine(["swift", "--version"]),
+        "librdkafka": firstLine(["pkg-config", "--modversion", "rdkafka"]),
+        "openblas": firstLine(["pkg-config", "--modversion", "openblas"]),
+    ]
+}
 
 func median(_ values: [Double]) -> Double {
     let sorted = values.sorted()
-    return sorted.isEmpty ? 0 : sorted[sorted.count / 2]
+    guard !sorted.isEmpty else { return 0 }
+    let middle = sorted.count / 2
+    return sorted.count % 2 == 1 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2
+}
+
+// `--chart-from FILE --svg OUT`: draw the chart of an earlier run's JSON, measure nothing.
+if let source = option("--chart-from") {
+    let data = try Data(contentsOf: URL(fileURLWithPath: source))
+    guard let earlier = try JSONSerialization.jsonObject(with: data) as? [String: Any] else { throw BenchError("\(source): not a JSON object") }
+    chart = Chart(document: earlier, title: chart.title)
+    let out = svgPath ?? "e2e.svg"
+    try chart.svg().write(toFile: out, atomically: true, encoding: .utf8)
+    print("wrote \(out)")
+    exit(0)
 }
 
 if modes.contains("drain") {
@@ -55,6 +99,7 @@ if modes.contains("drain") {
     let serviceRate = median(results["service"]!.map(\.requestsPerSecond))
     let echoCPU = median(results["echo"]!.map(\.cpuMicrosecondsPerRequest))
     let serviceCPU = median(results["service"]!.map(\.cpuMicrosecondsPerRequest))
+    chart.throughput = [("service", serviceRate), ("echo", echoRate)]
     print(String(format: "drain median: service %.0f req/s (%.1f µs CPU/req), echo %.0f req/s (%.1f µs CPU/req), ratio %.2f", serviceRate, serviceCPU, echoRate, echoCPU, serviceRate / echoRate))
     report["drain"] = [
         "service_rps_median": serviceRate, "echo_rps_median": echoRate, "ratio": serviceRate / echoRate,
@@ -63,9 +108,40 @@ if modes.contains("drain") {
     ]
 }
 
+if modes.contains("python") {
+    // Baseline (b): the Python seed design on the same broker, fewer requests (it manages a few
+    // hundred per second).
+    let processes = ProcessInfo.processInfo.activeProcessorCount
+    let seedModel = try PythonSeedRun.prepare()
+    var runs: [[String: Any]] = []
+    for rep in 0..<max(1, min(reps, 2)) {
+        let result = try PythonSeedRun(count: seedCount, partitions: 8, processes: processes).run(model: seedModel)
+        runs.append(result)
+        print(String(format: "python seed rep %ld: %8.0f req/s  %8.1f µs CPU/req  (%@ of %ld, %ld processes)", rep + 1, result["throughput_per_s"] as? Double ?? 0, result["cpu_us_per_request"] as? Double ?? 0, String(describing: result["count"] ?? 0), seedCount, processes))
+    }
+    let seedRate = median(runs.compactMap { $0["throughput_per_s"] as? Double })
+    var section: [String: Any] = ["rps_median": seedRate, "count": seedCount, "processes": processes, "runs": runs]
+    if let drain = report["drain"] as? [String: Any], let serviceRate = drain["service_rps_median"] as? Double, seedRate > 0 {
+        section["service_over_seed"] = serviceRate / seedRate
+        print(String(format: "drain: service / python seed = %.0fx", serviceRate / seedRate))
+    }
+    chart.throughput.append(("python-seed", seedRate))
+    report["python_seed"] = section
+}
+
 if modes.contains("latency") {
     var rows: [[String: Any]] = []
-    for rate in rates {
+    var sweep = rates
+    // "p99 at half the maximum rate": the drain's service rate, measured above, halved.
+    if let drain = report["drain"] as? [String: Any], let maximum = drain["service_rps_median"] as? Double,
+        option("--no-half-rate") == nil
+    {
+        let half = (maximum / 2 / 1000).rounded() * 1000
+        if !sweep.contains(half) { sweep.append(half) }
+        report["half_max_rate"] = half
+    }
+    sweep.sort()
+    for rate in sweep {
         var row: [String: Any] = ["rate": rate]
         for echo in [true, false] {
             var options = DemoRunner.Options()
@@ -76,19 +152,48 @@ if modes.contains("latency") {
             options.maxBatch = maxBatch
             options.model = model
             options.echo = echo
+            let recorder = HDRRecorder()
+            options.latencySink = { nanoseconds in recorder.record(nanoseconds: nanoseconds) }
             let summary = try DemoRunner(options: options, logger: logger).run { _ in }
             let name = echo ? "echo" : "service"
-            row[name] = [
-                "p50_ms": summary.p50Milliseconds, "p99_ms": summary.p99Milliseconds,
+            let percentiles = recorder.percentilesMilliseconds()
+            var figures: [String: Any] = [
                 "throughput_per_s": summary.throughputPerSecond, "lost": summary.lost, "sent": summary.sent,
+                "duplicates": summary.duplicates, "recorded": recorder.count,
             ]
-            print(String(format: "latency %6.0f/s %-7@ p50 %6.2f ms  p99 %7.2f ms  answered %.0f/s  lost %d", rate, name, summary.p50Milliseconds, summary.p99Milliseconds, summary.throughputPerSecond, summary.lost))
+            for (key, value) in percentiles { figures[key] = value }
+            row[name] = figures
+            let p50 = percentiles["p50_ms"] ?? 0
+            let p99 = percentiles["p99_ms"] ?? 0
+            chart.latency[name, default: []].append(.init(rate: rate, p50: p50, p99: p99))
+            print(String(format: "latency %7.0f/s %-7@ p50 %6.2f  p90 %6.2f  p99 %7.2f  p99.9 %7.2f  max %7.2f ms  answered %.0f/s  lost %d", rate, name, p50, percentiles["p90_ms"] ?? 0, p99, percentiles["p99.9_ms"] ?? 0, percentiles["max_ms"] ?? 0, summary.throughputPerSecond, summary.lost))
+        }
+        if let service = row["service"] as? [String: Any], let echo = row["echo"] as? [String: Any],
+            let serviceP99 = service["p99_ms"] as? Double, let echoP99 = echo["p99_ms"] as? Double
+        {
+            row["service_added_p99_ms"] = max(0, serviceP99 - echoP99)
         }
         rows.append(row)
     }
     report["latency"] = rows
+    // The highest offered rate the service answered in full (>= 99% of offered, nothing lost)
+    // with p99 within the budget.
+    let held = rows.filter { row in
+        guard let service = row["service"] as? [String: Any], let rate = row["rate"] as? Double,
+            let p99 = service["p99_ms"] as? Double, let answered = service["throughput_per_s"] as? Double,
+            let lost = service["lost"] as? Int
+        else { return false }
+        return p99 <= budgetMilliseconds && answered >= 0.99 * rate && lost == 0
+    }.compactMap { $0["rate"] as? Double }.max()
+    report["latency_budget_ms"] = budgetMilliseconds
+    report["highest_rate_within_budget"] = held ?? 0
+    print(String(format: "highest offered rate with service p99 <= %.0f ms: %.0f/s", budgetMilliseconds, held ?? 0))
 }
 
+if let svgPath {
+    try chart.svg().write(toFile: svgPath, atomically: true, encoding: .utf8)
+    print("wrote \(svgPath)")
+}
 let data = try JSONSerialization.data(withJSONObject: report, options: [.prettyPrinted, .sortedKeys])
 if let jsonPath {
     try data.write(to: URL(fileURLWithPath: jsonPath))

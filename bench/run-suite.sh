@@ -1,0 +1,38 @@
+#!/usr/bin/env bash
+# The whole benchmark suite (issue 6), one command from a fresh clone:
+#   bench/run-suite.sh
+# 1. micro-benchmarks (ordo-one/benchmark) checked against bench/Thresholds: a regression fails;
+# 2. end to end on the embedded broker, in one invocation: a drain of 10^6 preloaded requests
+#    (service vs the zero-cost echo pipeline, alternating, 3 repetitions), the Python seed design
+#    on the same broker, and an open-loop latency sweep (HDR histograms, no coordinated omission)
+#    up to half the measured maximum rate.
+# Writes bench/results/<UTC time>/ (micro.txt, e2e.txt, e2e.json, e2e.svg) and copies the JSON and
+# the chart to bench/e2e-latest.{json,svg}. Build time is not part of the 15-minute budget.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/setup.sh >/dev/null
+bash bench/python_seed/setup.sh >/dev/null
+out="bench/results/$(date -u +%Y%m%dT%H%M%SZ)"
+mkdir -p "$out"
+(cd bench && swift build -c release --scratch-path .build-lead 2>&1 | tail -1)
+
+start=$(date +%s)
+echo "== micro-benchmarks against bench/Thresholds"
+set +e
+(cd bench && swift package --scratch-path .build-lead benchmark thresholds check --target Micro \
+    --format markdown) 2>&1 | grep -v 'ETA:' | tee "$out/micro.txt"
+micro=${PIPESTATUS[0]}
+set -e
+case "$micro" in
+    0 | 4) echo "micro: within thresholds (exit $micro)" ;;
+    *) echo "micro: REGRESSION or failure (exit $micro); see $out/micro.txt" ;;
+esac
+
+echo "== end to end"
+bench/.build-lead/release/e2e-bench drain python latency --count "${COUNT:-1000000}" --partitions 64 --reps 3 \
+    --rates 1000,5000,10000,25000 --seconds 10 --model models/default.model \
+    --json "$out/e2e.json" --svg "$out/e2e.svg" 2>&1 | tee "$out/e2e.txt"
+cp "$out/e2e.json" bench/e2e-latest.json
+cp "$out/e2e.svg" bench/e2e-latest.svg
+echo "suite: $(($(date +%s) - start)) s (without the build); results in $out"
+[ "$micro" -eq 0 ] || [ "$micro" -eq 4 ]
