@@ -25,12 +25,23 @@ import Testing
         let random = { (count: Int) in (0..<count).map { _ in Float.random(in: -1...1, using: &generator) } }
         return kernel == .linear
             ? SVMModel(
-                name: "p", version: "1", kernel: .linear, intercept: 0.1, dimension: dimension,
-                weights: random(dimension), featureConfiguration: configuration
+                name: "p",
+                version: "1",
+                kernel: .linear,
+                intercept: 0.1,
+                dimension: dimension,
+                weights: random(dimension),
+                featureConfiguration: configuration
             )
             : SVMModel(
-                name: "p", version: "1", kernel: .rbf, gamma: 0.3, intercept: 0.1, dimension: dimension,
-                supportVectors: random(5 * dimension).map(abs), dualCoefficients: random(5),
+                name: "p",
+                version: "1",
+                kernel: .rbf,
+                gamma: 0.3,
+                intercept: 0.1,
+                dimension: dimension,
+                supportVectors: random(5 * dimension).map(abs),
+                dualCoefficients: random(5),
                 featureConfiguration: configuration
             )
     }
@@ -45,7 +56,11 @@ import Testing
             Self.requests.enumerated().map { index, text in
                 InputRecord(
                     message: KafkaMessage(
-                        topic: "requests", partition: 0, offset: Int64(round * 10 + index), key: nil, value: Array(text.utf8)
+                        topic: "requests",
+                        partition: 0,
+                        offset: Int64(round * 10 + index),
+                        key: nil,
+                        value: Array(text.utf8)
                     ),
                     ticket: .init(rawValue: UInt(round * 10 + index)),
                     receivedNanoseconds: 0
@@ -68,7 +83,10 @@ import Testing
             let json = try #require(JSONSerialization.jsonObject(with: Data(output.value)) as? [String: Any])
             let score = try #require((json["score"] as? NSNumber)?.doubleValue)
             let expected = reference.decision(extractor.extract(request))
-            #expect(abs(score - expected) <= 1e-4 * abs(expected) + 1e-4, "\(String(decoding: input.message.value, as: UTF8.self))")
+            #expect(
+                abs(score - expected) <= 1e-4 * abs(expected) + 1e-4,
+                "\(String(decoding: input.message.value, as: UTF8.self))"
+            )
         }
     }
 }

@@ -7,8 +7,14 @@ import Testing
 @Suite struct PredictionEncoderTests {
     let encoder = PredictionEncoder(
         model: SVMModel(
-            name: "enc\"oder", version: "7", kernel: .linear, gamma: 0, intercept: 0, threshold: 0.25,
-            dimension: 1, weights: [1],
+            name: "enc\"oder",
+            version: "7",
+            kernel: .linear,
+            gamma: 0,
+            intercept: 0,
+            threshold: 0.25,
+            dimension: 1,
+            weights: [1],
             featureConfiguration: .default
         )
     )
@@ -33,9 +39,14 @@ import Testing
 
     @Test func escapesIdsAndFallsBackToTheSourcePosition() throws {
         let tricky = "a\"b\\c\n\u{1}é"
-        #expect(try object(encoder.encode(id: tricky, score: 2, anomalous: true, source: message))["id"] as? String == tricky)
-        #expect(try object(encoder.encode(id: nil, score: 2, anomalous: true, source: message))["id"] as? String
-            == "requests/3/1234567890123")
+        #expect(
+            try object(encoder.encode(id: tricky, score: 2, anomalous: true, source: message))["id"] as? String
+                == tricky
+        )
+        #expect(
+            try object(encoder.encode(id: nil, score: 2, anomalous: true, source: message))["id"] as? String
+                == "requests/3/1234567890123"
+        )
         let invalid: [UInt8] = [0x61, 0xFF, 0x62]
         let repaired = try unsafe invalid.withUnsafeBufferPointer { bytes in
             try object(unsafe encoder.encode(idBytes: bytes, score: 0, anomalous: false, source: message))

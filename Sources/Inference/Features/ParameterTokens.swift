@@ -27,7 +27,12 @@ extension FeatureExtractor {
                     var end = start
                     while end < raw.count, unsafe base[end] != UInt8(ascii: "&") { end += 1 }
                     if end > start {
-                        unsafe hashParameter(base + start, count: end - start, basis: basis, touchedCount: &touchedCount)
+                        unsafe hashParameter(
+                            base + start,
+                            count: end - start,
+                            basis: basis,
+                            touchedCount: &touchedCount
+                        )
                         budget -= 1
                     }
                     start = end + 1
@@ -82,8 +87,13 @@ extension FeatureExtractor {
         if valueStart < count {
             let valueRaw = min(count - valueStart, scratchCapacity)
             unsafe scratch.update(from: pair + valueStart, count: valueRaw)
-            let valueCount = unsafe PercentDecoding.decode(scratch, count: valueRaw, maxRounds: rounds, plusAsSpace: true)
-                .count
+            let valueCount = unsafe PercentDecoding.decode(
+                scratch,
+                count: valueRaw,
+                maxRounds: rounds,
+                plusAsSpace: true
+            )
+            .count
             for index in 0..<valueCount {
                 let member = Self.characterClass(unsafe scratch[index])
                 let bit = UInt64(1) << UInt64(member & 63)

@@ -105,7 +105,9 @@ public final class InferenceProcessor: BatchProcessor {
             let input = batch[index]
             let score = scores[position]
             guard score.isFinite else {
-                outputs.append(.deadLetter(for: input, error: "unscorable", detail: "the model gave a non-finite score"))
+                outputs.append(
+                    .deadLetter(for: input, error: "unscorable", detail: "the model gave a non-finite score")
+                )
                 continue
             }
             let anomalous = encoder.isAnomalous(score)

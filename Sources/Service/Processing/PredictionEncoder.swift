@@ -13,7 +13,8 @@ public struct PredictionEncoder: Sendable {
 
     public init(model: SVMModel) {
         threshold = model.threshold
-        middle = Array(",\"threshold\":\(Self.number(model.threshold)),\"model\":\(JSONText.quoted(model.identifier))".utf8)
+        middle =
+            Array(",\"threshold\":\(Self.number(model.threshold)),\"model\":\(JSONText.quoted(model.identifier))".utf8)
             + Array(",\"source\":{\"topic\":".utf8)
     }
 
@@ -23,7 +24,8 @@ public struct PredictionEncoder: Sendable {
     /// The prediction for `source`; without a request id, the id is `<topic>/<partition>/<offset>`.
     public func encode(id: String?, score: Float, anomalous: Bool, source: KafkaMessage) -> [UInt8] {
         guard var id else { return unsafe encode(idBytes: nil, score: score, anomalous: anomalous, source: source) }
-        return id.withUTF8 { bytes in unsafe encode(idBytes: bytes, score: score, anomalous: anomalous, source: source) }
+        return id.withUTF8 { bytes in unsafe encode(idBytes: bytes, score: score, anomalous: anomalous, source: source)
+        }
     }
 
     /// As ``encode(id:score:anomalous:source:)`` with the id's UTF-8 bytes (e.g. straight from

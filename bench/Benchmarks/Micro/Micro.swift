@@ -53,7 +53,10 @@ let benchmarks: @Sendable () -> Void = {
     // whole path for a linear model: parse, extract into one cache-resident row (clearing only what
     // the previous request wrote), score from the written entries (InferenceProcessor).
     for score in [false, true] {
-        Benchmark(score ? "parse-featurize-score-request" : "parse-featurize-request", configuration: .init(scalingFactor: .kilo)) {
+        Benchmark(
+            score ? "parse-featurize-score-request" : "parse-featurize-request",
+            configuration: .init(scalingFactor: .kilo)
+        ) {
             benchmark in
             let model = try SVMModel(contentsOf: repository.appendingPathComponent("models/default.model").path)
             let parser = RequestParser()
@@ -71,7 +74,11 @@ let benchmarks: @Sendable () -> Void = {
                 unsafe extractor.clear(row, written: extractor.writtenIndices)
                 unsafe extractor.extract(request, into: row, rowIsZero: true)
                 if score {
-                    sink += unsafe scorer.linearDecision(row: 0, nonZeroColumns: extractor.writtenIndices, denseFrom: extractor.hashedDimension)
+                    sink += unsafe scorer.linearDecision(
+                        row: 0,
+                        nonZeroColumns: extractor.writtenIndices,
+                        denseFrom: extractor.hashedDimension
+                    )
                 }
             }
             benchmark.stopMeasurement()
@@ -107,7 +114,11 @@ let benchmarks: @Sendable () -> Void = {
                 for _ in benchmark.scaledIterations {
                     let scores =
                         sparse
-                        ? unsafe scorer.score(count: batch, nonZeroColumns: written, denseFrom: extractor.hashedDimension)
+                        ? unsafe scorer.score(
+                            count: batch,
+                            nonZeroColumns: written,
+                            denseFrom: extractor.hashedDimension
+                        )
                         : unsafe scorer.score(count: batch)
                     unsafe sink += scores[0]
                 }

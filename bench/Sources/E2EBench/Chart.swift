@@ -37,7 +37,8 @@ struct Chart {
     }
 
     func svg() -> String {
-        var out = #"<svg xmlns="http://www.w3.org/2000/svg" width="980" height="420" font-family="sans-serif" font-size="12">"#
+        var out =
+            #"<svg xmlns="http://www.w3.org/2000/svg" width="980" height="420" font-family="sans-serif" font-size="12">"#
         out += #"<rect width="980" height="420" fill="white"/>"#
         out += #"<text x="20" y="24" font-size="15" font-weight="bold">\#(escape(title))</text>"#
         out += latencyPanel(x: 60, y: 50, width: 480, height: 300)
@@ -62,27 +63,35 @@ struct Chart {
             return y + height - (log10(clamped) - log10(lowLatency)) / (log10(highLatency) - log10(lowLatency)) * height
         }
         var out = axes(x: x, y: y, width: width, height: height)
-        out += #"<text x="\#(x + width / 2)" y="\#(y + height + 38)" text-anchor="middle">offered load (requests/s, log)</text>"#
-        out += #"<text x="\#(x - 45)" y="\#(y + height / 2)" transform="rotate(-90 \#(x - 45) \#(y + height / 2))" text-anchor="middle">latency from intended send (ms, log)</text>"#
+        out +=
+            #"<text x="\#(x + width / 2)" y="\#(y + height + 38)" text-anchor="middle">offered load (requests/s, log)</text>"#
+        out +=
+            #"<text x="\#(x - 45)" y="\#(y + height / 2)" transform="rotate(-90 \#(x - 45) \#(y + height / 2))" text-anchor="middle">latency from intended send (ms, log)</text>"#
         for rate in Set(rates).sorted() {
-            out += #"<text x="\#(px(rate))" y="\#(y + height + 16)" text-anchor="middle" font-size="10">\#(Self.short(rate))</text>"#
+            out +=
+                #"<text x="\#(px(rate))" y="\#(y + height + 16)" text-anchor="middle" font-size="10">\#(Self.short(rate))</text>"#
         }
         var decade = lowLatency
         while decade <= highLatency * 1.001 {
-            out += #"<text x="\#(x - 6)" y="\#(py(decade) + 4)" text-anchor="end" font-size="10">\#(String(format: "%g", decade))</text>"#
+            out +=
+                #"<text x="\#(x - 6)" y="\#(py(decade) + 4)" text-anchor="end" font-size="10">\#(String(format: "%g", decade))</text>"#
             out += #"<line x1="\#(x)" y1="\#(py(decade))" x2="\#(x + width)" y2="\#(py(decade))" stroke="gainsboro"/>"#
             decade *= 10
         }
         var legendY = y + 10
         for (name, series) in latency.sorted(by: { $0.key < $1.key }) {
             let color = Self.colors[name] ?? "black"
-            for (label, value, dash) in [("p50", \LatencyPoint.p50, ""), ("p99", \LatencyPoint.p99, #" stroke-dasharray="5,3""#)] {
+            for (label, value, dash) in [
+                ("p50", \LatencyPoint.p50, ""), ("p99", \LatencyPoint.p99, #" stroke-dasharray="5,3""#),
+            ] {
                 let path = series.map { "\(px($0.rate)),\(py($0[keyPath: value]))" }.joined(separator: " ")
                 out += #"<polyline points="\#(path)" fill="none" stroke="\#(color)" stroke-width="2"\#(dash)/>"#
                 for point in series {
-                    out += #"<circle cx="\#(px(point.rate))" cy="\#(py(point[keyPath: value]))" r="3" fill="\#(color)"/>"#
+                    out +=
+                        #"<circle cx="\#(px(point.rate))" cy="\#(py(point[keyPath: value]))" r="3" fill="\#(color)"/>"#
                 }
-                out += #"<line x1="\#(x + 10)" y1="\#(legendY)" x2="\#(x + 34)" y2="\#(legendY)" stroke="\#(color)" stroke-width="2"\#(dash)/>"#
+                out +=
+                    #"<line x1="\#(x + 10)" y1="\#(legendY)" x2="\#(x + 34)" y2="\#(legendY)" stroke="\#(color)" stroke-width="2"\#(dash)/>"#
                 out += #"<text x="\#(x + 40)" y="\#(legendY + 4)">\#(escape(name)) \#(label)</text>"#
                 legendY += 16
             }
@@ -98,11 +107,13 @@ struct Chart {
             y + height - (log10(max(value, 1)) - lowest) / (highest - lowest) * height
         }
         var out = axes(x: x, y: y, width: width, height: height)
-        out += #"<text x="\#(x + width / 2)" y="\#(y + height + 38)" text-anchor="middle">drain throughput (requests/s, log)</text>"#
+        out +=
+            #"<text x="\#(x + width / 2)" y="\#(y + height + 38)" text-anchor="middle">drain throughput (requests/s, log)</text>"#
         var decade = lowest
         while decade <= highest {
             let value = pow(10, decade)
-            out += #"<text x="\#(x - 6)" y="\#(py(value) + 4)" text-anchor="end" font-size="10">\#(Self.short(value))</text>"#
+            out +=
+                #"<text x="\#(x - 6)" y="\#(py(value) + 4)" text-anchor="end" font-size="10">\#(Self.short(value))</text>"#
             out += #"<line x1="\#(x)" y1="\#(py(value))" x2="\#(x + width)" y2="\#(py(value))" stroke="gainsboro"/>"#
             decade += 1
         }
@@ -111,9 +122,12 @@ struct Chart {
             let left = x + Double(index) * slot + slot * 0.2
             let top = py(bar.requestsPerSecond)
             let color = Self.colors[bar.name] ?? "gray"
-            out += #"<rect x="\#(left)" y="\#(top)" width="\#(slot * 0.6)" height="\#(y + height - top)" fill="\#(color)"/>"#
-            out += #"<text x="\#(left + slot * 0.3)" y="\#(top - 4)" text-anchor="middle" font-size="11">\#(Self.short(bar.requestsPerSecond))/s</text>"#
-            out += #"<text x="\#(left + slot * 0.3)" y="\#(y + height + 16)" text-anchor="middle">\#(escape(bar.name))</text>"#
+            out +=
+                #"<rect x="\#(left)" y="\#(top)" width="\#(slot * 0.6)" height="\#(y + height - top)" fill="\#(color)"/>"#
+            out +=
+                #"<text x="\#(left + slot * 0.3)" y="\#(top - 4)" text-anchor="middle" font-size="11">\#(Self.short(bar.requestsPerSecond))/s</text>"#
+            out +=
+                #"<text x="\#(left + slot * 0.3)" y="\#(y + height + 16)" text-anchor="middle">\#(escape(bar.name))</text>"#
         }
         return out
     }
@@ -131,7 +145,8 @@ struct Chart {
     }
 
     static func short(_ value: Double) -> String {
-        value >= 1e6 ? String(format: "%gM", (value / 1e5).rounded() / 10)
+        value >= 1e6
+            ? String(format: "%gM", (value / 1e5).rounded() / 10)
             : value >= 1e3 ? String(format: "%gk", (value / 1e2).rounded() / 10) : String(format: "%g", value.rounded())
     }
 

@@ -4,7 +4,9 @@ import Synchronization
 /// Latencies in an HDR histogram (microsecond resolution, 3 significant digits, up to 10 min),
 /// fed from the demo's observer thread.
 final class HDRRecorder: Sendable {
-    private let histogram = Mutex(Histogram<UInt64>(highestTrackableValue: 600_000_000, numberOfSignificantValueDigits: .three))
+    private let histogram = Mutex(
+        Histogram<UInt64>(highestTrackableValue: 600_000_000, numberOfSignificantValueDigits: .three)
+    )
 
     func record(nanoseconds: Int64) {
         let micros = UInt64(max(0, nanoseconds) / 1000)

@@ -12,7 +12,8 @@ struct PythonSeedRun {
     /// model if missing, prints the model path.
     static func prepare() throws -> String {
         let output = try run(["bash", "bench/python_seed/setup.sh"], timeoutSeconds: 900)
-        guard let path = output.split(separator: "\n").last.map(String.init), FileManager.default.fileExists(atPath: path)
+        guard let path = output.split(separator: "\n").last.map(String.init),
+            FileManager.default.fileExists(atPath: path)
         else { throw BenchError("bench/python_seed/setup.sh printed no model path: \(output)") }
         return path
     }
@@ -20,7 +21,9 @@ struct PythonSeedRun {
     /// Preloads `count` generated requests (the same generator as the Swift drain) and runs the seed
     /// until it has delivered them all; returns its JSON result.
     func run(model: String) throws -> [String: Any] {
-        let broker = try EmbeddedBroker(topics: ["requests": partitions, "predictions": partitions, "requests.dlq": partitions])
+        let broker = try EmbeddedBroker(topics: [
+            "requests": partitions, "predictions": partitions, "requests.dlq": partitions,
+        ])
         try DrainRun.preload(broker, count: count)
         let timeout = 60 + count / 100
         let output = try Self.run(
