@@ -28,8 +28,8 @@ struct DemoCommand: ParsableCommand {
     var consumers: Int = 1
     @Option(name: .customLong("max-batch"), help: "Largest micro-batch a worker scores.")
     var maxBatch: Int = 64
-    @Option(help: "Model file.")
-    var model: String = "models/default.model"
+    @Option(help: "Model file (default: the default model adapted to the generator's shop, docs/MODEL.md).")
+    var model: String = "models/demo.model"
     @Option(name: .customLong("attack-share"), help: "Share of generated requests that are attacks.")
     var attackShare: Double = 0.1
     @Flag(name: .customLong("no-pin"), help: "Do not pin worker threads to CPUs.")
@@ -40,6 +40,17 @@ struct DemoCommand: ParsableCommand {
     var warmup: Double = 1
     @Option(name: .customLong("log-level"), help: "Log level for the service's logs on standard error.")
     var logLevel: String = "warning"
+    @Option(
+        name: .customLong("emit"),
+        help: """
+            Write this many generated requests to standard output (input contract: JSON objects and \
+            access-log lines, no malformed ones, --attack-share attacks) and exit, e.g. the demo shop's \
+            normal traffic for `python -m training.train --benign`.
+            """
+    )
+    var emit: Int?
+    @Option(name: .customLong("emit-seed"), help: "Generator seed for --emit (the demo itself uses its own).")
+    var emitSeed: UInt64 = 7
 
     func validate() throws {
         guard seconds > 0 else { throw ValidationError("--seconds must be positive, got \(seconds)") }
@@ -47,9 +58,24 @@ struct DemoCommand: ParsableCommand {
         guard partitions > 0 else { throw ValidationError("--partitions must be positive, got \(partitions)") }
         guard (0...1).contains(attackShare) else { throw ValidationError("--attack-share must be within 0...1") }
         if let workers, workers <= 0 { throw ValidationError("--workers must be positive, got \(workers)") }
+        if let emit, emit <= 0 { throw ValidationError("--emit must be positive, got \(emit)") }
     }
 
     func run() throws {
+        if let emit {
+            var generator = TrafficGenerator(seed: emitSeed, attackShare: attackShare, malformedShare: 0)
+            var out = Data()
+            for index in 0..<emit {
+                out.append(contentsOf: generator.next(id: "g-\(index)", timestampMilliseconds: 1_764_072_000_000).value)
+                out.append(0x0A)
+                if out.count > 1 << 20 {
+                    FileHandle.standardOutput.write(out)
+                    out.removeAll(keepingCapacity: true)
+                }
+            }
+            FileHandle.standardOutput.write(out)
+            return
+        }
         var options = DemoRunner.Options()
         options.seconds = seconds
         options.rate = rate
