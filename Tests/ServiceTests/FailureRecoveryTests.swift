@@ -8,6 +8,14 @@ import Testing
 @Suite(.serialized, .timeLimit(.minutes(5)))
 struct FailureRecoveryTests {
     /// Inputs `k-0 ..< count` with a few malformed ones, all answerable.
+    /// A 4-partition broker with `count` requests waiting, the test model, and a reader of answers.
+    static func preloaded(_ count: Int) throws -> (PipelineFixture, AnswerLog) {
+        var fixture = try PipelineFixture(partitions: 4)
+        fixture.configuration.model = try TestModel.write()
+        try fixture.send(requests(count))
+        return (fixture, try AnswerLog(fixture))
+    }
+
     static func requests(_ count: Int) -> [[UInt8]] {
         (0..<count).map { index in
             index % 97 == 0
@@ -46,12 +54,8 @@ struct FailureRecoveryTests {
     }
 
     @Test func killNineMidStreamThenRestartLeavesNoInputUnanswered() throws {
-        var fixture = try PipelineFixture(partitions: 4)
-        fixture.configuration.model = try TestModel.write()
         let count = 20_000
-        try fixture.send(Self.requests(count))
-
-        let log = try AnswerLog(fixture)
+        let (fixture, log) = try Self.preloaded(count)
         let first = try ServiceProcess(fixture.configuration)
         let progressed = log.wait(for: 2_000, seconds: 60).count >= 2_000
         #expect(progressed, "the first instance answered too little: \(first.log.suffix(2_000))")
@@ -69,11 +73,8 @@ struct FailureRecoveryTests {
     }
 
     @Test func sigtermUnderLoadExitsZeroWithEverythingAnsweredCommitted() throws {
-        var fixture = try PipelineFixture(partitions: 4)
-        fixture.configuration.model = try TestModel.write()
         let count = 20_000
-        try fixture.send(Self.requests(count))
-        let log = try AnswerLog(fixture)
+        let (fixture, log) = try Self.preloaded(count)
         let service = try ServiceProcess(fixture.configuration)
         #expect(log.wait(for: 1_000, seconds: 60).count >= 1_000)
         service.terminate()

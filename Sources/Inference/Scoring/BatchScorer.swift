@@ -150,13 +150,13 @@
                 unsafe featureNorms[index] = gamma * BLAS.dot(row, row, count: dimension)
             }
             switch product {
-            case .gemm: multiplySupportVectors(count: count, alpha: 2 * gamma, compacting: true)
+            case .gemm: multiplySupportVectors(count: count, alpha: 2 * gamma)
             case .sparse: accumulateSupportVectors(count: count, alpha: 2 * gamma)
             case .automatic:
                 if isSparse(count: count) {
                     accumulateSupportVectors(count: count, alpha: 2 * gamma)
                 } else {
-                    multiplySupportVectors(count: count, alpha: 2 * gamma, compacting: false)
+                    multiplyAllColumns(count: count, alpha: 2 * gamma)
                 }
             }
             unsafe FastExp.applyKernel(
@@ -294,22 +294,23 @@
         }
     }
 
+    /// `kernelValues[count × n_sv] = alpha · X · SVᵀ` over all columns: one `sgemm`.
+    private func multiplyAllColumns(count: Int, alpha: Float) {
+        lastColumnCount = dimension
+        unsafe BLAS.multiply(
+            m: count,
+            n: supportVectorCount,
+            k: dimension,
+            alpha: alpha,
+            a: features,
+            b: transposedSupportVectors,
+            c: kernelValues
+        )
+    }
+
     /// `kernelValues[count × n_sv] = alpha · X · SVᵀ`, over the batch's non-zero columns when they
     /// are few enough for the gather to pay.
-    private func multiplySupportVectors(count: Int, alpha: Float, compacting: Bool) {
-        guard compacting else {
-            lastColumnCount = dimension
-            unsafe BLAS.multiply(
-                m: count,
-                n: supportVectorCount,
-                k: dimension,
-                alpha: alpha,
-                a: features,
-                b: transposedSupportVectors,
-                c: kernelValues
-            )
-            return
-        }
+    private func multiplySupportVectors(count: Int, alpha: Float) {
         var columnCount = 0
         for index in 0..<count {
             let row = unsafe features + index * dimension
@@ -328,16 +329,7 @@
             return
         }
         if columnCount * 4 > dimension * 3 {
-            lastColumnCount = dimension
-            unsafe BLAS.multiply(
-                m: count,
-                n: supportVectorCount,
-                k: dimension,
-                alpha: alpha,
-                a: features,
-                b: transposedSupportVectors,
-                c: kernelValues
-            )
+            multiplyAllColumns(count: count, alpha: alpha)
             return
         }
         for index in 0..<columnCount {

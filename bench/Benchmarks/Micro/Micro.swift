@@ -15,6 +15,8 @@ import Service
 let repository = URL(fileURLWithPath: #filePath)
     .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
 
+let defaultModelPath = repository.appendingPathComponent("models/default.model").path
+
 /// 4,096 generated requests (the demo's generator: ~10% attacks, no malformed lines).
 let corpus: [[UInt8]] = {
     var generator = TrafficGenerator(seed: 42, attackShare: 0.1, malformedShare: 0)
@@ -58,7 +60,7 @@ let benchmarks: @Sendable () -> Void = {
             configuration: .init(scalingFactor: .kilo)
         ) {
             benchmark in
-            let model = try SVMModel(contentsOf: repository.appendingPathComponent("models/default.model").path)
+            let model = try SVMModel(contentsOf: defaultModelPath)
             let parser = RequestParser()
             let request = ParsedRequest(limits: parser.limits)
             let extractor = try FeatureExtractor(configuration: model.featureConfiguration(), limits: parser.limits)
@@ -98,7 +100,7 @@ let benchmarks: @Sendable () -> Void = {
             // Samples of at least ~10 µs: shorter ones are dominated by timer and interrupt noise.
             Benchmark(name, configuration: .init(scalingFactor: batch <= 8 ? .kilo : .one)) { benchmark in
                 BLAS.useSingleThread()
-                let model = try SVMModel(contentsOf: repository.appendingPathComponent("models/default.model").path)
+                let model = try SVMModel(contentsOf: defaultModelPath)
                 let parser = RequestParser()
                 let request = ParsedRequest(limits: parser.limits)
                 let extractor = try FeatureExtractor(configuration: model.featureConfiguration(), limits: parser.limits)
