@@ -64,6 +64,95 @@ import Testing
         #expect(abs(hashed.reduce(0) { $0 + $1 * $1 } - 1) < 1e-5)
     }
 
+    /// The bucket of `gram` in hashed block `block` of the default configuration (4,096 buckets).
+    func bucket(of gram: String, block: UInt8) -> Int {
+        func step(_ h: UInt32, _ b: UInt8) -> UInt32 { (h ^ UInt32(b)) &* 16_777_619 }
+        var h: UInt32 = 2_166_136_261
+        let seed = FeatureConfiguration.default.seed
+        for shift: UInt32 in [0, 8, 16, 24] { h = step(h, UInt8(truncatingIfNeeded: seed >> shift)) }
+        h = step(h, block + 1)
+        for byte in gram.utf8 { h = step(h, byte) }
+        h ^= h >> 16
+        h &*= 0x85EB_CA6B
+        h ^= h >> 13
+        h &*= 0xC2B2_AE35
+        h ^= h >> 16
+        return Int(h & 4095)
+    }
+
+    @Test func countsAboveTwoHundredFiftyFiveStayExact() throws {
+        // "/" + 1,000 × "a" (default configuration: 1- to 3-grams): "a" and "aaa" occur 1,000 and
+        // 998 times, far past the byte counter's 255, so their log1p values keep their exact ratio.
+        let row = try features(#"{"path": "/\#(String(repeating: "a", count: 1000))"}"#)
+        let one = row[bucket(of: "a", block: 0)]
+        let three = row[bucket(of: "aaa", block: 0)]
+        let expected = Foundation.log1p(Float(1000)) / Foundation.log1p(Float(998))
+        #expect(one > 0 && three > 0)
+        #expect(abs(one / three - expected) < 1e-5, "ratio \(one / three), expected \(expected)")
+        // An extractor that already counted a long field starts the next request from zero.
+        let extractor = try FeatureExtractor()
+        _ = try features(#"{"path": "/\#(String(repeating: "a", count: 1000))"}"#, extractor: extractor)
+        #expect(try features(#"{"path": "/a"}"#, extractor: extractor) == features(#"{"path": "/a"}"#))
+    }
+
+    @Test func dotWithoutARowEqualsTheRowTimesTheWeights() throws {
+        let extractor = try FeatureExtractor()
+        var generator = SystemRandomNumberGenerator()
+        let weights = (0..<extractor.dimension).map { _ in Float.random(in: -1...1, using: &generator) }
+        let requests = [
+            #"{"path": "/search", "query": "q=' OR 1=1 UNION SELECT password FROM users--", "headers": {"User-Agent": "sqlmap"}}"#,
+            #"{"path": "/index.html", "headers": {"Referer": "https://example.com/a?b=c"}}"#,
+            #"{"path": "/login", "body": "user=alice&password=%2527%2520OR"}"#,
+            #"{"path": "/\#(String(repeating: "ab", count: 700))", "query": "x=\#(String(repeating: "%41", count: 300))"}"#,
+            #"{"path": "/"}"#,
+        ]
+        #expect(extractor.scoresWithoutRow)
+        for json in requests + requests.reversed() {
+            let request = ParsedRequest()
+            try parser.parse(Array(json.utf8), into: request)
+            let row = extractor.extract(request)
+            let expected = zip(row, weights).reduce(Float(0)) { $0 + $1.0 * $1.1 }
+            let dot = unsafe weights.withUnsafeBufferPointer { unsafe extractor.dot(request, weights: $0) }
+            #expect(abs(dot - expected) <= 1e-5 * max(1, abs(expected)), "\(json): \(dot) vs \(expected)")
+        }
+    }
+
+    @Test func memoisedHeaderSharesEqualCountedOnes() throws {
+        let extractor = try FeatureExtractor()
+        let counting = try FeatureExtractor()
+        var generator = SystemRandomNumberGenerator()
+        func randomWeights() -> [Float] {
+            (0..<extractor.dimension).map { _ in Float.random(in: -1...1, using: &generator) }
+        }
+        let firstWeights = randomWeights()
+        let secondWeights = randomWeights()
+        let agents = ["Mozilla/5.0 (X11; Linux x86_64) Firefox/121.0", "curl/8.4.0", "", String(repeating: "A", count: 300)]
+        let referers = ["https://shop.example/", "https://shop.example/cart?id=1", ""]
+        var requests: [String] = []
+        for (index, agent) in agents.enumerated() {
+            for referer in referers {
+                requests.append(
+                    #"{"path": "/p\#(index)", "query": "q=\#(index)", "headers": {"User-Agent": "\#(agent)", "Referer": "\#(referer)"}}"#
+                )
+            }
+        }
+        // Twice over with one key, then with other weights under a new key: every value must be
+        // the counted one, and repeated headers must come from the memo.
+        for (weights, key) in [(firstWeights, UInt64.max - 1), (firstWeights, .max - 1), (secondWeights, .max)] {
+            for json in requests {
+                let request = ParsedRequest()
+                try parser.parse(Array(json.utf8), into: request)
+                let memoised = unsafe weights.withUnsafeBufferPointer { unsafe extractor.dot(request, weights: $0, cacheKey: key) }
+                let counted = unsafe weights.withUnsafeBufferPointer { unsafe counting.dot(request, weights: $0) }
+                #expect(abs(memoised - counted) <= 1e-5 * max(1, abs(counted)), "\(json)")
+            }
+        }
+        #expect(counting.headerMemoHits == 0)
+        // 3 passes × 12 requests × 2 header blocks; the 300-byte agent is too long to keep.
+        #expect(extractor.headerMemoHits + extractor.headerMemoMisses == 3 * 12 * 2 - 3 * 3)
+        #expect(extractor.headerMemoHits >= 12 * 2 - 3 + 12 * 2 - 3 - 3)
+    }
+
     @Test func percentDecodingIsRepeatedAndBounded() throws {
         let plain = try features(#"{"path": "/", "query": "q=' or 1=1"}"#)
         let once = try features(#"{"path": "/", "query": "q=%27%20or%201=1"}"#)

@@ -118,6 +118,9 @@ enum GoldenVectors {
         let decision = unsafe scorer.score(count: 1)[0]
         let expected = ReferenceScorer(model: model).decision(extractor.extract(request))
         #expect(abs(Double(decision) - expected) <= 1e-4 * abs(expected) + 1e-5)
+        // The service's path for linear models: no row, the decision from the block counts.
+        let rowless = scorer.linearDecision(of: request, extractor: extractor)
+        #expect(abs(Double(rowless) - expected) <= 1e-4 * abs(expected) + 1e-5)
     }
 
     @Test(arguments: [SVMKernel.linear, .rbf])

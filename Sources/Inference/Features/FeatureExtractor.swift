@@ -26,6 +26,10 @@ import Foundation
     /// The fields of each n-gram block; empty for the `param_tokens` block.
     let blockFields: [[RequestField]]
     let blockWeights: [Float]
+    /// Per block: its field when that is a header alone (user agent, referer), whose share of a
+    /// linear decision ``dot(_:weights:cacheKey:)`` memoises in `headerCache`.
+    let headerFields: [RequestField?]
+    let headerCache: HeaderDotCache
     let blockBases: [UInt32]
     let ngramMin: Int
     let ngramMax: Int
@@ -36,19 +40,21 @@ import Foundation
     /// Decoded bytes of the field being processed.
     let scratch: UnsafeMutablePointer<UInt8>
     let scratchCapacity: Int
-    /// Bucket counts of the block being processed (all zero between blocks).
-    let counts: UnsafeMutablePointer<Float>
-    /// Buckets with a non-zero count in the block being processed.
+    /// Bucket counts of the block being processed (all zero between blocks), one byte each so the
+    /// 16 KB table stays in L1 beside the row; a count of 255 continues in `overflow`.
+    let counts: UnsafeMutablePointer<UInt8>
+    /// Occurrences beyond 255 of a bucket (zero unless its byte count is 255): counts stay exact.
+    let overflow: UnsafeMutablePointer<UInt32>
+    /// Buckets with a non-zero count in the block being processed, and at flush their values.
     let touched: UnsafeMutablePointer<Int32>
-    /// One bit per bucket: set when the bucket is in `touched`. 2 KB at 16,384 buckets, so the
-    /// per-n-gram "first time?" test reads L1 instead of the 64 KB `counts` (whose increment no
-    /// branch then waits for).
-    let seen: UnsafeMutablePointer<UInt64>
+    let touchedValues: UnsafeMutablePointer<Float>
     /// Hashed-part indices the last ``extract(_:into:rowIsZero:)`` made non-zero, each once, for
     /// ``clear(_:written:)`` and sparse scoring.
     let written: UnsafeMutablePointer<Int32>
     let writtenCapacity: Int
     private(set) var writtenCount = 0
+    /// The numeric features, for ``dot(_:weights:)``, which writes no row.
+    let numericTail: UnsafeMutablePointer<Float>
     /// Byte histograms (path, then parameters) for the entropy features, and their non-zero bins.
     let histogram: UnsafeMutablePointer<UInt32>
     let histogramBins: UnsafeMutablePointer<UInt16>
@@ -82,6 +88,10 @@ import Foundation
             }
         }
         blockWeights = configuration.blocks.map { Float($0.weight) }
+        headerFields = blockFields.map { fields in
+            fields.count == 1 && (fields[0] == .userAgent || fields[0] == .referer) ? fields[0] : nil
+        }
+        headerCache = HeaderDotCache(blockCount: configuration.blocks.count)
         blockBases = configuration.blocks.indices.map { FeatureHash.blockBasis(seed: configuration.seed, block: $0) }
         ngramMin = configuration.ngramMin
         ngramMax = configuration.ngramMax
@@ -97,11 +107,15 @@ import Foundation
         unsafe scratch = .allocate(capacity: scratchCapacity)
         unsafe counts = .allocate(capacity: hashedDimension)
         unsafe counts.initialize(repeating: 0, count: hashedDimension)
-        unsafe touched = .allocate(capacity: hashedDimension)
-        unsafe seen = .allocate(capacity: (hashedDimension + 63) / 64)
-        unsafe seen.initialize(repeating: 0, count: (hashedDimension + 63) / 64)
+        unsafe overflow = .allocate(capacity: hashedDimension)
+        unsafe overflow.initialize(repeating: 0, count: hashedDimension)
+        // One spare entry: `tally` writes a candidate before it knows whether the bucket is new.
+        unsafe touched = .allocate(capacity: hashedDimension + 1)
+        unsafe touchedValues = .allocate(capacity: hashedDimension)
         writtenCapacity = hashedDimension
         unsafe written = .allocate(capacity: writtenCapacity)
+        unsafe numericTail = .allocate(capacity: dimension - hashedDimension)
+        unsafe numericTail.initialize(repeating: 0, count: dimension - hashedDimension)
         unsafe histogram = .allocate(capacity: 512)
         unsafe histogram.initialize(repeating: 0, count: 512)
         unsafe histogramBins = .allocate(capacity: 512)
@@ -112,9 +126,11 @@ import Foundation
     deinit {
         unsafe scratch.deallocate()
         unsafe counts.deallocate()
+        unsafe overflow.deallocate()
         unsafe touched.deallocate()
-        unsafe seen.deallocate()
+        unsafe touchedValues.deallocate()
         unsafe written.deallocate()
+        unsafe numericTail.deallocate()
         unsafe histogram.deallocate()
         unsafe histogramBins.deallocate()
         unsafe logTable.deallocate()
@@ -156,20 +172,8 @@ import Foundation
             unsafe out.update(repeating: 0, count: dimension)
         }
         var numeric = NumericAccumulator()
-        var statisticsDone: UInt8 = 0  // bit per content field (path, query, body)
-        for block in blockFields.indices {
-            var touchedCount = 0
-            for field in blockFields[block] {
-                let count = decode(field, from: request, into: &numeric, done: &statisticsDone)
-                hashNGrams(count: count, basis: blockBases[block], touchedCount: &touchedCount)
-            }
-            if blockFields[block].isEmpty {
-                hashParameterTokens(of: request, basis: blockBases[block], touchedCount: &touchedCount)
-            }
-            unsafe flushBlock(touchedCount: touchedCount, weight: blockWeights[block], into: out)
-        }
-        for field in Self.contentFields {
-            _ = decode(field, from: request, into: &numeric, done: &statisticsDone)
+        hashBlocks(of: request, into: &numeric, skip: { _ in false }) { _, touchedCount, weight in
+            unsafe flushBlock(touchedCount: touchedCount, weight: weight, into: out)
         }
         if normalizeHashedPart {
             var norm: Float = 0
@@ -179,8 +183,98 @@ import Foundation
                 for index in 0..<hashedDimension { unsafe out[index] *= scale }
             }
         }
+        unsafe writeNumeric(&numeric, into: out + hashedDimension)
+    }
+
+    /// Whether ``dot(_:weights:)`` can score this configuration (all but whole-row normalisation).
+    public var scoresWithoutRow: Bool { !normalizeHashedPart }
+
+    /// `weights · row` for the row ``extract(_:into:)`` would write, computed without a row: each
+    /// block's buckets are multiplied into `weights` straight from the block's counts, which is
+    /// what a linear model needs (blocks that share a bucket add, as in the row). Does not allocate.
+    /// Not for configurations that normalise the whole hashed part (`l2-per-block+l2`), whose
+    /// scale needs the merged row.
+    ///
+    /// - Parameters:
+    ///   - weights: ``dimension`` floats.
+    ///   - cacheKey: names `weights` for the header memo (``HeaderDotCache``): the share of a
+    ///     user-agent or referer block is counted once per distinct header and then looked up.
+    ///     One key per weight vector, never reused for other values; nil counts every header.
+    public func dot(_ request: ParsedRequest, weights: UnsafeBufferPointer<Float>, cacheKey: UInt64? = nil) -> Float {
+        precondition(weights.count == dimension, "weights have \(weights.count) floats, not \(dimension)")
+        precondition(!normalizeHashedPart, "dot(_:weights:) cannot apply whole-row normalisation")
+        guard let weights = weights.baseAddress else { return 0 }
+        writtenCount = 0
+        var numeric = NumericAccumulator()
+        var sum: Float = 0
+        // The header block being counted because the memo missed: its slot, to keep the result.
+        var pending: (block: Int, slot: (index: Int, hash: UInt64))? = nil
+        if let cacheKey { headerCache.use(key: cacheKey) }
+        let memo = cacheKey != nil
+        hashBlocks(of: request, into: &numeric) { block in
+            pending = nil
+            guard memo, let field = headerFields[block] else { return false }
+            // The whole header: its capacity is within the scratch's, so decoding keeps all of it.
+            return unsafe request.withBytes(of: field) { header in
+                guard let slot = unsafe headerCache.slot(block: block, header: header) else { return false }
+                if let share = unsafe headerCache.value(in: slot, header: header) {
+                    sum += share
+                    return true
+                }
+                pending = (block, slot)
+                return false
+            }
+        } finish: { block, touchedCount, weight in
+            let share = unsafe dotBlock(touchedCount: touchedCount, weight: weight, weights: weights)
+            sum += share
+            if let pending, pending.block == block, let field = headerFields[block] {
+                unsafe request.withBytes(of: field) { header in
+                    unsafe headerCache.store(share, in: pending.slot, header: header)
+                }
+            }
+        }
+        let tailCount = dimension - hashedDimension
+        unsafe writeNumeric(&numeric, into: numericTail)
+        for index in 0..<tailCount { unsafe sum += numericTail[index] * weights[hashedDimension + index] }
+        return sum
+    }
+
+    /// Header blocks whose share ``dot(_:weights:cacheKey:)`` found in its memo, and those it
+    /// counted, since this extractor was made.
+    public var headerMemoHits: Int { headerCache.hits }
+    public var headerMemoMisses: Int { headerCache.misses }
+
+    /// Counts every hashed block of `request` in turn, handing each to `finish` (block, touched
+    /// count, block weight), which must clear the counts, unless `skip` (block) took it; gathers
+    /// the numeric statistics on the way (headers have none, so a skipped header block loses none).
+    @inline(__always)
+    private func hashBlocks(
+        of request: ParsedRequest,
+        into numeric: inout NumericAccumulator,
+        skip: (Int) -> Bool,
+        finish: (Int, Int, Float) -> Void
+    ) {
+        var statisticsDone: UInt8 = 0  // bit per content field (path, query, body)
+        for block in blockFields.indices {
+            if skip(block) { continue }
+            var touchedCount = 0
+            for field in blockFields[block] {
+                let count = decode(field, from: request, into: &numeric, done: &statisticsDone)
+                hashNGrams(count: count, basis: blockBases[block], touchedCount: &touchedCount)
+            }
+            if blockFields[block].isEmpty {
+                hashParameterTokens(of: request, basis: blockBases[block], touchedCount: &touchedCount)
+            }
+            finish(block, touchedCount, blockWeights[block])
+        }
+        for field in Self.contentFields {
+            _ = decode(field, from: request, into: &numeric, done: &statisticsDone)
+        }
+    }
+
+    private func writeNumeric(_ numeric: inout NumericAccumulator, into tail: UnsafeMutablePointer<Float>) {
         unsafe numeric.write(
-            into: out + hashedDimension,
+            into: tail,
             weight: numericWeight,
             maxDecodeDepth: configuration.maxDecodeDepth,
             histogram: histogram,
@@ -266,49 +360,73 @@ import Foundation
     }
 
     /// Counts one occurrence of `bucket` in the block, listing it in `touched` the first time.
+    /// Branch-free on "first time?" (which is a coin toss per n-gram): the bucket is always written
+    /// to the next `touched` slot and the slot kept only when the count was zero.
     @inline(__always)
     func tally(bucket: Int, touchedCount: inout Int) {
-        let word = bucket >> 6
-        let bit = UInt64(1) << UInt64(bucket & 63)
-        let bits = unsafe seen[word]
-        if bits & bit == 0 {
-            unsafe seen[word] = bits | bit
-            unsafe touched[touchedCount] = Int32(bucket)
-            touchedCount += 1
+        let count = unsafe counts[bucket]
+        unsafe touched[touchedCount] = Int32(truncatingIfNeeded: bucket)
+        touchedCount &+= count == 0 ? 1 : 0
+        if _fastPath(count != 255) {
+            unsafe counts[bucket] = count &+ 1
+        } else {
+            unsafe overflow[bucket] &+= 1
         }
-        unsafe counts[bucket] += 1
+    }
+
+    /// The weighted value of every touched bucket into `touchedValues`, the block counts cleared;
+    /// returns the scale that L2-normalises the block to `weight`.
+    private func weighBlock(touchedCount: Int, weight: Float) -> Float {
+        var norm: Float = 0
+        for index in 0..<touchedCount {
+            let bucket = Int(unsafe touched[index])
+            let small = unsafe counts[bucket]
+            var occurrences = Int(small)
+            if small == 255 {
+                occurrences += Int(unsafe overflow[bucket])
+                unsafe overflow[bucket] = 0
+            }
+            unsafe counts[bucket] = 0
+            let value: Float =
+                switch termWeighting {
+                case .count: Float(occurrences)
+                case .log1p: occurrences < 256 ? unsafe logTable[occurrences] : Foundation.log1p(Float(occurrences))
+                case .binary: 1
+                }
+            unsafe touchedValues[index] = value
+            norm += value * value
+        }
+        return weight / norm.squareRoot()
     }
 
     /// Adds the normalised, weighted block into `out` and clears the block counts.
     private func flushBlock(touchedCount: Int, weight: Float, into out: UnsafeMutablePointer<Float>) {
         guard touchedCount > 0 else { return }
-        var norm: Float = 0
-        for index in 0..<touchedCount {
-            let bucket = Int(unsafe touched[index])
-            let value: Float =
-                switch termWeighting {
-                case .count: unsafe counts[bucket]
-                case .log1p:
-                    unsafe counts[bucket] < 256 ? logTable[Int(counts[bucket])] : Foundation.log1p(counts[bucket])
-                case .binary: 1
-                }
-            unsafe counts[bucket] = value
-            norm += value * value
-        }
-        let scale = weight / norm.squareRoot()
+        let scale = weighBlock(touchedCount: touchedCount, weight: weight)
+        var listed = writtenCount
         for index in 0..<touchedCount {
             let bucket = Int(unsafe touched[index])
             let before = unsafe out[bucket]
-            let after = unsafe before + counts[bucket] * scale
+            let after = unsafe before + touchedValues[index] * scale
             unsafe out[bucket] = after
-            unsafe counts[bucket] = 0
-            unsafe seen[bucket >> 6] = 0
             // An entry is listed when it first becomes non-zero, so each appears once (blocks share
             // buckets); at most hashedDimension entries, the capacity of `written`.
             if before == 0, after != 0 {
-                unsafe written[writtenCount] = Int32(bucket)
-                writtenCount += 1
+                unsafe written[listed] = Int32(bucket)
+                listed += 1
             }
         }
+        writtenCount = listed
+    }
+
+    /// The block's share of `weights · row`, its counts cleared, without writing a row.
+    private func dotBlock(touchedCount: Int, weight: Float, weights: UnsafePointer<Float>) -> Float {
+        guard touchedCount > 0 else { return 0 }
+        let scale = weighBlock(touchedCount: touchedCount, weight: weight)
+        var sum: Float = 0
+        for index in 0..<touchedCount {
+            unsafe sum += weights[Int(touched[index])] * touchedValues[index]
+        }
+        return sum * scale
     }
 }

@@ -32,6 +32,8 @@
     private let dualCoefficients: UnsafeMutablePointer<Float>
     private let scaledSupportVectorNorms: UnsafeMutablePointer<Float>
     private let weights: UnsafeMutablePointer<Float>
+    /// Names these weights in extractors' header memos (never reused by another scorer).
+    private let headerMemoKey = HeaderDotCache.makeKey()
     private let supportVectorCount: Int
     /// `SVᵀ`, `[dimension, supportVectorCount]`, to gather the rows of the batch's columns.
     private let transposedSupportVectors: UnsafeMutablePointer<Float>
@@ -211,6 +213,19 @@
         }
         for column in denseFrom..<dimension { unsafe sum += row[column] * weights[column] }
         return sum + model.intercept
+    }
+
+    /// Linear models only: the decision value of `request` straight from `extractor`'s block
+    /// counts (``FeatureExtractor/dot(_:weights:cacheKey:)``), with no feature row written, cleared
+    /// or read, and header blocks memoised per distinct header. The service's path for linear
+    /// models: each request costs its n-grams, not its dimension.
+    public func linearDecision(of request: ParsedRequest, extractor: FeatureExtractor) -> Float {
+        precondition(model.kernel == .linear, "linearDecision needs a linear model")
+        return unsafe extractor.dot(
+            request,
+            weights: UnsafeBufferPointer(start: weights, count: dimension),
+            cacheKey: headerMemoKey
+        ) + model.intercept
     }
 
     /// Whether fewer than 1 in 8 of the batch's first row's features are non-zero (hashed n-gram

@@ -21,8 +21,9 @@ public final class InferenceProcessor: BatchProcessor {
     /// Per scorer row: the entries the last extraction into it wrote, so the next one clears only
     /// those instead of all 16,400 floats (the scorer's rows start zeroed). Kernel models only.
     private var rowWritten: [[Int32]]
-    /// Linear models score each request right after extracting it, in scorer row 0 (64 KB that stay
-    /// in L2), reading only the written entries; kernel models fill the batch for one GEMM.
+    /// Linear models score each request as it is counted, from its n-gram counts, with no feature
+    /// row at all (``BatchScorer/linearDecision(of:extractor:)``); kernel models fill the batch for
+    /// one GEMM.
     private let scoresEachRow: Bool
     /// Decision values of the current batch's parsed requests, in `scored` order.
     private var scores: [Float] = []
@@ -41,7 +42,7 @@ public final class InferenceProcessor: BatchProcessor {
         }
         scorer = BatchScorer(model: model, maxBatch: maxBatch)
         encoder = PredictionEncoder(model: model)
-        scoresEachRow = model.kernel == .linear
+        scoresEachRow = model.kernel == .linear && extractor.scoresWithoutRow
         rowWritten = Array(repeating: [], count: scoresEachRow ? 0 : maxBatch)
         scores.reserveCapacity(maxBatch)
         scored.reserveCapacity(maxBatch)
@@ -72,16 +73,7 @@ public final class InferenceProcessor: BatchProcessor {
                 continue
             }
             if scoresEachRow {
-                let row = unsafe scorer.row(0)
-                unsafe extractor.clear(row, written: extractor.writtenIndices)  // the previous request's
-                unsafe extractor.extract(request, into: row, rowIsZero: true)
-                scores.append(
-                    unsafe scorer.linearDecision(
-                        row: 0,
-                        nonZeroColumns: extractor.writtenIndices,
-                        denseFrom: extractor.hashedDimension
-                    )
-                )
+                scores.append(scorer.linearDecision(of: request, extractor: extractor))
             } else {
                 let rowIndex = scored.count
                 let row = unsafe scorer.row(rowIndex)

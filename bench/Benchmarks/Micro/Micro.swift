@@ -51,9 +51,10 @@ let benchmarks: @Sendable () -> Void = {
         blackHole(sink)
     }
 
-    // Per request with the default model's configuration: parse + featurize, and the service's
-    // whole path for a linear model: parse, extract into one cache-resident row (clearing only what
-    // the previous request wrote), score from the written entries (InferenceProcessor).
+    // Per request with the default model's configuration: parse + featurize into a row (what
+    // kernel models and `featurize` do), and the service's whole path for a linear model: parse and
+    // score straight from the n-gram counts, no row, header blocks memoised
+    // (BatchScorer.linearDecision(of:extractor:), as InferenceProcessor does).
     for score in [false, true] {
         Benchmark(
             score ? "parse-featurize-score-request" : "parse-featurize-request",
@@ -72,15 +73,12 @@ let benchmarks: @Sendable () -> Void = {
                 let line = corpus[index & 4095]
                 index += 1
                 _ = unsafe line.withUnsafeBytes { bytes in unsafe parser.parseReason(bytes, into: request) }
-                let row = unsafe scorer.row(0)
-                unsafe extractor.clear(row, written: extractor.writtenIndices)
-                unsafe extractor.extract(request, into: row, rowIsZero: true)
                 if score {
-                    sink += unsafe scorer.linearDecision(
-                        row: 0,
-                        nonZeroColumns: extractor.writtenIndices,
-                        denseFrom: extractor.hashedDimension
-                    )
+                    sink += scorer.linearDecision(of: request, extractor: extractor)
+                } else {
+                    let row = unsafe scorer.row(0)
+                    unsafe extractor.clear(row, written: extractor.writtenIndices)
+                    unsafe extractor.extract(request, into: row, rowIsZero: true)
                 }
             }
             benchmark.stopMeasurement()
