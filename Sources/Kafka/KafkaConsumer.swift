@@ -160,6 +160,28 @@ public struct RebalanceHandlers: Sendable {
         return list.offsets
     }
 
+    /// The offsets the group named by `configuration`'s `group.id` committed for `partitions`,
+    /// asked by a client that never subscribes, so asking cannot join the group and trigger a
+    /// rebalance (nor meet librdkafka 2.0.2's abort when a cooperative-sticky member is destroyed
+    /// between its JoinGroup response and its first assignment, librdkafka issue #4312).
+    public static func committedOffsets(
+        configuration: KafkaConfiguration,
+        partitions: [TopicPartition],
+        timeoutMilliseconds: Int32 = 5000
+    ) throws(KafkaError) -> [TopicPartitionOffset] {
+        guard configuration["group.id"] != nil else {
+            throw .configuration("committed offsets need the 'group.id' property")
+        }
+        let context = RDKafkaCallbackContext(onLog: nil, onError: nil, onStatistics: nil)
+        let client = try RDKafkaClient(kind: RD_KAFKA_CONSUMER, configuration: configuration, context: context)
+        let list = RDKafkaTopicPartitionList(partitions)
+        try KafkaError.check(
+            unsafe rd_kafka_committed(client.handle, list.pointer, timeoutMilliseconds),
+            during: "committed offsets"
+        )
+        return list.offsets
+    }
+
     /// Stops fetching from `partitions` until ``resume(_:)``; records already fetched are kept.
     public func pause(_ partitions: [TopicPartition]) throws(KafkaError) {
         guard !partitions.isEmpty else { return }

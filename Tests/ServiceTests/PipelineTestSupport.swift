@@ -28,20 +28,29 @@ struct PipelineFixture {
         self.configuration = configuration
     }
 
+    /// A fixture over an existing broker (for example one started after the service).
+    init(broker: EmbeddedBroker, configuration: ServiceConfiguration) {
+        self.broker = broker
+        self.configuration = configuration
+    }
+
     static var logger: Logger {
         var logger = Logger(label: "test")
         logger.logLevel = .warning
         return logger
     }
 
-    /// Produces raw values with keys `k-<i>` to the input topic and waits for their acknowledgement.
-    func send(_ values: [[UInt8]], keyOffset: Int = 0) throws {
+    /// Produces raw values with keys `k-<i>` (or `keys`) to the input topic and waits for their
+    /// acknowledgement; `messageMaxBytes` raises the producer's message size limit (1 MB).
+    func send(_ values: [[UInt8]], keyOffset: Int = 0, keys: [[UInt8]]? = nil, messageMaxBytes: Int? = nil) throws {
         let log = DeliveryLog()
-        let producer = try KafkaProducer(configuration: TestConfig.producer(broker)) { log.record($0) }
+        var producerConfiguration = TestConfig.producer(broker)
+        if let messageMaxBytes { producerConfiguration["message.max.bytes"] = String(messageMaxBytes) }
+        let producer = try KafkaProducer(configuration: producerConfiguration) { log.record($0) }
         for (index, value) in values.enumerated() {
             try producer.send(
                 topic: configuration.input,
-                key: Array("k-\(index + keyOffset)".utf8),
+                key: keys?[index] ?? Array("k-\(index + keyOffset)".utf8),
                 value: value,
                 token: UInt(index)
             )
@@ -59,14 +68,11 @@ struct PipelineFixture {
         return poll(consumer, seconds: seconds) { $0.count >= count }
     }
 
-    /// The group's committed offsets for every input partition.
+    /// The group's committed offsets for every input partition, asked without joining the group.
     func committedOffsets(partitions: Int32) throws -> [Int32: Int64] {
-        var config = TestConfig.consumer(broker, group: configuration.group)
-        config["enable.auto.commit"] = "false"
-        let consumer = try KafkaConsumer(configuration: config, topics: [configuration.input])
-        defer { try? consumer.close() }
-        let committed = try consumer.committed(
-            (0..<partitions).map { TopicPartition(topic: configuration.input, partition: $0) }
+        let committed = try KafkaConsumer.committedOffsets(
+            configuration: TestConfig.consumer(broker, group: configuration.group),
+            partitions: (0..<partitions).map { TopicPartition(topic: configuration.input, partition: $0) }
         )
         return Dictionary(uniqueKeysWithValues: committed.map { ($0.topicPartition.partition, $0.offset) })
     }

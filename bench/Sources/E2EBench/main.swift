@@ -28,6 +28,7 @@ let jsonPath = option("--json")
 let svgPath = option("--svg")
 let budgetMilliseconds = Double(option("--budget-ms") ?? "") ?? 10
 let seedCount = Int(option("--seed-count") ?? "") ?? 10_000
+let latencyPartitions = Int32(option("--latency-partitions") ?? "") ?? 8
 let modes = arguments.isEmpty ? ["drain", "python", "latency"] : arguments
 
 var chart = Chart(title: "anomaly-service end to end, embedded broker, \(ProcessInfo.processInfo.activeProcessorCount) CPUs")
@@ -147,7 +148,7 @@ if modes.contains("latency") {
             var options = DemoRunner.Options()
             options.seconds = seconds
             options.rate = rate
-            options.partitions = 8
+            options.partitions = latencyPartitions
             options.workers = workers
             options.maxBatch = maxBatch
             options.model = model

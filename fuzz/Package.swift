@@ -1,0 +1,28 @@
+// swift-tools-version:6.2
+// libFuzzer targets for the request parsers and the feature extractor (issue 7). Its own package,
+// like bench/, so the fuzzing flags never touch the product build:
+//   scripts/fuzz.sh            # builds with -sanitize=fuzzer,address and runs each target
+import PackageDescription
+
+let settings: [SwiftSetting] = []
+
+let package = Package(
+    name: "anomaly-service-fuzz",
+    platforms: [.macOS(.v15)],
+    dependencies: [.package(name: "anomaly-service", path: "..")],
+    targets: [
+        // The invariants every target checks, shared.
+        .target(
+            name: "FuzzSupport",
+            dependencies: [.product(name: "Inference", package: "anomaly-service")],
+            swiftSettings: settings
+        ),
+        // JSON objects: inputs are steered to the JSON scanner (a leading `{` is forced).
+        .executableTarget(name: "FuzzJSON", dependencies: ["FuzzSupport"], swiftSettings: settings),
+        // Combined Log Format lines: inputs are steered to the CLF scanner.
+        .executableTarget(name: "FuzzCLF", dependencies: ["FuzzSupport"], swiftSettings: settings),
+        // Whatever parses is featurised with the default model's configuration: finite features,
+        // and the rowless linear decision equal to the row's.
+        .executableTarget(name: "FuzzFeatures", dependencies: ["FuzzSupport"], swiftSettings: settings),
+    ]
+)

@@ -1,0 +1,77 @@
+import Foundation
+import Inference
+
+/// The state and the invariants the fuzz targets share. Each target is one process running one
+/// input at a time, so the reusable parser state lives in one instance.
+public final class FuzzHarness {
+    public let parser = RequestParser()
+    public let request: ParsedRequest
+    let extractor: FeatureExtractor
+    let scorer: BatchScorer
+
+    /// The default model (models/default.model of this repository): its feature configuration is
+    /// the one the service runs, and its weights give the linear decision to cross-check.
+    public init() {
+        let repository = URL(fileURLWithPath: #filePath)
+            .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent()
+        let path = repository.appendingPathComponent("models/default.model").path
+        do {
+            let model = try SVMModel(contentsOf: path)
+            request = ParsedRequest(limits: parser.limits)
+            extractor = try FeatureExtractor(configuration: model.featureConfiguration(), limits: parser.limits)
+            scorer = BatchScorer(model: model, maxBatch: 1)
+        } catch {
+            fatalError("fuzz harness: cannot load \(path): \(error)")
+        }
+    }
+
+    /// Parses `input`; a success must respect every field capacity and parse the same way twice.
+    /// Returns whether it parsed.
+    @discardableResult
+    public func parse(_ input: UnsafeRawBufferPointer) -> Bool {
+        let first = parser.parseReason(input, into: request)
+        for field in RequestField.allCases {
+            let count = request.count(of: field)
+            guard count >= 0, count <= parser.limits.capacity(of: field) else {
+                fatalError("field \(field) holds \(count) bytes, capacity \(parser.limits.capacity(of: field))")
+            }
+        }
+        let lengths = RequestField.allCases.map { request.count(of: $0) }
+        let second = parser.parseReason(input, into: request)
+        guard first == second, lengths == RequestField.allCases.map({ request.count(of: $0) }) else {
+            fatalError("parsing is not deterministic: \(String(describing: first)) then \(String(describing: second))")
+        }
+        return first == nil
+    }
+
+    /// Features of the parsed request: finite, and the rowless linear decision (the service's
+    /// path) equal to the decision over the extracted row.
+    public func checkFeatures() {
+        let row = scorer.row(0)
+        extractor.extract(request, into: row)
+        for value in row where !value.isFinite { fatalError("non-finite feature \(value)") }
+        let dense = scorer.score(count: 1)[0]
+        let rowless = scorer.linearDecision(of: request, extractor: extractor)
+        guard dense.isFinite, rowless.isFinite, abs(dense - rowless) <= 1e-3 * (1 + abs(dense)) else {
+            fatalError("decision over the row \(dense) but without the row \(rowless)")
+        }
+    }
+}
+
+/// Copies `input` into `buffer`, replacing its first non-blank byte by `first` when that byte is
+/// not already one of `keep`: steers the parser's format dispatch towards one scanner.
+public func steer(
+    _ input: UnsafeRawBufferPointer,
+    into buffer: inout [UInt8],
+    keep: Set<UInt8>,
+    first: UInt8
+) {
+    buffer.removeAll(keepingCapacity: true)
+    buffer.append(contentsOf: input)
+    if let index = buffer.firstIndex(where: { $0 != 0x20 && $0 != 0x09 && $0 != 0x0A && $0 != 0x0D }) {
+        if !keep.contains(buffer[index]) { buffer[index] = first }
+    } else {
+        buffer.append(first)
+    }
+}
