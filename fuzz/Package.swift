@@ -11,10 +11,12 @@ let package = Package(
     platforms: [.macOS(.v15)],
     dependencies: [.package(name: "anomaly-service", path: "..")],
     targets: [
+        // LLVMFuzzerRunDriver's declaration: each target's main hands libFuzzer its callback.
+        .target(name: "CFuzzDriver"),
         // The invariants every target checks, shared.
         .target(
             name: "FuzzSupport",
-            dependencies: [.product(name: "Inference", package: "anomaly-service")],
+            dependencies: ["CFuzzDriver", .product(name: "Inference", package: "anomaly-service")],
             swiftSettings: settings
         ),
         // JSON objects: inputs are steered to the JSON scanner (a leading `{` is forced).

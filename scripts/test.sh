@@ -35,3 +35,8 @@ if [ -d bench/python_seed/tests ]; then
     fi
     ANOMALY_SERVICE_BIN="$(swift build --show-bin-path)/anomaly-service" python3 -m pytest -q bench/python_seed/tests
 fi
+
+# Reliability scenario 6: libFuzzer on the JSON and CLF parsers and the feature extractor,
+# 10^6 executions each (about 3 minutes); a crash or failed invariant fails the suite.
+echo "== scripts/fuzz.sh (10^6 executions per target)"
+bash scripts/fuzz.sh "${FUZZ_RUNS:-1000000}"

@@ -58,9 +58,10 @@ struct ServeCommand: ParsableCommand {
         let logger = try makeLogger(label: "anomaly-service", level: logLevel)
         let configuration = try resolvedConfiguration()
         let signals = SignalWaiter(.interrupt, .terminate)
-        try waitForBroker(configuration, seconds: waitForBrokerSeconds, logger: logger)
+        // The model first: a bad file fails at once, not after the broker comes up.
         let model = try configuration.loadModel()
         logger.info("model \(model.identifier) loaded: \(model.kernel) kernel, \(model.supportVectorCount) support vectors, dim \(model.dimension)")
+        try waitForBroker(configuration, seconds: waitForBrokerSeconds, logger: logger)
         let pipeline = try Pipeline(
             configuration: configuration,
             logger: logger,

@@ -1,4 +1,5 @@
 import Foundation
+import Inference
 import Kafka
 import KafkaTestSupport
 import Service
@@ -207,5 +208,62 @@ struct FaultScenarioTests {
         }
         guard bound else { throw NoPort() }
         return UInt16(bigEndian: address.sin_port)
+    }
+}
+
+/// Reliability scenario 8 (docs/RELIABILITY.md): a bad model file stops `serve` at start, before it
+/// waits for any broker, with an error naming the file and what is wrong with it.
+@Suite(.timeLimit(.minutes(2)))
+struct BadModelFileTests {
+    static func defaultModelBytes() throws -> [UInt8] {
+        try Array(Data(contentsOf: URL(fileURLWithPath: HostileInputTests.defaultModel)))
+    }
+
+    /// A model whose feature configuration names an extractor this build does not implement.
+    static func unknownExtractorModel() throws -> [UInt8] {
+        var configuration = FeatureConfiguration.default
+        configuration.extractor = "http-ngram-v99"
+        let model = SVMModel(
+            name: "future", version: "1", kernel: .linear, intercept: 0, dimension: configuration.dimension,
+            weights: [Float](repeating: 0.01, count: configuration.dimension), featureConfiguration: configuration
+        )
+        return model.encodedFile()
+    }
+
+    @Test(arguments: ["truncated", "wrong magic", "checksum mismatch", "feature configuration mismatch", "missing"])
+    func aBadModelFileStopsServeAtStartNamingTheFileAndTheProblem(kind: String) throws {
+        var bytes = try Self.defaultModelBytes()
+        let reason: String
+        switch kind {
+        case "truncated":
+            bytes = Array(bytes[..<(bytes.count / 2)])
+            reason = "truncated"
+        case "wrong magic":
+            bytes[0] ^= 0xFF
+            reason = "magic"
+        case "checksum mismatch":
+            bytes[bytes.count - 9] ^= 0x01
+            reason = "checksum"
+        case "feature configuration mismatch":
+            bytes = try Self.unknownExtractorModel()
+            reason = "http-ngram-v99"
+        default:
+            bytes = []
+            reason = "doesn’t exist"
+        }
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent(Unique.name("bad") + ".model").path
+        if kind != "missing" { try Data(bytes).write(to: URL(fileURLWithPath: path)) }
+        var configuration = try PipelineFixture(partitions: 1).configuration
+        configuration.brokers = "127.0.0.1:\(try FaultScenarioTests.freePort())"  // nothing there: must not matter
+        configuration.model = path
+        let service = try ServiceProcess(configuration)
+        let status = service.waitForExit(seconds: 20)
+        #expect(status != nil && status != 0, "\(kind): still running or exit 0: \(service.log.suffix(2_000))")
+        #expect(service.log.contains(path), "\(kind): the error does not name the file: \(service.log.suffix(2_000))")
+        #expect(
+            service.log.localizedCaseInsensitiveContains(reason),
+            "\(kind): the error does not say '\(reason)': \(service.log.suffix(2_000))"
+        )
+        print("bad model (\(kind)): exit \(status ?? -1): \(service.log.split(separator: "\n").last ?? "")")
     }
 }

@@ -61,7 +61,13 @@ public struct SVMModel: Sendable {
     /// - Throws: ``InferenceError`` ``InferenceError/Code/io``, ``InferenceError/Code/invalidModel``
     ///   or ``InferenceError/Code/featureMismatch``.
     public init(contentsOf path: String, expecting expected: FeatureConfiguration? = nil) throws(InferenceError) {
-        guard let data = FileManager.default.contents(atPath: path) else { throw .io("cannot read \(path)") }
+        let data: Data
+        do {
+            data = try Data(contentsOf: URL(fileURLWithPath: path))
+        } catch {
+            // Foundation's message says why: no such file, permission denied...
+            throw .io("cannot read \(path): \(error.localizedDescription)")
+        }
         try self.init(fileBytes: [UInt8](data), expecting: expected)
     }
 

@@ -1,3 +1,4 @@
+import CFuzzDriver
 import Foundation
 import Inference
 
@@ -74,4 +75,16 @@ public func steer(
     } else {
         buffer.append(first)
     }
+}
+
+/// Runs libFuzzer's driver with `callback` (the arguments are libFuzzer's: corpus directories
+/// and `-flag=value` options).
+public func runFuzzer(
+    _ argc: Int32,
+    _ argv: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?,
+    _ callback: @convention(c) (UnsafePointer<UInt8>?, Int) -> Int32
+) -> Int32 {
+    var argc = argc
+    var argv = argv
+    return LLVMFuzzerRunDriver(&argc, &argv, callback)
 }
