@@ -36,6 +36,8 @@ struct DemoCommand: ParsableCommand {
     var noPin = false
     @Flag(help: "Answer each request with its own bytes instead of scoring it (the transport's ceiling).")
     var echo = false
+    @Option(help: "An existing Kafka cluster (host:port,...) instead of the embedded broker; its topics requests, predictions and requests.dlq must exist.")
+    var brokers: String?
     @Option(help: "Leading seconds whose latency is not recorded (start-up).")
     var warmup: Double = 1
     @Option(name: .customLong("log-level"), help: "Log level for the service's logs on standard error.")
@@ -88,6 +90,7 @@ struct DemoCommand: ParsableCommand {
         options.pinThreads = !noPin
         options.echo = echo
         options.warmupSeconds = warmup
+        options.brokers = brokers
         let runner = DemoRunner(options: options, logger: try makeLogger(label: "demo", level: logLevel))
         // Unbuffered writes, so each status line shows up at once even when piped.
         let write = { (line: String) in FileHandle.standardOutput.write(Data((line + "\n").utf8)) }

@@ -182,6 +182,24 @@ public struct RebalanceHandlers: Sendable {
         return list.offsets
     }
 
+    /// Commits `offsets` for the group named by `configuration`'s `group.id` from a client that
+    /// never joins it: sets where a new group starts reading (for example, a benchmark run that
+    /// must read only the records it wrote to a shared topic). The group should have no members.
+    public static func commitOffsets(
+        configuration: KafkaConfiguration,
+        _ offsets: [TopicPartitionOffset]
+    ) throws(KafkaError) {
+        guard configuration["group.id"] != nil else {
+            throw .configuration("committing offsets needs the 'group.id' property")
+        }
+        guard !offsets.isEmpty else { return }
+        let context = RDKafkaCallbackContext(onLog: nil, onError: nil, onStatistics: nil)
+        let client = try RDKafkaClient(kind: RD_KAFKA_CONSUMER, configuration: configuration, context: context)
+        let list = RDKafkaTopicPartitionList(offsets)
+        try KafkaError.check(unsafe rd_kafka_commit(client.handle, list.pointer, 0), during: "commit offsets")
+        if let error = list.firstError(during: "commit offsets") { throw error }
+    }
+
     /// Stops fetching from `partitions` until ``resume(_:)``; records already fetched are kept.
     public func pause(_ partitions: [TopicPartition]) throws(KafkaError) {
         guard !partitions.isEmpty else { return }

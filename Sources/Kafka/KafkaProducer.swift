@@ -127,6 +127,13 @@ import Synchronization
     public func partitionCount(topic: String, timeoutMilliseconds: Int32 = 5000) throws(KafkaError) -> Int {
         try client.partitionCount(topic: topic, timeoutMilliseconds: timeoutMilliseconds)
     }
+
+    /// The high watermark of each partition of `topic`: where the next record of each will land.
+    public func highWatermarks(topic: String, timeoutMilliseconds: Int32 = 5000) throws(KafkaError)
+        -> [TopicPartitionOffset]
+    {
+        try client.highWatermarks(topic: topic, timeoutMilliseconds: timeoutMilliseconds)
+    }
 }
 
 extension KafkaProducer {

@@ -61,4 +61,21 @@ import CBridge
         unsafe try KafkaError.check(entry.err, during: "metadata for \(topic)")
         return unsafe Int(entry.partition_cnt)
     }
+
+    /// The high watermark (the offset the next record will get) of each of `topic`'s partitions,
+    /// asked of the partition leaders.
+    func highWatermarks(topic: String, timeoutMilliseconds: Int32) throws(KafkaError) -> [TopicPartitionOffset] {
+        let count = try partitionCount(topic: topic, timeoutMilliseconds: timeoutMilliseconds)
+        var offsets: [TopicPartitionOffset] = []
+        for partition in 0..<Int32(count) {
+            var low: Int64 = 0
+            var high: Int64 = 0
+            try KafkaError.check(
+                unsafe rd_kafka_query_watermark_offsets(handle, topic, partition, &low, &high, timeoutMilliseconds),
+                during: "watermarks of \(topic)/\(partition)"
+            )
+            offsets.append(TopicPartitionOffset(topic: topic, partition: partition, offset: high))
+        }
+        return offsets
+    }
 }

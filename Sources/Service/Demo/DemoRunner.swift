@@ -24,6 +24,10 @@ public final class DemoRunner: Sendable {
         public var drainSeconds = 30.0
         /// Leading seconds whose requests' latency is not recorded (start-up is not steady state).
         public var warmupSeconds = 1.0
+        /// An existing cluster (`host:port,...`) instead of the embedded broker. Its topics
+        /// `requests`, `predictions` and `requests.dlq` must exist; the run reads them from their
+        /// current ends with consumer groups of its own.
+        public var brokers: String? = nil
         /// `echo` answers each request with its own bytes: the transport's ceiling, for baselines.
         public var echo = false
         /// Called with every recorded latency (nanoseconds from the intended send time, after the
@@ -68,9 +72,25 @@ public final class DemoRunner: Sendable {
         self.logger = logger
     }
 
-    /// Runs the demo; `status` receives one line per second.
-    public func run(status: (String) -> Void) throws(ServiceError) -> Summary {
-        let topics = (input: "requests", output: "predictions", deadLetter: "requests.dlq")
+    /// The topics and the cluster: a fresh embedded broker, or, with ``Options/brokers``, that
+    /// cluster's existing topics with the run's own consumer groups (a unique suffix) started at
+    /// the topics' current ends (``SharedClusterStart``), so runs never read each other's records.
+    private func prepareCluster(
+        status: (String) -> Void
+    ) throws(ServiceError) -> (
+        topics: (input: String, output: String, deadLetter: String, suffix: String), bootstrapServers: String,
+        broker: EmbeddedBroker?
+    ) {
+        let suffix = options.brokers == nil ? "" : "-\(Int(Date().timeIntervalSince1970 * 1_000))-\(getpid())"
+        let topics = (input: "requests", output: "predictions", deadLetter: "requests.dlq", suffix: suffix)
+        if let brokers = options.brokers {
+            try SharedClusterStart.pin(
+                groups: ["anomaly-demo" + suffix: [topics.input], "demo-observer" + suffix: [topics.output, topics.deadLetter]],
+                brokers: brokers
+            )
+            status("cluster at \(brokers); topics \(topics.input), \(topics.output), \(topics.deadLetter) from their current ends")
+            return (topics, brokers, nil)
+        }
         let broker: EmbeddedBroker
         do {
             broker = try EmbeddedBroker(
@@ -80,10 +100,20 @@ public final class DemoRunner: Sendable {
             throw .startup("embedded broker: \(error)")
         }
         status("embedded broker at \(broker.bootstrapServers); topics \(topics.input), \(topics.output), \(topics.deadLetter)")
+        return (topics, broker.bootstrapServers, broker)
+    }
+
+    /// Runs the demo; `status` receives one line per second.
+    public func run(status: (String) -> Void) throws(ServiceError) -> Summary {
+        let (topics, bootstrapServers, broker) = try prepareCluster(status: status)
+        defer { withExtendedLifetime(broker) {} }
 
         var configuration = ServiceConfiguration()
-        configuration.brokers = broker.bootstrapServers
-        configuration.group = "anomaly-demo"
+        configuration.brokers = bootstrapServers
+        configuration.input = topics.input
+        configuration.output = topics.output
+        configuration.deadLetter = topics.deadLetter
+        configuration.group = "anomaly-demo" + topics.suffix
         configuration.consumers = options.consumers
         configuration.workers = options.workers
         configuration.maxBatch = options.maxBatch
@@ -104,14 +134,19 @@ public final class DemoRunner: Sendable {
         defer { pipeline.stop(timeoutSeconds: 30) }
 
         let ledger = DemoLedger(latencySink: options.latencySink)
-        let observer = try DemoObserver(broker: broker, topics: [topics.output, topics.deadLetter], ledger: ledger)
+        let observer = try DemoObserver(
+            bootstrapServers: bootstrapServers,
+            group: "demo-observer" + topics.suffix,
+            topics: [topics.output, topics.deadLetter],
+            ledger: ledger
+        )
         defer { observer.stop() }
         status("waiting for the consumer group to form")
         guard waitUntil(seconds: 30, { !pipeline.assignment().isEmpty && observer.isAssigned }) else {
             throw .startup("the service's consumer group did not form within 30 s")
         }
 
-        let sender = try DemoSender(broker: broker, topic: topics.input, ledger: ledger, options: options)
+        let sender = try DemoSender(bootstrapServers: bootstrapServers, topic: topics.input, ledger: ledger, options: options)
         let started = Duration.now
         ledger.warmupEndNanoseconds.store(
             (started + .milliseconds(Int64(options.warmupSeconds * 1_000))).nanosecondsSinceOrigin,

@@ -13,8 +13,8 @@ final class DemoSender: @unchecked Sendable {
     private let finished = Atomic<Bool>(false)
     private var thread: PinnedThread?
 
-    init(broker: EmbeddedBroker, topic: String, ledger: DemoLedger, options: DemoRunner.Options) throws(ServiceError) {
-        var configuration = KafkaConfiguration.producer(bootstrapServers: broker.bootstrapServers)
+    init(bootstrapServers: String, topic: String, ledger: DemoLedger, options: DemoRunner.Options) throws(ServiceError) {
+        var configuration = KafkaConfiguration.producer(bootstrapServers: bootstrapServers)
         // Fixed-rate runs measure latency: up to 1,000/s each request goes at once; above, one
         // produce request per message would swamp the single mock broker thread (queueing that
         // shows as tens of ms), so requests wait up to 1 ms to share one. Flat-out runs batch.
@@ -79,8 +79,8 @@ final class DemoObserver: @unchecked Sendable {
     private let assigned = AtomicFlag()
     private var thread: PinnedThread?
 
-    init(broker: EmbeddedBroker, topics: [String], ledger: DemoLedger) throws(ServiceError) {
-        var configuration = KafkaConfiguration.consumer(bootstrapServers: broker.bootstrapServers, groupID: "demo-observer")
+    init(bootstrapServers: String, group: String, topics: [String], ledger: DemoLedger) throws(ServiceError) {
+        var configuration = KafkaConfiguration.consumer(bootstrapServers: bootstrapServers, groupID: group)
         configuration["session.timeout.ms"] = "6000"
         configuration["heartbeat.interval.ms"] = "500"
         configuration["enable.auto.commit"] = "false"

@@ -22,13 +22,20 @@ struct DrainRun {
     var maxBatch: Int
     var model: String
     var ringCapacity: Int
+    /// An existing cluster instead of the embedded broker (`--brokers`).
+    var brokers: String? = nil
 
     func run(echo: Bool, logger: Logger) throws -> Result {
-        let broker = try EmbeddedBroker(topics: ["requests": partitions, "predictions": partitions, "requests.dlq": partitions])
-        try Self.preload(broker, count: count)
+        let cluster = try BenchCluster(brokers: brokers, partitions: partitions)
+        let group = "drain-\(echo ? "echo" : "service")" + cluster.suffix
+        try cluster.startAtInputEnd(group: group)
+        try Self.preload(cluster, count: count)
         var configuration = ServiceConfiguration()
-        configuration.brokers = broker.bootstrapServers
-        configuration.group = "drain-\(echo ? "echo" : "service")"
+        configuration.brokers = cluster.bootstrapServers
+        configuration.input = cluster.input
+        configuration.output = cluster.output
+        configuration.deadLetter = cluster.deadLetter
+        configuration.group = group
         configuration.workers = workers
         configuration.maxBatch = maxBatch
         configuration.ringCapacity = ringCapacity
@@ -72,8 +79,8 @@ struct DrainRun {
     }
 
     /// Produces `count` generated requests, spread by key over the partitions, and waits for them.
-    static func preload(_ broker: EmbeddedBroker, count: Int) throws {
-        var configuration = KafkaConfiguration.producer(bootstrapServers: broker.bootstrapServers)
+    static func preload(_ cluster: BenchCluster, count: Int) throws {
+        var configuration = KafkaConfiguration.producer(bootstrapServers: cluster.bootstrapServers)
         configuration["linger.ms"] = "20"
         let producer = try KafkaProducer(configuration: configuration) { report in
             if let error = report.error { fatalError("preload delivery failed: \(error)") }
@@ -84,7 +91,7 @@ struct DrainRun {
             let request = generator.next(id: key, timestampMilliseconds: 1_764_072_000_000 + Int64(index))
             while true {
                 do {
-                    try producer.send(topic: "requests", key: Array(key.utf8), value: request.value, token: UInt(index))
+                    try producer.send(topic: cluster.input, key: Array(key.utf8), value: request.value, token: UInt(index))
                     break
                 } catch {
                     producer.poll(timeoutMilliseconds: 5)

@@ -7,6 +7,8 @@ struct PythonSeedRun {
     var count: Int
     var partitions: Int32
     var processes: Int
+    /// An existing cluster instead of the embedded broker (`--brokers`).
+    var brokers: String? = nil
 
     /// `bench/python_seed/setup.sh`: installs the pinned packages if missing, trains the seed's
     /// model if missing, prints the model path.
@@ -21,14 +23,15 @@ struct PythonSeedRun {
     /// Preloads `count` generated requests (the same generator as the Swift drain) and runs the seed
     /// until it has delivered them all; returns its JSON result.
     func run(model: String) throws -> [String: Any] {
-        let broker = try EmbeddedBroker(topics: [
-            "requests": partitions, "predictions": partitions, "requests.dlq": partitions,
-        ])
-        try DrainRun.preload(broker, count: count)
+        let cluster = try BenchCluster(brokers: brokers, partitions: partitions)
+        let group = "python-seed" + cluster.suffix
+        try cluster.startAtInputEnd(group: group)
+        try DrainRun.preload(cluster, count: count)
         let timeout = 60 + count / 100
         let output = try Self.run(
             [
-                "python3", "bench/python_seed/seed_service.py", "--brokers", broker.bootstrapServers, "--model", model,
+                "python3", "bench/python_seed/seed_service.py", "--brokers", cluster.bootstrapServers, "--model", model,
+                "--input", cluster.input, "--output", cluster.output, "--group", group,
                 "--expect", String(count), "--processes", String(processes), "--timeout", String(timeout),
                 "--log-level", "WARNING",
             ],
@@ -37,7 +40,7 @@ struct PythonSeedRun {
         guard let line = output.split(separator: "\n").last,
             let result = try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any]
         else { throw BenchError("python seed printed no result line: \(output)") }
-        withExtendedLifetime(broker) {}
+        withExtendedLifetime(cluster) {}
         return result
     }
 

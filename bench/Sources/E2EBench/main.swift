@@ -2,12 +2,14 @@ import Foundation
 import Logging
 import Service
 
-// e2e-bench: end-to-end figures over the embedded broker, the service measured against the echo
-// pipeline (same transport, zero-cost processing) in the same invocation.
+// e2e-bench: end-to-end figures over the embedded broker or an existing cluster (`--brokers`), the
+// service measured against the echo pipeline (same transport, zero-cost processing) in the same
+// invocation.
 //
-//   e2e-bench [drain] [python] [latency] [--count N] [--seed-count N] [--partitions P] [--reps R] [--rates 1000,5000]
-//             [--seconds S] [--workers W] [--max-batch B] [--model PATH] [--json FILE] [--svg FILE]
-//             [--budget-ms MS] [--no-half-rate]
+//   e2e-bench [drain] [python] [latency] [--brokers HOST:PORT,...] [--count N] [--seed-count N]
+//             [--partitions P] [--reps R] [--rates 1000,5000] [--seconds S] [--workers W] [--max-batch B]
+//             [--model PATH] [--json FILE] [--svg FILE] [--budget-ms MS] [--no-half-rate]
+//             [--latency-partitions P]
 
 var arguments = Array(CommandLine.arguments.dropFirst())
 @MainActor func option(_ name: String) -> String? {
@@ -29,15 +31,20 @@ let svgPath = option("--svg")
 let budgetMilliseconds = Double(option("--budget-ms") ?? "") ?? 10
 let seedCount = Int(option("--seed-count") ?? "") ?? 10_000
 let latencyPartitions = Int32(option("--latency-partitions") ?? "") ?? 8
+/// An existing cluster; every run creates its own topics there. Default: a fresh embedded broker per run.
+let brokers = option("--brokers")
+/// A flag, not an option: skip the sweep's extra step at half the drained maximum.
+let skipHalfRate = arguments.contains("--no-half-rate")
+arguments.removeAll { $0 == "--no-half-rate" }
 let modes = arguments.isEmpty ? ["drain", "python", "latency"] : arguments
 
-var chart = Chart(title: "anomaly-service end to end, embedded broker, \(ProcessInfo.processInfo.activeProcessorCount) CPUs")
+var chart = Chart(title: "anomaly-service end to end, \(brokers.map { "cluster \($0)" } ?? "embedded broker"), \(ProcessInfo.processInfo.activeProcessorCount) CPUs")
 var logger = Logger(label: "e2e-bench")
 logger.logLevel = .error
 var report: [String: Any] = [
     "date": ISO8601DateFormatter().string(from: Date()), "count": count, "partitions": partitions, "reps": reps,
     "workers": workers.map { String($0) } ?? "cpus", "max_batch": maxBatch, "model": model,
-    "cpus": ProcessInfo.processInfo.activeProcessorCount,
+    "cpus": ProcessInfo.processInfo.activeProcessorCount, "brokers": brokers ?? "embedded",
     "machine": machineDescription(), "versions": versions(),
 ]
 
@@ -85,7 +92,10 @@ if let source = option("--chart-from") {
 }
 
 if modes.contains("drain") {
-    let drain = DrainRun(count: count, partitions: partitions, workers: workers, maxBatch: maxBatch, model: model, ringCapacity: ringCapacity)
+    let drain = DrainRun(
+        count: count, partitions: partitions, workers: workers, maxBatch: maxBatch, model: model,
+        ringCapacity: ringCapacity, brokers: brokers
+    )
     var results: [String: [DrainRun.Result]] = ["echo": [], "service": []]
     for rep in 0..<reps {
         // Alternate the order so drift on a shared machine hits both alike.
@@ -116,7 +126,7 @@ if modes.contains("python") {
     let seedModel = try PythonSeedRun.prepare()
     var runs: [[String: Any]] = []
     for rep in 0..<max(1, min(reps, 2)) {
-        let result = try PythonSeedRun(count: seedCount, partitions: 8, processes: processes).run(model: seedModel)
+        let result = try PythonSeedRun(count: seedCount, partitions: 8, processes: processes, brokers: brokers).run(model: seedModel)
         runs.append(result)
         print(String(format: "python seed rep %ld: %8.0f req/s  %8.1f µs CPU/req  (%@ of %ld, %ld processes)", rep + 1, result["throughput_per_s"] as? Double ?? 0, result["cpu_us_per_request"] as? Double ?? 0, String(describing: result["count"] ?? 0), seedCount, processes))
     }
@@ -135,7 +145,7 @@ if modes.contains("latency") {
     var sweep = rates
     // "p99 at half the maximum rate": the drain's service rate, measured above, halved.
     if let drain = report["drain"] as? [String: Any], let maximum = drain["service_rps_median"] as? Double,
-        option("--no-half-rate") == nil
+        !skipHalfRate
     {
         let half = (maximum / 2 / 1000).rounded() * 1000
         if !sweep.contains(half) { sweep.append(half) }
@@ -153,6 +163,7 @@ if modes.contains("latency") {
             options.maxBatch = maxBatch
             options.model = model
             options.echo = echo
+            options.brokers = brokers
             let recorder = HDRRecorder()
             options.latencySink = { nanoseconds in recorder.record(nanoseconds: nanoseconds) }
             let summary = try DemoRunner(options: options, logger: logger).run { _ in }
