@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
-# Soak (reliability scenario 7): the demo pipeline (embedded broker, service, generator) held at
-# a fixed open-loop rate for a long time, with RSS sampled every 5 s; prints RSS and latency per
-# minute and the demo's final JSON line (lost must be 0).
+# Soak (reliability scenario 7): the service held at a fixed open-loop rate for a long time, with
+# the broker in a process of its own (`anomaly-service broker`) and the service, the traffic
+# generator and the observer in another (`anomaly-service demo --brokers`); RSS of both sampled
+# every 5 s. Prints RSS and latency per minute and the demo's final JSON line (lost must be 0).
 #   scripts/soak.sh [SECONDS] [RATE]     # default 600 s at 20,000 requests/s
-# 20,000/s is 80% of 25,000/s, the highest offered rate the open-loop sweep holds on the embedded
+# 20,000/s is 80% of 25,000/s, the highest offered rate the open-loop sweep holds on the mock
 # broker (bench/RESULTS.md); above it the broker, not the service, saturates.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -12,22 +13,30 @@ rate="${2:-20000}"
 bash scripts/setup.sh >/dev/null
 swift build -c release --product anomaly-service 2>&1 | tail -1
 out="$(mktemp -d)"
-.build/release/anomaly-service demo --seconds "$seconds" --rate "$rate" >"$out/demo.log" 2>&1 &
-pid=$!
+port=$((20000 + RANDOM % 20000))
+.build/release/anomaly-service broker --port "$port" --partitions 8 >"$out/broker.log" 2>&1 &
+broker=$!
+trap 'kill $broker 2>/dev/null || true' EXIT
+sleep 2
+.build/release/anomaly-service demo --brokers "127.0.0.1:$port" --seconds "$seconds" --rate "$rate" >"$out/demo.log" 2>&1 &
+demo=$!
 start=$(date +%s)
-while kill -0 "$pid" 2>/dev/null; do
-    rss=$(awk '/VmRSS/ {print $2}' "/proc/$pid/status" 2>/dev/null || true)
-    [ -n "$rss" ] && echo "$(($(date +%s) - start)) $rss" >>"$out/rss.txt"
+while kill -0 "$demo" 2>/dev/null; do
+    service=$(awk '/VmRSS/ {print $2}' "/proc/$demo/status" 2>/dev/null || true)
+    mock=$(awk '/VmRSS/ {print $2}' "/proc/$broker/status" 2>/dev/null || true)
+    [ -n "$service" ] && echo "$(($(date +%s) - start)) $service ${mock:-0}" >>"$out/rss.txt"
     sleep 5
 done
-wait "$pid"
+wait "$demo"
 python3 - "$out" <<'PY'
 import collections, re, sys
 out = sys.argv[1]
-rss = collections.defaultdict(int)
+service = collections.defaultdict(int)
+broker = collections.defaultdict(int)
 for line in open(f"{out}/rss.txt"):
-    second, kb = map(int, line.split())
-    rss[second // 60] = max(rss[second // 60], kb)
+    second, demo_kb, broker_kb = map(int, line.split())
+    service[second // 60] = max(service[second // 60], demo_kb)
+    broker[second // 60] = max(broker[second // 60], broker_kb)
 p99 = collections.defaultdict(float)
 rate = collections.defaultdict(list)
 final = ""
@@ -39,11 +48,11 @@ for line in open(f"{out}/demo.log"):
         rate[second // 60].append(per_second)
     if line.startswith("{"):
         final = line.strip()
-print("| minute | peak RSS (MB) | worst per-second p99 (ms) | mean answered/s |")
-print("|---:|---:|---:|---:|")
-for minute in sorted(set(rss) | set(p99)):
+print("| minute | service + generator RSS (MB) | broker RSS (MB) | worst per-second p99 (ms) | mean answered/s |")
+print("|---:|---:|---:|---:|---:|")
+for minute in sorted(set(service) | set(p99)):
     answered = sum(rate[minute]) / len(rate[minute]) if rate[minute] else 0
-    print(f"| {minute + 1} | {rss[minute] / 1024:.0f} | {p99[minute]:.1f} | {answered:.0f} |")
+    print(f"| {minute + 1} | {service[minute] / 1024:.0f} | {broker[minute] / 1024:.0f} | {p99[minute]:.1f} | {answered:.0f} |")
 print(final)
 PY
 echo "logs: $out"
