@@ -3,6 +3,7 @@ import Foundation
 import Inference
 import Logging
 import Service
+import Synchronization
 
 /// `anomaly-service serve`: the production service.
 struct ServeCommand: ParsableCommand {
@@ -51,16 +52,38 @@ struct ServeCommand: ParsableCommand {
     var kafkaProducer: [String] = []
     @Option(name: .customLong("wait-for-broker"), help: "Seconds to wait for a broker at start; 0 waits forever.")
     var waitForBrokerSeconds: Double = 0
+    @Option(name: .customLong("metrics-port"), help: "Serve /metrics (Prometheus), /healthz and /readyz on this port.")
+    var metricsPort: String?
+    @Option(name: .customLong("metrics-host"), help: "Address for the metrics endpoint (default 0.0.0.0).")
+    var metricsHost: String?
     @Option(name: .customLong("log-level"), help: "trace, debug, info, notice, warning, error or critical.")
     var logLevel: String = "info"
 
     func run() throws {
         let logger = try makeLogger(label: "anomaly-service", level: logLevel)
-        let configuration = try resolvedConfiguration()
+        var configuration = try resolvedConfiguration()
         let signals = SignalWaiter(.interrupt, .terminate)
         // The model first: a bad file fails at once, not after the broker comes up.
         let model = try configuration.loadModel()
         logger.info("model \(model.identifier) loaded: \(model.kernel) kernel, \(model.supportVectorCount) support vectors, dim \(model.dimension)")
+        // The endpoint before the broker wait: /healthz answers and /readyz says why not yet.
+        let metrics = Mutex<ServiceMetrics?>(nil)
+        var endpoint: OperationsServer?
+        if let port = configuration.metricsPort {
+            // Per-partition lag comes from librdkafka's statistics; a configured interval wins.
+            configuration.kafkaConsumer.insert("statistics.interval.ms=5000", at: 0)
+            endpoint = try OperationsServer(
+                host: configuration.metricsHost,
+                port: port,
+                content: .init(
+                    metrics: { metrics.withLock { $0?.text() } ?? "# the pipeline is starting\n" },
+                    notReady: { metrics.withLock { $0?.notReady() } ?? ["waiting for the broker"] }
+                ),
+                logger: logger
+            )
+            logger.info("metrics and health on \(configuration.metricsHost):\(endpoint!.port) (/metrics, /healthz, /readyz)")
+        }
+        defer { endpoint?.stop() }
         try waitForBroker(configuration, seconds: waitForBrokerSeconds, logger: logger)
         let pipeline = try Pipeline(
             configuration: configuration,
@@ -68,6 +91,7 @@ struct ServeCommand: ParsableCommand {
             makeProcessor: makeInferenceProcessors(model: model, maxBatch: configuration.maxBatch)
         )
         try pipeline.start()
+        metrics.withLock { $0 = ServiceMetrics(pipeline: pipeline, model: model) }
         let signal = signals.wait()
         logger.notice("\(signal): draining (a second signal exits at once)")
         signals.exitOnNextSignal()
@@ -91,6 +115,7 @@ struct ServeCommand: ParsableCommand {
             ("dead-letter", deadLetter), ("model", model), ("consumers", consumers.map(String.init)),
             ("workers", workers.map(String.init)), ("max-batch", maxBatch.map(String.init)),
             ("ring-capacity", ringCapacity.map(String.init)), ("pin-threads", noPin ? "false" : nil),
+            ("metrics-port", metricsPort), ("metrics-host", metricsHost),
         ]
         for case let (name, value?) in flags {
             try configuration.set(name, value, source: "flag --\(name == "pin-threads" ? "no-pin" : name)")

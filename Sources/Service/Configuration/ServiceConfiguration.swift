@@ -34,6 +34,10 @@ public struct ServiceConfiguration: Sendable, Equatable {
     public var kafka: [String] = []
     public var kafkaConsumer: [String] = []
     public var kafkaProducer: [String] = []
+    /// Port of the metrics and health endpoint (`/metrics`, `/healthz`, `/readyz`); nil: none.
+    public var metricsPort: UInt16? = nil
+    /// Address the endpoint listens on.
+    public var metricsHost = "0.0.0.0"
 
     public init() {}
 
@@ -41,6 +45,7 @@ public struct ServiceConfiguration: Sendable, Equatable {
     public static let settingNames = [
         "brokers", "group", "input", "output", "dead-letter", "model", "consumers", "workers", "max-batch",
         "ring-capacity", "pin-threads", "max-in-flight-per-partition", "revoke-timeout", "shutdown-timeout",
+        "metrics-port", "metrics-host",
     ]
 
     /// Sets one setting from text; `source` names where it came from in errors.
@@ -75,6 +80,12 @@ public struct ServiceConfiguration: Sendable, Equatable {
         case "max-in-flight-per-partition": maxInFlightPerPartition = try positive(text)
         case "revoke-timeout": revokeTimeoutSeconds = try seconds(text)
         case "shutdown-timeout": shutdownTimeoutSeconds = try seconds(text)
+        case "metrics-port":
+            guard let port = UInt16(text) else {
+                throw .configuration("\(source): 'metrics-port' must be a port number (0-65535), got '\(text)'")
+            }
+            metricsPort = port
+        case "metrics-host": metricsHost = try nonEmpty(text)
         case "pin-threads":
             guard let flag = Bool(text) else {
                 throw .configuration("\(source): 'pin-threads' must be true or false, got '\(text)'")

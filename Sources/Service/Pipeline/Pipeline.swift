@@ -17,6 +17,8 @@ public final class Pipeline: @unchecked Sendable {
     public let counters = PipelineCounters()
     public let latency = LatencyRecorder()
     public let batchSizes = BatchSizeHistogram()
+    /// Time per micro-batch in the processor (parse, features, scoring).
+    public let scoringTimes = DurationHistogram()
     public let tracker = OffsetTracker()
     public let configuration: ServiceConfiguration
     /// Worker count after resolving the configuration's default.
@@ -85,7 +87,7 @@ public final class Pipeline: @unchecked Sendable {
                     topics: [configuration.input],
                     rebalance: poller.rebalanceHandlers,
                     events: Self.events(logger: logger) { statistics in
-                        lag.set(statistics.totalConsumerLag, for: index)
+                        lag.set(statistics, for: index)
                     }
                 )
             }
@@ -132,7 +134,8 @@ public final class Pipeline: @unchecked Sendable {
                     results: results,
                     processor: processor,
                     maxBatch: configuration.maxBatch,
-                    batchSizes: batchSizes
+                    batchSizes: batchSizes,
+                    scoringTimes: scoringTimes
                 )
             )
         }
@@ -227,6 +230,16 @@ public final class Pipeline: @unchecked Sendable {
         consumerLag.total
     }
 
+    /// Each assigned partition's lag, committed offset and high watermark from the consumers'
+    /// latest statistics (empty before the first report).
+    public var partitionStatistics: [KafkaStatistics.Partition] { consumerLag.assignedPartitions }
+
+    /// Brokers up as the consumers' latest statistics saw them; nil before the first report.
+    public var brokersUp: Int? { consumerLag.brokersUp }
+
+    /// Rebalance callbacks served by this process's consumers.
+    public var rebalances: Int { consumers.reduce(0) { $0 + $1.rebalanceCount } }
+
     /// Current input ring depth over all consumers (best effort).
     public var ringDepth: Int { pollers.reduce(0) { $0 + $1.ring.count } }
 
@@ -282,15 +295,24 @@ func usleepMilliseconds(_ milliseconds: UInt32) {
     usleep(milliseconds * 1_000)
 }
 
-/// Each consumer's latest total lag, from its statistics callback.
+/// Each consumer's latest statistics report (lag per partition, brokers up).
 final class ConsumerLagTable: Sendable {
-    private let lags = Mutex<[Int: Int64]>([:])
+    private let latest = Mutex<[Int: KafkaStatistics]>([:])
 
-    func set(_ lag: Int64, for consumer: Int) {
-        lags.withLock { $0[consumer] = lag }
+    func set(_ statistics: KafkaStatistics, for consumer: Int) {
+        latest.withLock { $0[consumer] = statistics }
     }
 
     var total: Int64? {
-        lags.withLock { $0.isEmpty ? nil : $0.values.reduce(0, +) }
+        latest.withLock { $0.isEmpty ? nil : $0.values.reduce(0) { $0 + $1.totalConsumerLag } }
+    }
+
+    /// Partitions with a known lag (librdkafka reports -1 for partitions it does not consume).
+    var assignedPartitions: [KafkaStatistics.Partition] {
+        latest.withLock { $0.values.flatMap { $0.partitions.filter { $0.consumerLag >= 0 } } }
+    }
+
+    var brokersUp: Int? {
+        latest.withLock { $0.isEmpty ? nil : $0.values.map(\.brokersUp).max() }
     }
 }

@@ -14,6 +14,7 @@ final class Worker: @unchecked Sendable {
     private let processor: any BatchProcessor
     private let maxBatch: Int
     private let batchSizes: BatchSizeHistogram
+    private let scoringTimes: DurationHistogram
 
     init(
         index: Int,
@@ -22,7 +23,8 @@ final class Worker: @unchecked Sendable {
         results: MPSCRing<OutputRecord>,
         processor: any BatchProcessor,
         maxBatch: Int,
-        batchSizes: BatchSizeHistogram
+        batchSizes: BatchSizeHistogram,
+        scoringTimes: DurationHistogram
     ) {
         self.index = index
         self.rings = rings
@@ -31,6 +33,7 @@ final class Worker: @unchecked Sendable {
         self.processor = processor
         self.maxBatch = maxBatch
         self.batchSizes = batchSizes
+        self.scoringTimes = scoringTimes
     }
 
     /// Runs until every input ring is closed and drained; every taken record yields one output.
@@ -55,7 +58,9 @@ final class Worker: @unchecked Sendable {
             }
             batchSizes.record(batch.count)
             outputs.removeAll(keepingCapacity: true)
+            let started = MonotonicDeadline.now().nanoseconds
             processor.process(batch, into: &outputs)
+            scoringTimes.record(nanoseconds: MonotonicDeadline.now().nanoseconds - started)
             precondition(outputs.count == batch.count, "a processor must answer every record exactly once")
             for output in outputs {
                 // Blocks while the producer thread is behind: back-pressure towards the pollers.
@@ -78,4 +83,30 @@ public final class BatchSizeHistogram: Sendable {
 
     /// Batches per bucket: index `i` counts sizes in `2^i ..< 2^(i+1)`.
     public var counts: [Int] { buckets.withLock { $0 } }
+}
+
+/// Durations in power-of-two microsecond buckets (< 1 µs, 1-2 µs, 2-4 µs, ... up to about 1 s),
+/// with their sum: the time each micro-batch spends in parsing, features and scoring. One lock
+/// per micro-batch, like ``BatchSizeHistogram``: a few dozen nanoseconds against tens of
+/// microseconds of work.
+public final class DurationHistogram: Sendable {
+    public static let bucketCount = 21
+    private let state = Mutex<(buckets: [Int], sumNanoseconds: Int64)>(
+        (Array(repeating: 0, count: DurationHistogram.bucketCount), 0)
+    )
+
+    public init() {}
+
+    func record(nanoseconds: Int64) {
+        let microseconds = max(0, nanoseconds / 1_000)
+        let bucket = microseconds == 0 ? 0 : min(Self.bucketCount - 1, Int64.bitWidth - microseconds.leadingZeroBitCount)
+        state.withLock { state in
+            state.buckets[bucket] += 1
+            state.sumNanoseconds += nanoseconds
+        }
+    }
+
+    /// Counts per bucket: index 0 is under 1 µs, index `i` is `2^(i-1) ..< 2^i` µs (the last is open).
+    public var counts: [Int] { state.withLock { $0.buckets } }
+    public var sumSeconds: Double { Double(state.withLock { $0.sumNanoseconds }) / 1e9 }
 }

@@ -1,0 +1,100 @@
+import Foundation
+import Kafka
+import KafkaTestSupport
+import Service
+import Testing
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// `serve --metrics-port`: Prometheus metrics, liveness and readiness over a real socket.
+@Suite(.serialized, .timeLimit(.minutes(3)))
+struct OperationsEndpointTests {
+    /// `GET path` on 127.0.0.1:`port`: the status code and the body, or nil when nothing answers.
+    static func get(_ path: String, port: UInt16) -> (status: Int, body: String)? {
+        let socket = Glibc.socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        defer { close(socket) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_port = port.bigEndian
+        address.sin_addr.s_addr = unsafe inet_addr("127.0.0.1")
+        let connected = unsafe withUnsafePointer(to: &address) { pointer in
+            unsafe pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                unsafe connect(socket, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) == 0
+            }
+        }
+        guard connected else { return nil }
+        let request = Array("GET \(path) HTTP/1.1\r\nHost: localhost\r\n\r\n".utf8)
+        guard unsafe request.withUnsafeBytes({ unsafe send(socket, $0.baseAddress, $0.count, 0) }) == request.count else {
+            return nil
+        }
+        var response: [UInt8] = []
+        var chunk = [UInt8](repeating: 0, count: 65_536)
+        while true {
+            let count = unsafe chunk.withUnsafeMutableBytes { unsafe recv(socket, $0.baseAddress, $0.count, 0) }
+            guard count > 0 else { break }
+            response += chunk[0..<count]
+        }
+        let text = String(decoding: response, as: UTF8.self)
+        guard let statusLine = text.split(separator: "\r\n").first, let code = statusLine.split(separator: " ").dropFirst().first,
+            let status = Int(code), let split = text.range(of: "\r\n\r\n")
+        else { return nil }
+        return (status, String(text[split.upperBound...]))
+    }
+
+    /// The value of the first sample of `name` (with `labels`, if given) in an exposition text.
+    static func sample(_ name: String, labels: String = "", in text: String) -> Double? {
+        for line in text.split(separator: "\n") where line.hasPrefix(name + labels + " ") {
+            return Double(line.split(separator: " ").last ?? "")
+        }
+        return nil
+    }
+
+    @Test func beforeTheBrokerIsReachableTheServiceIsAliveButNotReady() throws {
+        var configuration = try PipelineFixture(partitions: 1).configuration
+        configuration.brokers = "127.0.0.1:\(try FaultScenarioTests.freePort())"
+        configuration.model = try TestModel.write()
+        let port = try FaultScenarioTests.freePort()
+        let service = try ServiceProcess(configuration, extra: ["--metrics-port", String(port)])
+        #expect(eventually(seconds: 20) { Self.get("/healthz", port: port)?.status == 200 }, "\(service.log.suffix(2_000))")
+        let ready = Self.get("/readyz", port: port)
+        #expect(ready?.status == 503 && ready?.body.contains("waiting for the broker") == true, "\(String(describing: ready))")
+        #expect(Self.get("/nowhere", port: port)?.status == 404)
+        service.kill9()
+    }
+
+    @Test func metricsCountWhatTheServiceDidAndReadinessFollowsTheAssignment() throws {
+        let count = 2_000
+        let (fixture, log) = try FailureRecoveryTests.preloaded(count)
+        let port = try FaultScenarioTests.freePort()
+        let service = try ServiceProcess(fixture.configuration, extra: ["--metrics-port", String(port)])
+        #expect(eventually(seconds: 60) { Self.get("/readyz", port: port)?.status == 200 }, "\(service.log.suffix(2_000))")
+        let answered = log.wait(for: count)
+        #expect(answered.count == count)
+        // Lag per partition arrives with librdkafka's statistics, every 5 s.
+        var text = ""
+        #expect(
+            eventually(seconds: 20) {
+                text = Self.get("/metrics", port: port)?.body ?? ""
+                return text.contains("anomaly_consumer_lag{topic=\"\(fixture.configuration.input)\",partition=\"0\"}")
+            },
+            "\(text)"
+        )
+        let dead = Double((0..<count).filter { $0 % 97 == 0 }.count)
+        #expect(Self.sample("anomaly_consumed_total", in: text) == Double(count))
+        #expect(Self.sample("anomaly_predicted_total", in: text) == Double(count) - dead)
+        #expect(Self.sample("anomaly_dead_lettered_total", in: text) == dead)
+        #expect(Self.sample("anomaly_acknowledged_total", in: text) == Double(count))
+        #expect(Self.sample("anomaly_assigned_partitions", in: text) == 4)
+        #expect(Self.sample("anomaly_model_info", labels: #"{name="service-test",version="1",kernel="rbf"}"#, in: text) == 1)
+        #expect((Self.sample("anomaly_batch_seconds_count", in: text) ?? 0) > 0)
+        #expect(Self.sample("anomaly_batch_size_bucket", labels: #"{le="+Inf"}"#, in: text) == Self.sample("anomaly_batch_seconds_count", in: text))
+        #expect(Self.sample("anomaly_latency_seconds_count", in: text) == Double(count))
+        for partition in 0..<4 {
+            #expect(Self.sample("anomaly_consumer_lag", labels: "{topic=\"\(fixture.configuration.input)\",partition=\"\(partition)\"}", in: text) == 0)
+        }
+        service.terminate()
+        #expect(service.waitForExit(seconds: 40) == 0, "\(service.log.suffix(2_000))")
+    }
+}
