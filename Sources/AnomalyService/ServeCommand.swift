@@ -56,13 +56,18 @@ struct ServeCommand: ParsableCommand {
     var metricsPort: String?
     @Option(name: .customLong("metrics-host"), help: "Address for the metrics endpoint (default 0.0.0.0).")
     var metricsHost: String?
+    @Option(
+        name: .customLong("model-poll-seconds"),
+        help: "Reload the model when its file changes, checked this often (default 2; 0: only on SIGHUP)."
+    )
+    var modelPollSeconds: String?
     @Option(name: .customLong("log-level"), help: "trace, debug, info, notice, warning, error or critical.")
     var logLevel: String = "info"
 
     func run() throws {
         let logger = try makeLogger(label: "anomaly-service", level: logLevel)
         var configuration = try resolvedConfiguration()
-        let signals = SignalWaiter(.interrupt, .terminate)
+        let signals = SignalWaiter(.interrupt, .terminate, .hangup)
         // The model first: a bad file fails at once, not after the broker comes up.
         let model = try configuration.loadModel()
         logger.info("model \(model.identifier) loaded: \(model.kernel) kernel, \(model.supportVectorCount) support vectors, dim \(model.dimension)")
@@ -85,14 +90,28 @@ struct ServeCommand: ParsableCommand {
         }
         defer { endpoint?.stop() }
         try waitForBroker(configuration, seconds: waitForBrokerSeconds, logger: logger)
+        let models = ModelSwitch(model)
         let pipeline = try Pipeline(
             configuration: configuration,
             logger: logger,
-            makeProcessor: makeInferenceProcessors(model: model, maxBatch: configuration.maxBatch)
+            makeProcessor: makeReloadingProcessors(models: models, maxBatch: configuration.maxBatch)
         )
         try pipeline.start()
-        metrics.withLock { $0 = ServiceMetrics(pipeline: pipeline, model: model) }
-        let signal = signals.wait()
+        // Reloads: SIGHUP, or the file changing; validated off the hot path, swapped between batches.
+        let reloader = try ModelReloader(
+            path: configuration.model,
+            models: models,
+            pollSeconds: configuration.modelPollSeconds,
+            logger: logger
+        )
+        defer { reloader.stop() }
+        metrics.withLock { $0 = ServiceMetrics(pipeline: pipeline, models: models, reloader: reloader) }
+        var signal = signals.wait()
+        while signal == .hangup {
+            logger.notice("SIGHUP: reloading the model from '\(configuration.model)'")
+            reloader.requestReload()
+            signal = signals.wait()
+        }
         logger.notice("\(signal): draining (a second signal exits at once)")
         signals.exitOnNextSignal()
         let inTime = pipeline.stop(timeoutSeconds: configuration.shutdownTimeoutSeconds)
@@ -115,7 +134,7 @@ struct ServeCommand: ParsableCommand {
             ("dead-letter", deadLetter), ("model", model), ("consumers", consumers.map(String.init)),
             ("workers", workers.map(String.init)), ("max-batch", maxBatch.map(String.init)),
             ("ring-capacity", ringCapacity.map(String.init)), ("pin-threads", noPin ? "false" : nil),
-            ("metrics-port", metricsPort), ("metrics-host", metricsHost),
+            ("metrics-port", metricsPort), ("metrics-host", metricsHost), ("model-poll-seconds", modelPollSeconds),
         ]
         for case let (name, value?) in flags {
             try configuration.set(name, value, source: "flag --\(name == "pin-threads" ? "no-pin" : name)")

@@ -14,9 +14,23 @@ struct SignalWaiter: @unchecked Sendable {
     enum Signal: CustomStringConvertible {
         case interrupt
         case terminate
+        /// Reload the model.
+        case hangup
 
-        var number: Int32 { self == .interrupt ? SIGINT : SIGTERM }
-        var description: String { self == .interrupt ? "SIGINT" : "SIGTERM" }
+        var number: Int32 {
+            switch self {
+            case .interrupt: SIGINT
+            case .terminate: SIGTERM
+            case .hangup: SIGHUP
+            }
+        }
+        var description: String {
+            switch self {
+            case .interrupt: "SIGINT"
+            case .terminate: "SIGTERM"
+            case .hangup: "SIGHUP"
+            }
+        }
     }
 
     private var set = sigset_t()
@@ -32,7 +46,11 @@ struct SignalWaiter: @unchecked Sendable {
         var set = self.set
         var received: Int32 = 0
         unsafe sigwait(&set, &received)
-        return received == SIGINT ? .interrupt : .terminate
+        switch received {
+        case SIGINT: return .interrupt
+        case SIGHUP: return .hangup
+        default: return .terminate
+        }
     }
 
     /// Starts a thread that exits the process at once (status 130) on the next signal: the
@@ -40,7 +58,7 @@ struct SignalWaiter: @unchecked Sendable {
     func exitOnNextSignal() {
         let waiter = self
         let thread = Thread {
-            _ = waiter.wait()
+            while waiter.wait() == .hangup {}  // a reload request is no reason to stop at once
             _exit(130)
         }
         thread.start()

@@ -38,6 +38,8 @@ public struct ServiceConfiguration: Sendable, Equatable {
     public var metricsPort: UInt16? = nil
     /// Address the endpoint listens on.
     public var metricsHost = "0.0.0.0"
+    /// How often `serve` checks the model file for a change to reload; 0: only on SIGHUP.
+    public var modelPollSeconds = 2.0
 
     public init() {}
 
@@ -45,7 +47,7 @@ public struct ServiceConfiguration: Sendable, Equatable {
     public static let settingNames = [
         "brokers", "group", "input", "output", "dead-letter", "model", "consumers", "workers", "max-batch",
         "ring-capacity", "pin-threads", "max-in-flight-per-partition", "revoke-timeout", "shutdown-timeout",
-        "metrics-port", "metrics-host",
+        "metrics-port", "metrics-host", "model-poll-seconds",
     ]
 
     /// Sets one setting from text; `source` names where it came from in errors.
@@ -86,6 +88,11 @@ public struct ServiceConfiguration: Sendable, Equatable {
             }
             metricsPort = port
         case "metrics-host": metricsHost = try nonEmpty(text)
+        case "model-poll-seconds":
+            guard let value = Double(text), value >= 0, value.isFinite else {
+                throw .configuration("\(source): 'model-poll-seconds' must be 0 or a positive number of seconds, got '\(text)'")
+            }
+            modelPollSeconds = value
         case "pin-threads":
             guard let flag = Bool(text) else {
                 throw .configuration("\(source): 'pin-threads' must be true or false, got '\(text)'")

@@ -1,6 +1,5 @@
 import Foundation
 import Logging
-import RingBuffer
 import Synchronization
 
 #if canImport(Glibc)
@@ -29,8 +28,7 @@ public final class OperationsServer: Sendable {
 
     public let port: UInt16
     private let listener: Int32
-    private let stopping = Atomic<Bool>(false)
-    private let thread: Mutex<PinnedThread?> = Mutex(nil)
+    private let thread = ServiceThread()
 
     /// Listens on `host`:`port` (0: the kernel picks; see ``port``) and serves on its own thread.
     ///
@@ -57,33 +55,25 @@ public final class OperationsServer: Sendable {
         }
         listener = socket
         self.port = UInt16(bigEndian: address.sin_port)
-        let started: PinnedThread
         do {
-            started = try PinnedThread(name: "operations", cpu: nil) { [self] in serve(content, logger: logger) }
+            try thread.start(name: "operations") { [self] in serve(content, logger: logger) }
         } catch {
             close(socket)
-            throw .startup("metrics endpoint: cannot start its thread: \(error)")
+            throw error
         }
-        thread.withLock { $0 = started }
     }
 
     private static func lastError() -> String { unsafe String(cString: strerror(errno)) }
 
     /// Stops serving and closes the socket.
     public func stop() {
-        guard !stopping.exchange(true, ordering: .acquiringAndReleasing) else { return }
-        let running = thread.withLock { thread in
-            defer { thread = nil }
-            return thread
-        }
-        running?.join()
-        close(listener)
+        if thread.stop() { close(listener) }
     }
 
     deinit { stop() }
 
     private func serve(_ content: Content, logger: Logger) {
-        while !stopping.load(ordering: .acquiring) {
+        while !thread.isStopping {
             var poller = pollfd(fd: listener, events: Int16(POLLIN), revents: 0)
             guard unsafe poll(&poller, 1, 200) > 0 else { continue }
             let connection = accept(listener, nil, nil)

@@ -6,15 +6,13 @@ import Kafka
 /// counters at each scrape, and the readiness verdict for `/readyz`.
 public struct ServiceMetrics: Sendable {
     let pipeline: Pipeline
-    let modelName: String
-    let modelVersion: String
-    let modelKernel: String
+    let models: ModelSwitch
+    let reloader: ModelReloader?
 
-    public init(pipeline: Pipeline, model: SVMModel) {
+    public init(pipeline: Pipeline, models: ModelSwitch, reloader: ModelReloader?) {
         self.pipeline = pipeline
-        modelName = model.name
-        modelVersion = model.version
-        modelKernel = "\(model.kernel)"
+        self.models = models
+        self.reloader = reloader
     }
 
     /// What `/readyz` reports: nothing when the service has partitions, sees a broker and has a
@@ -55,10 +53,15 @@ public struct ServiceMetrics: Sendable {
         gauge("anomaly_ring_depth", "Records waiting in the input rings.", pipeline.ringDepth)
         gauge("anomaly_in_flight", "Records consumed and not yet acknowledged.", pipeline.inFlight)
         gauge("anomaly_assigned_partitions", "Input partitions assigned to this process.", pipeline.assignment().count)
+        let model = models.current.model
         metric(
-            "anomaly_model_info", "gauge", "The model in use (value 1).",
-            [("{name=\"\(escape(modelName))\",version=\"\(escape(modelVersion))\",kernel=\"\(modelKernel)\"}", "1")]
+            "anomaly_model_info", "gauge", "The model in use (value 1); a reload changes the labels.",
+            [("{name=\"\(escape(model.name))\",version=\"\(escape(model.version))\",kernel=\"\(model.kernel)\"}", "1")]
         )
+        if let reloader {
+            counter("anomaly_model_reloads_total", "Models loaded after start (SIGHUP or a changed file).", reloader.reloads)
+            counter("anomaly_model_reload_failures_total", "Model files refused on reload (the old model stayed).", reloader.failures)
+        }
         let partitions = pipeline.partitionStatistics.sorted { ($0.topic, $0.partition) < ($1.topic, $1.partition) }
         metric(
             "anomaly_consumer_lag", "gauge", "Records behind the high watermark, per input partition (librdkafka statistics).",

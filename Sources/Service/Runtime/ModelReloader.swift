@@ -1,0 +1,148 @@
+import Foundation
+import Inference
+import Logging
+import Synchronization
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The model the workers score with. A reload publishes a whole, validated model; each worker
+/// notices the new generation at the start of its next micro-batch and switches there, so no
+/// batch is scored by two models and none by a half-loaded one.
+///
+/// Memory ordering: the model is stored under the mutex; `published` only tells workers that
+/// something changed (release on publish, acquire on check), and they then read the model under
+/// the same mutex, so a worker always sees a complete model.
+public final class ModelSwitch: Sendable {
+    private let state: Mutex<(generation: Int, model: SVMModel)>
+    private let published = Atomic<Int>(0)
+
+    public init(_ model: SVMModel) {
+        state = Mutex((0, model))
+    }
+
+    /// The latest model and its generation (0 for the one loaded at start).
+    public var current: (generation: Int, model: SVMModel) { state.withLock { $0 } }
+
+    /// The latest generation: a cheap check for workers.
+    public var generation: Int { published.load(ordering: .acquiring) }
+
+    func publish(_ model: SVMModel) {
+        let generation = state.withLock { state in
+            state.generation += 1
+            state.model = model
+            return state.generation
+        }
+        published.store(generation, ordering: .releasing)
+    }
+}
+
+/// One worker's processor that follows a ``ModelSwitch``: an ``InferenceProcessor`` for the
+/// current model, rebuilt between micro-batches when a new model is published.
+final class ReloadingProcessor: BatchProcessor {
+    private let models: ModelSwitch
+    private let maxBatch: Int
+    private var generation: Int
+    private var processor: InferenceProcessor
+
+    init(models: ModelSwitch, maxBatch: Int) throws(InferenceError) {
+        self.models = models
+        self.maxBatch = maxBatch
+        let (generation, model) = models.current
+        self.generation = generation
+        processor = try InferenceProcessor(model: model, maxBatch: maxBatch)
+    }
+
+    func process(_ batch: [InputRecord], into outputs: inout [OutputRecord]) {
+        if models.generation != generation {
+            let (latest, model) = models.current
+            // Published models were validated by building a processor first, so this succeeds.
+            if let next = try? InferenceProcessor(model: model, maxBatch: maxBatch) { processor = next }
+            generation = latest
+        }
+        processor.process(batch, into: &outputs)
+    }
+}
+
+/// Processors for `serve`: one ``ReloadingProcessor`` per worker on a shared ``ModelSwitch``.
+public func makeReloadingProcessors(models: ModelSwitch, maxBatch: Int) -> (Int) throws -> any BatchProcessor {
+    BLAS.useSingleThread()
+    return { _ in try ReloadingProcessor(models: models, maxBatch: maxBatch) }
+}
+
+/// Reloads the model file on request (SIGHUP) or when the file changes (its size, modification
+/// time or inode, checked every `pollSeconds`; 0 checks only on request). The new file is loaded
+/// and validated on this thread, off the hot path: it must be a model this build can score
+/// (format, checksum, feature configuration, dimension). A file that fails is refused with an
+/// error in the log and the old model stays; a later change or request tries again.
+public final class ModelReloader: Sendable {
+    public let path: String
+    private let models: ModelSwitch
+    private let logger: Logger
+    private let pollSeconds: Double
+    private let requested = Atomic<Bool>(false)
+    private let reloadCount = Atomic<Int>(0)
+    private let failureCount = Atomic<Int>(0)
+    private let thread = ServiceThread()
+
+    public init(path: String, models: ModelSwitch, pollSeconds: Double, logger: Logger) throws(ServiceError) {
+        self.path = path
+        self.models = models
+        self.pollSeconds = pollSeconds
+        self.logger = logger
+        try thread.start(name: "model-reload") { [self] in run() }
+    }
+
+    /// Models loaded since start, and files refused.
+    public var reloads: Int { reloadCount.load(ordering: .relaxed) }
+    public var failures: Int { failureCount.load(ordering: .relaxed) }
+
+    /// Asks for a reload now (the SIGHUP handler's call).
+    public func requestReload() { requested.store(true, ordering: .releasing) }
+
+    public func stop() { thread.stop() }
+
+    deinit { stop() }
+
+    /// Size, modification time and inode: what changes when a file is rewritten or replaced.
+    private func fingerprint() -> [Int64]? {
+        var info = stat()
+        guard unsafe stat(path, &info) == 0 else { return nil }
+        return [Int64(info.st_size), Int64(info.st_mtim.tv_sec), Int64(info.st_mtim.tv_nsec), Int64(info.st_ino)]
+    }
+
+    private func run() {
+        var seen = fingerprint()
+        var lastCheck = Date()
+        while !thread.isStopping {
+            usleep(100_000)
+            var reason: String?
+            if requested.exchange(false, ordering: .acquiringAndReleasing) {
+                reason = "SIGHUP"
+            } else if pollSeconds > 0, Date().timeIntervalSince(lastCheck) >= pollSeconds {
+                lastCheck = Date()
+                let now = fingerprint()
+                if let now, now != seen { reason = "the file changed" }
+            }
+            guard let reason else { continue }
+            seen = fingerprint()
+            reload(because: reason)
+        }
+    }
+
+    private func reload(because reason: String) {
+        let old = models.current.model.identifier
+        do {
+            let model = try SVMModel(contentsOf: path)
+            // Everything a worker will do with it, once, here: extractor, dimension, scorer.
+            _ = try InferenceProcessor(model: model, maxBatch: 1)
+            models.publish(model)
+            reloadCount.add(1, ordering: .relaxed)
+            logger.notice("model reloaded (\(reason)): \(model.identifier) replaces \(old)")
+        } catch {
+            failureCount.add(1, ordering: .relaxed)
+            logger.error("model reload refused (\(reason)): '\(path)': \(error.reason); still scoring with \(old)")
+        }
+    }
+}
