@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import Inference
 import Logging
+import RingBuffer
 import Service
 import Synchronization
 
@@ -61,12 +62,16 @@ struct ServeCommand: ParsableCommand {
         help: "Reload the model when its file changes, checked this often (default 2; 0: only on SIGHUP)."
     )
     var modelPollSeconds: String?
+    @Option(help: "default, or edge: 1-2 workers, small rings and queues, for small gateways.")
+    var profile: String?
     @Option(name: .customLong("log-level"), help: "trace, debug, info, notice, warning, error or critical.")
     var logLevel: String = "info"
 
     func run() throws {
         let logger = try makeLogger(label: "anomaly-service", level: logLevel)
-        var configuration = try resolvedConfiguration()
+        var configuration = try resolvedConfiguration().applyingProfile(
+            allowedCPUs: (try? CPUSet.allowed().cpus.count) ?? ProcessInfo.processInfo.activeProcessorCount
+        )
         let signals = SignalWaiter(.interrupt, .terminate, .hangup)
         // The model first: a bad file fails at once, not after the broker comes up.
         let model = try configuration.loadModel()
@@ -135,6 +140,7 @@ struct ServeCommand: ParsableCommand {
             ("workers", workers.map(String.init)), ("max-batch", maxBatch.map(String.init)),
             ("ring-capacity", ringCapacity.map(String.init)), ("pin-threads", noPin ? "false" : nil),
             ("metrics-port", metricsPort), ("metrics-host", metricsHost), ("model-poll-seconds", modelPollSeconds),
+            ("profile", profile),
         ]
         for case let (name, value?) in flags {
             try configuration.set(name, value, source: "flag --\(name == "pin-threads" ? "no-pin" : name)")

@@ -100,3 +100,20 @@ import Testing
         #expect(throws: ServiceError.self) { _ = try configuration.producerConfiguration() }
     }
 }
+
+@Suite struct ProfileTests {
+    @Test func theEdgeProfileShrinksWhatWasNotSetAndLeavesWhatWas() throws {
+        var configuration = ServiceConfiguration()
+        try configuration.set("profile", "edge", source: "test")
+        try configuration.set("ring-capacity", "2048", source: "test")
+        configuration.kafkaConsumer = ["queued.max.messages.kbytes=8192"]
+        let edge = configuration.applyingProfile(allowedCPUs: 8)
+        #expect(edge.workers == 2 && edge.maxBatch == 16 && edge.maxInFlightPerPartition == 2_000)
+        #expect(edge.ringCapacity == 2048, "an explicit setting wins")
+        #expect(try edge.consumerConfiguration()["queued.max.messages.kbytes"] == "8192", "an explicit property wins")
+        #expect(try edge.producerConfiguration()["queue.buffering.max.kbytes"] == "4096")
+        #expect(configuration.applyingProfile(allowedCPUs: 1).workers == 1)
+        #expect(ServiceConfiguration().applyingProfile(allowedCPUs: 8) == ServiceConfiguration())
+        #expect(throws: ServiceError.self) { try configuration.set("profile", "tiny", source: "test") }
+    }
+}

@@ -40,6 +40,8 @@ public struct ServiceConfiguration: Sendable, Equatable {
     public var metricsHost = "0.0.0.0"
     /// How often `serve` checks the model file for a change to reload; 0: only on SIGHUP.
     public var modelPollSeconds = 2.0
+    /// `default`, or `edge`: small gateways (see ``applyingProfile()``).
+    public var profile = "default"
 
     public init() {}
 
@@ -47,7 +49,7 @@ public struct ServiceConfiguration: Sendable, Equatable {
     public static let settingNames = [
         "brokers", "group", "input", "output", "dead-letter", "model", "consumers", "workers", "max-batch",
         "ring-capacity", "pin-threads", "max-in-flight-per-partition", "revoke-timeout", "shutdown-timeout",
-        "metrics-port", "metrics-host", "model-poll-seconds",
+        "metrics-port", "metrics-host", "model-poll-seconds", "profile",
     ]
 
     /// Sets one setting from text; `source` names where it came from in errors.
@@ -88,6 +90,11 @@ public struct ServiceConfiguration: Sendable, Equatable {
             }
             metricsPort = port
         case "metrics-host": metricsHost = try nonEmpty(text)
+        case "profile":
+            guard text == "default" || text == "edge" else {
+                throw .configuration("\(source): 'profile' must be default or edge, got '\(text)'")
+            }
+            profile = text
         case "model-poll-seconds":
             guard let value = Double(text), value >= 0, value.isFinite else {
                 throw .configuration("\(source): 'model-poll-seconds' must be 0 or a positive number of seconds, got '\(text)'")
@@ -151,6 +158,28 @@ public struct ServiceConfiguration: Sendable, Equatable {
     }
 
     /// The consumer's librdkafka configuration: tuned defaults, then `kafka`, then `kafkaConsumer`.
+    /// The configuration with its profile's defaults filled in. `edge`, for gateways with a core or
+    /// two and little memory: at most 2 workers, micro-batches of 16, rings of 512, 2,000 records
+    /// in flight per partition, and librdkafka queues of a few MiB instead of 64-256 MiB. Settings
+    /// given explicitly (anything not at its default) and librdkafka properties win.
+    public func applyingProfile(allowedCPUs: Int) -> ServiceConfiguration {
+        guard profile == "edge" else { return self }
+        let defaults = ServiceConfiguration()
+        var edge = self
+        if workers == nil { edge.workers = max(1, min(2, allowedCPUs)) }
+        if maxBatch == defaults.maxBatch { edge.maxBatch = 16 }
+        if ringCapacity == defaults.ringCapacity { edge.ringCapacity = 512 }
+        if maxInFlightPerPartition == defaults.maxInFlightPerPartition { edge.maxInFlightPerPartition = 2_000 }
+        edge.kafkaConsumer = [
+            "queued.max.messages.kbytes=2048", "fetch.max.bytes=1048576", "max.partition.fetch.bytes=262144",
+        ] + kafkaConsumer
+        edge.kafkaProducer = [
+            "queue.buffering.max.messages=10000", "queue.buffering.max.kbytes=4096", "batch.size=65536",
+            "batch.num.messages=1000",
+        ] + kafkaProducer
+        return edge
+    }
+
     public func consumerConfiguration() throws(ServiceError) -> KafkaConfiguration {
         var configuration = KafkaConfiguration.consumer(bootstrapServers: brokers, groupID: group)
         try apply(kafka + kafkaConsumer, to: &configuration)
