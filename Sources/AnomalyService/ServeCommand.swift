@@ -64,6 +64,8 @@ struct ServeCommand: ParsableCommand {
     var modelPollSeconds: String?
     @Option(help: "default, or edge: 1-2 workers, small rings and queues, for small gateways.")
     var profile: String?
+    @Option(help: "PREFIX=VALUE: requests whose path starts with PREFIX use this threshold (repeatable).")
+    var threshold: [String] = []
     @Option(name: .customLong("log-level"), help: "trace, debug, info, notice, warning, error or critical.")
     var logLevel: String = "info"
 
@@ -99,7 +101,11 @@ struct ServeCommand: ParsableCommand {
         let pipeline = try Pipeline(
             configuration: configuration,
             logger: logger,
-            makeProcessor: makeReloadingProcessors(models: models, maxBatch: configuration.maxBatch)
+            makeProcessor: makeReloadingProcessors(
+                models: models,
+                maxBatch: configuration.maxBatch,
+                routes: configuration.routeThresholds
+            )
         )
         try pipeline.start()
         // Reloads: SIGHUP, or the file changing; validated off the hot path, swapped between batches.
@@ -144,6 +150,13 @@ struct ServeCommand: ParsableCommand {
         ]
         for case let (name, value?) in flags {
             try configuration.set(name, value, source: "flag --\(name == "pin-threads" ? "no-pin" : name)")
+        }
+        for rule in threshold {
+            let parts = rule.split(separator: "=", maxSplits: 1).map(String.init)
+            guard parts.count == 2 else {
+                throw ValidationError("--threshold '\(rule)' is not PREFIX=VALUE")
+            }
+            try configuration.setThreshold(parts[0], parts[1], source: "flag --threshold")
         }
         configuration.kafka += kafka
         configuration.kafkaConsumer += kafkaConsumer

@@ -40,8 +40,10 @@ public struct ServiceConfiguration: Sendable, Equatable {
     public var metricsHost = "0.0.0.0"
     /// How often `serve` checks the model file for a change to reload; 0: only on SIGHUP.
     public var modelPollSeconds = 2.0
-    /// `default`, or `edge`: small gateways (see ``applyingProfile()``).
+    /// `default`, or `edge`: small gateways (see ``applyingProfile(allowedCPUs:)``).
     public var profile = "default"
+    /// Thresholds per path prefix (`[thresholds]` in the file, `--threshold PREFIX=VALUE`).
+    public var routeThresholds = RouteThresholds()
 
     public init() {}
 
@@ -110,6 +112,17 @@ public struct ServiceConfiguration: Sendable, Equatable {
         }
     }
 
+    /// Sets the threshold for requests whose path starts with `prefix` (a path, so it starts with `/`).
+    public mutating func setThreshold(_ prefix: String, _ text: String, source: String) throws(ServiceError) {
+        guard prefix.hasPrefix("/") else {
+            throw .configuration("\(source): threshold route '\(prefix)' must be a path prefix starting with '/'")
+        }
+        guard let value = Float(text), value.isFinite else {
+            throw .configuration("\(source): threshold for '\(prefix)' must be a number, got '\(text)'")
+        }
+        routeThresholds.set(prefix, value)
+    }
+
     /// Applies a parsed configuration file.
     public mutating func apply(_ document: TOMLDocument, source: String) throws(ServiceError) {
         for entry in document.entries {
@@ -121,6 +134,10 @@ public struct ServiceConfiguration: Sendable, Equatable {
             }
             if let property = entry.key.droppingPrefix("kafka.producer.") {
                 kafkaProducer.append("\(property)=\(entry.value)")
+                continue
+            }
+            if let prefix = entry.key.droppingPrefix("thresholds.") {
+                try setThreshold(String(prefix), entry.value.description, source: place)
                 continue
             }
             if let property = entry.key.droppingPrefix("kafka.") {

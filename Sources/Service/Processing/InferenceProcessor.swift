@@ -17,6 +17,9 @@ public final class InferenceProcessor: BatchProcessor {
     /// (`nil`: no id), for the current batch.
     private var scored: [Int] = []
     private var ids: [Range<Int>?] = []
+    /// Per scored request: its threshold in the encoder (0: the model's; `i + 1`: route rule `i`).
+    private var routeOf: [Int] = []
+    private let routes: RouteThresholds
     private var idBytes: [UInt8] = []
     /// Per scorer row: the entries the last extraction into it wrote, so the next one clears only
     /// those instead of all 16,400 floats (the scorer's rows start zeroed). Kernel models only.
@@ -33,7 +36,8 @@ public final class InferenceProcessor: BatchProcessor {
     ///   - maxBatch: the largest batch ``process(_:into:)`` will get.
     /// - Throws: ``InferenceError`` when the model's feature configuration is not one this build
     ///   can extract.
-    public init(model: SVMModel, maxBatch: Int) throws(InferenceError) {
+    public init(model: SVMModel, maxBatch: Int, routes: RouteThresholds = RouteThresholds()) throws(InferenceError) {
+        self.routes = routes
         parser = RequestParser()
         request = ParsedRequest(limits: parser.limits)
         extractor = try FeatureExtractor(configuration: model.featureConfiguration(), limits: parser.limits)
@@ -41,7 +45,7 @@ public final class InferenceProcessor: BatchProcessor {
             throw .featureMismatch("model dimension \(model.dimension) but extractor dimension \(extractor.dimension)")
         }
         scorer = BatchScorer(model: model, maxBatch: maxBatch)
-        encoder = PredictionEncoder(model: model)
+        encoder = PredictionEncoder(model: model, routes: routes)
         scoresEachRow = model.kernel == .linear && extractor.scoresWithoutRow
         rowWritten = Array(repeating: [], count: scoresEachRow ? 0 : maxBatch)
         scores.reserveCapacity(maxBatch)
@@ -61,6 +65,7 @@ public final class InferenceProcessor: BatchProcessor {
     private func processChunk(_ batch: [InputRecord], _ range: Range<Int>, into outputs: inout [OutputRecord]) {
         scored.removeAll(keepingCapacity: true)
         ids.removeAll(keepingCapacity: true)
+        routeOf.removeAll(keepingCapacity: true)
         idBytes.removeAll(keepingCapacity: true)
         scores.removeAll(keepingCapacity: true)
         for index in range {
@@ -83,6 +88,9 @@ public final class InferenceProcessor: BatchProcessor {
                 unsafe rowWritten[rowIndex].append(contentsOf: extractor.writtenIndices)
             }
             scored.append(index)
+            routeOf.append(
+                routes.isEmpty ? 0 : unsafe request.withBytes(of: .path) { unsafe routes.rule(forPath: $0).map { $0 + 1 } ?? 0 }
+            )
             if request.isPresent(.id) {
                 let start = idBytes.count
                 unsafe request.withBytes(of: .id) { bytes in unsafe idBytes.append(contentsOf: bytes) }
@@ -102,7 +110,7 @@ public final class InferenceProcessor: BatchProcessor {
                 )
                 continue
             }
-            let anomalous = encoder.isAnomalous(score)
+            let anomalous = encoder.isAnomalous(score, route: routeOf[position])
             outputs.append(
                 OutputRecord(
                     destination: .prediction,
@@ -117,15 +125,17 @@ public final class InferenceProcessor: BatchProcessor {
     }
 
     private func encode(_ position: Int, score: Float, anomalous: Bool, source: KafkaMessage) -> [UInt8] {
+        let route = routeOf[position]
         guard let range = ids[position] else {
-            return unsafe encoder.encode(idBytes: nil, score: score, anomalous: anomalous, source: source)
+            return unsafe encoder.encode(idBytes: nil, score: score, anomalous: anomalous, source: source, route: route)
         }
         return unsafe idBytes.withUnsafeBufferPointer { all in
             unsafe encoder.encode(
                 idBytes: UnsafeBufferPointer(rebasing: all[range]),
                 score: score,
                 anomalous: anomalous,
-                source: source
+                source: source,
+                route: route
             )
         }
     }

@@ -7,19 +7,22 @@ import Kafka
 /// Bytes are appended straight into the output array (one allocation per prediction); the parts
 /// that are the same for every prediction of a model are escaped once, here.
 public struct PredictionEncoder: Sendable {
-    private let threshold: Float
-    /// `,"threshold":<t>,"model":"<name@version>","source":{"topic":`
-    private let middle: [UInt8]
+    /// Index 0: the model's threshold; `i + 1`: ``RouteThresholds/rules`` `[i]`.
+    private let thresholds: [Float]
+    /// Per threshold: `,"threshold":<t>,"model":"<name@version>","source":{"topic":`
+    private let middles: [[UInt8]]
 
-    public init(model: SVMModel) {
-        threshold = model.threshold
-        middle =
-            Array(",\"threshold\":\(Self.number(model.threshold)),\"model\":\(JSONText.quoted(model.identifier))".utf8)
-            + Array(",\"source\":{\"topic\":".utf8)
+    public init(model: SVMModel, routes: RouteThresholds = RouteThresholds()) {
+        thresholds = [model.threshold] + routes.rules.map(\.threshold)
+        middles = thresholds.map { threshold in
+            Array(",\"threshold\":\(Self.number(threshold)),\"model\":\(JSONText.quoted(model.identifier))".utf8)
+                + Array(",\"source\":{\"topic\":".utf8)
+        }
     }
 
-    /// The contract's rule: anomalous when the decision value is above the threshold.
-    public func isAnomalous(_ score: Float) -> Bool { score > threshold }
+    /// The contract's rule: anomalous when the decision value is above the threshold (the model's,
+    /// or with `route` the route rule's, ``RouteThresholds/rule(forPath:)`` + 1).
+    public func isAnomalous(_ score: Float, route: Int = 0) -> Bool { score > thresholds[route] }
 
     /// The prediction for `source`; without a request id, the id is `<topic>/<partition>/<offset>`.
     public func encode(id: String?, score: Float, anomalous: Bool, source: KafkaMessage) -> [UInt8] {
@@ -34,8 +37,10 @@ public struct PredictionEncoder: Sendable {
         idBytes: UnsafeBufferPointer<UInt8>?,
         score: Float,
         anomalous: Bool,
-        source: KafkaMessage
+        source: KafkaMessage,
+        route: Int = 0
     ) -> [UInt8] {
+        let middle = middles[route]
         var topic = source.topic
         return topic.withUTF8 { topicBytes in
             var out: [UInt8] = []

@@ -16,7 +16,11 @@ extension ServiceConfiguration {
 
 /// Processors for `serve` and `demo`: one ``InferenceProcessor`` per worker on one shared model,
 /// with OpenBLAS limited to one thread (the workers are the parallelism).
-public func makeInferenceProcessors(model: SVMModel, maxBatch: Int) -> (Int) throws -> any BatchProcessor {
+public func makeInferenceProcessors(
+    model: SVMModel,
+    maxBatch: Int,
+    routes: RouteThresholds = RouteThresholds()
+) -> (Int) throws -> any BatchProcessor {
     BLAS.useSingleThread()
-    return { _ in try InferenceProcessor(model: model, maxBatch: maxBatch) }
+    return { _ in try InferenceProcessor(model: model, maxBatch: maxBatch, routes: routes) }
 }

@@ -43,22 +43,24 @@ public final class ModelSwitch: Sendable {
 final class ReloadingProcessor: BatchProcessor {
     private let models: ModelSwitch
     private let maxBatch: Int
+    private let routes: RouteThresholds
     private var generation: Int
     private var processor: InferenceProcessor
 
-    init(models: ModelSwitch, maxBatch: Int) throws(InferenceError) {
+    init(models: ModelSwitch, maxBatch: Int, routes: RouteThresholds) throws(InferenceError) {
         self.models = models
         self.maxBatch = maxBatch
+        self.routes = routes
         let (generation, model) = models.current
         self.generation = generation
-        processor = try InferenceProcessor(model: model, maxBatch: maxBatch)
+        processor = try InferenceProcessor(model: model, maxBatch: maxBatch, routes: routes)
     }
 
     func process(_ batch: [InputRecord], into outputs: inout [OutputRecord]) {
         if models.generation != generation {
             let (latest, model) = models.current
             // Published models were validated by building a processor first, so this succeeds.
-            if let next = try? InferenceProcessor(model: model, maxBatch: maxBatch) { processor = next }
+            if let next = try? InferenceProcessor(model: model, maxBatch: maxBatch, routes: routes) { processor = next }
             generation = latest
         }
         processor.process(batch, into: &outputs)
@@ -66,9 +68,13 @@ final class ReloadingProcessor: BatchProcessor {
 }
 
 /// Processors for `serve`: one ``ReloadingProcessor`` per worker on a shared ``ModelSwitch``.
-public func makeReloadingProcessors(models: ModelSwitch, maxBatch: Int) -> (Int) throws -> any BatchProcessor {
+public func makeReloadingProcessors(
+    models: ModelSwitch,
+    maxBatch: Int,
+    routes: RouteThresholds = RouteThresholds()
+) -> (Int) throws -> any BatchProcessor {
     BLAS.useSingleThread()
-    return { _ in try ReloadingProcessor(models: models, maxBatch: maxBatch) }
+    return { _ in try ReloadingProcessor(models: models, maxBatch: maxBatch, routes: routes) }
 }
 
 /// Reloads the model file on request (SIGHUP) or when the file changes (its size, modification
