@@ -68,9 +68,11 @@ struct ServeCommand: ParsableCommand {
     var threshold: [String] = []
     @Option(name: .customLong("log-level"), help: "trace, debug, info, notice, warning, error or critical.")
     var logLevel: String = "info"
+    @Option(name: .customLong("log-format"), help: "text, or json: one JSON object per line for log shippers.")
+    var logFormat: String = "text"
 
     func run() throws {
-        let logger = try makeLogger(label: "anomaly-service", level: logLevel)
+        let logger = try makeLogger(label: "anomaly-service", level: logLevel, format: logFormat)
         var configuration = try resolvedConfiguration().applyingProfile(
             allowedCPUs: (try? CPUSet.allowed().cpus.count) ?? ProcessInfo.processInfo.activeProcessorCount
         )
@@ -167,11 +169,17 @@ struct ServeCommand: ParsableCommand {
 }
 
 /// A stderr logger at `level`, or a validation error naming the bad level.
-func makeLogger(label: String, level: String) throws -> Logger {
+func makeLogger(label: String, level: String, format: String = "text") throws -> Logger {
     guard let parsed = Logger.Level(rawValue: level) else {
         throw ValidationError("--log-level '\(level)' is not one of trace, debug, info, notice, warning, error, critical")
     }
-    var logger = Logger(label: label) { StreamLogHandler.standardError(label: $0) }
+    guard format == "text" || format == "json" else {
+        throw ValidationError("--log-format '\(format)' is not text or json")
+    }
+    var logger =
+        format == "json"
+        ? Logger(label: label) { JSONLogHandler(label: $0) }
+        : Logger(label: label) { StreamLogHandler.standardError(label: $0) }
     logger.logLevel = parsed
     return logger
 }

@@ -97,4 +97,20 @@ struct OperationsEndpointTests {
         service.terminate()
         #expect(service.waitForExit(seconds: 40) == 0, "\(service.log.suffix(2_000))")
     }
+
+    @Test func jsonLogsAreOneObjectPerLine() throws {
+        var configuration = try PipelineFixture(partitions: 1).configuration
+        configuration.brokers = "127.0.0.1:\(try FaultScenarioTests.freePort())"
+        configuration.model = try TestModel.write()
+        let service = try ServiceProcess(configuration, extra: ["--log-format", "json"])
+        #expect(eventually(seconds: 20) { service.log.contains("waiting for broker") }, "\(service.log.suffix(2_000))")
+        service.kill9()
+        let lines = service.log.split(separator: "\n").filter { !$0.isEmpty }
+        #expect(lines.count >= 2)
+        for line in lines {
+            let object = try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any]
+            #expect(object?["level"] is String && object?["message"] is String && object?["ts"] is String, "\(line)")
+        }
+        #expect(lines.contains { $0.contains(#""level":"warning""#) && $0.contains("waiting for broker") })
+    }
 }
