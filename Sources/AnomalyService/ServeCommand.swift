@@ -64,6 +64,8 @@ struct ServeCommand: ParsableCommand {
     var modelPollSeconds: String?
     @Option(help: "default, or edge: 1-2 workers, small rings and queues, for small gateways.")
     var profile: String?
+    @Flag(help: "Add the 5 largest contributing features to each anomalous prediction (linear models; setting: explain = N).")
+    var explain = false
     @Option(help: "PREFIX=VALUE: requests whose path starts with PREFIX use this threshold (repeatable).")
     var threshold: [String] = []
     @Option(name: .customLong("log-level"), help: "trace, debug, info, notice, warning, error or critical.")
@@ -99,6 +101,9 @@ struct ServeCommand: ParsableCommand {
         }
         defer { endpoint?.stop() }
         try waitForBroker(configuration, seconds: waitForBrokerSeconds, logger: logger)
+        if configuration.explain > 0 && model.kernel != .linear {
+            logger.warning("explanations need a linear model; \(model.identifier) is \(model.kernel): predictions go unexplained")
+        }
         let models = ModelSwitch(model)
         let pipeline = try Pipeline(
             configuration: configuration,
@@ -106,7 +111,8 @@ struct ServeCommand: ParsableCommand {
             makeProcessor: makeReloadingProcessors(
                 models: models,
                 maxBatch: configuration.maxBatch,
-                routes: configuration.routeThresholds
+                routes: configuration.routeThresholds,
+                explain: configuration.explain
             )
         )
         try pipeline.start()
@@ -148,7 +154,7 @@ struct ServeCommand: ParsableCommand {
             ("workers", workers.map(String.init)), ("max-batch", maxBatch.map(String.init)),
             ("ring-capacity", ringCapacity.map(String.init)), ("pin-threads", noPin ? "false" : nil),
             ("metrics-port", metricsPort), ("metrics-host", metricsHost), ("model-poll-seconds", modelPollSeconds),
-            ("profile", profile),
+            ("profile", profile), ("explain", explain ? "5" : nil),
         ]
         for case let (name, value?) in flags {
             try configuration.set(name, value, source: "flag --\(name == "pin-threads" ? "no-pin" : name)")

@@ -153,6 +153,27 @@ import Testing
         #expect(extractor.headerMemoHits >= 12 * 2 - 3 + 12 * 2 - 3 - 3)
     }
 
+    @Test func explanationTermsAddUpToTheDecisionAndNameTheNGrams() throws {
+        let extractor = try FeatureExtractor()
+        let dimension = extractor.dimension
+        // Weights that reward exactly one n-gram of the params block ("union"'s "uni") and one
+        // numeric feature: the explanation must put them first, with their text.
+        var weights = [Float](repeating: 0.001, count: dimension)
+        weights[bucket(of: "uni", block: 1)] = 5
+        weights[dimension - extractor.configuration.numericFeatures.count] = 3  // path_length
+        let request = ParsedRequest()
+        try parser.parse(Array(#"{"path": "/search", "query": "q=1 union select password from users", "headers": {"User-Agent": "curl/8"}}"#.utf8), into: request)
+        let all = unsafe weights.withUnsafeBufferPointer { unsafe extractor.explain(request, weights: $0, limit: .max) }
+        let dot = unsafe weights.withUnsafeBufferPointer { unsafe extractor.dot(request, weights: $0) }
+        #expect(abs(all.reduce(0) { $0 + $1.contribution } - dot) <= 1e-4 * max(1, abs(dot)))
+        let top = Array(all.prefix(2))
+        #expect(top.contains { $0.block == "params" && $0.feature == "uni" }, "\(top)")
+        #expect(top.contains { $0.block == "numeric" && $0.feature == "path_length" }, "\(top)")
+        // The extractor is left clean: the next request's features are unaffected.
+        try parser.parse(Array(#"{"path": "/a"}"#.utf8), into: request)
+        #expect(extractor.extract(request) == (try features(#"{"path": "/a"}"#)))
+    }
+
     @Test func percentDecodingIsRepeatedAndBounded() throws {
         let plain = try features(#"{"path": "/", "query": "q=' or 1=1"}"#)
         let once = try features(#"{"path": "/", "query": "q=%27%20or%201=1"}"#)

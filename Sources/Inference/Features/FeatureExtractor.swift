@@ -272,7 +272,7 @@ import Foundation
         }
     }
 
-    private func writeNumeric(_ numeric: inout NumericAccumulator, into tail: UnsafeMutablePointer<Float>) {
+    func writeNumeric(_ numeric: inout NumericAccumulator, into tail: UnsafeMutablePointer<Float>) {
         unsafe numeric.write(
             into: tail,
             weight: numericWeight,
@@ -291,7 +291,7 @@ import Foundation
 
     /// Copies `field` into the scratch, decodes and normalises it, and (once per content field)
     /// adds it to the numeric statistics. Returns the normalised length.
-    private func decode(
+    func decode(
         _ field: RequestField,
         from request: ParsedRequest,
         into numeric: inout NumericAccumulator,
@@ -331,7 +331,7 @@ import Foundation
         return count
     }
 
-    private func normalizeScratch(count: Int) {
+    func normalizeScratch(count: Int) {
         let lowercase = configuration.lowercase
         let collapse = configuration.collapseDigits
         for index in 0..<count {
@@ -345,7 +345,7 @@ import Foundation
     }
 
     /// Hashes the character n-grams of the scratch into the block counts.
-    private func hashNGrams(count: Int, basis: UInt32, touchedCount: inout Int) {
+    func hashNGrams(count: Int, basis: UInt32, touchedCount: inout Int) {
         let mask = UInt32(hashedDimension - 1)
         for start in 0..<count {
             var hash = basis
@@ -376,7 +376,7 @@ import Foundation
 
     /// The weighted value of every touched bucket into `touchedValues`, the block counts cleared;
     /// returns the scale that L2-normalises the block to `weight`.
-    private func weighBlock(touchedCount: Int, weight: Float) -> Float {
+    func weighBlock(touchedCount: Int, weight: Float) -> Float {
         var norm: Float = 0
         for index in 0..<touchedCount {
             let bucket = Int(unsafe touched[index])

@@ -228,6 +228,13 @@
         ) + model.intercept
     }
 
+    /// Linear models only: the largest terms of `request`'s decision value, named
+    /// (``FeatureExtractor/explain(_:weights:limit:)``).
+    public func explanation(of request: ParsedRequest, extractor: FeatureExtractor, limit: Int) -> [FeatureContribution] {
+        precondition(model.kernel == .linear, "explanations need a linear model")
+        return unsafe extractor.explain(request, weights: UnsafeBufferPointer(start: weights, count: dimension), limit: limit)
+    }
+
     /// Whether fewer than 1 in 8 of the batch's first row's features are non-zero (hashed n-gram
     /// rows have 1-7 %; dense rows go to the GEMM).
     private func isSparse(count: Int) -> Bool {

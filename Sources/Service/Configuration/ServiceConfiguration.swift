@@ -42,6 +42,8 @@ public struct ServiceConfiguration: Sendable, Equatable {
     public var modelPollSeconds = 2.0
     /// `default`, or `edge`: small gateways (see ``applyingProfile(allowedCPUs:)``).
     public var profile = "default"
+    /// Top terms that explain each anomalous prediction (0: none; linear models only).
+    public var explain = 0
     /// Thresholds per path prefix (`[thresholds]` in the file, `--threshold PREFIX=VALUE`).
     public var routeThresholds = RouteThresholds()
 
@@ -51,7 +53,7 @@ public struct ServiceConfiguration: Sendable, Equatable {
     public static let settingNames = [
         "brokers", "group", "input", "output", "dead-letter", "model", "consumers", "workers", "max-batch",
         "ring-capacity", "pin-threads", "max-in-flight-per-partition", "revoke-timeout", "shutdown-timeout",
-        "metrics-port", "metrics-host", "model-poll-seconds", "profile",
+        "metrics-port", "metrics-host", "model-poll-seconds", "profile", "explain",
     ]
 
     /// Sets one setting from text; `source` names where it came from in errors.
@@ -92,6 +94,11 @@ public struct ServiceConfiguration: Sendable, Equatable {
             }
             metricsPort = port
         case "metrics-host": metricsHost = try nonEmpty(text)
+        case "explain":
+            guard let value = Int(text), (0...50).contains(value) else {
+                throw .configuration("\(source): 'explain' must be a number of terms from 0 to 50, got '\(text)'")
+            }
+            explain = value
         case "profile":
             guard text == "default" || text == "edge" else {
                 throw .configuration("\(source): 'profile' must be default or edge, got '\(text)'")

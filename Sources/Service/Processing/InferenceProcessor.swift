@@ -20,6 +20,10 @@ public final class InferenceProcessor: BatchProcessor {
     /// Per scored request: its threshold in the encoder (0: the model's; `i + 1`: route rule `i`).
     private var routeOf: [Int] = []
     private let routes: RouteThresholds
+    /// Top terms to explain anomalous predictions with (0: none; linear models only).
+    private let explainLimit: Int
+    /// Per scored request: its explanation's JSON bytes, or nil.
+    private var explanations: [[UInt8]?] = []
     private var idBytes: [UInt8] = []
     /// Per scorer row: the entries the last extraction into it wrote, so the next one clears only
     /// those instead of all 16,400 floats (the scorer's rows start zeroed). Kernel models only.
@@ -36,8 +40,14 @@ public final class InferenceProcessor: BatchProcessor {
     ///   - maxBatch: the largest batch ``process(_:into:)`` will get.
     /// - Throws: ``InferenceError`` when the model's feature configuration is not one this build
     ///   can extract.
-    public init(model: SVMModel, maxBatch: Int, routes: RouteThresholds = RouteThresholds()) throws(InferenceError) {
+    public init(
+        model: SVMModel,
+        maxBatch: Int,
+        routes: RouteThresholds = RouteThresholds(),
+        explain: Int = 0
+    ) throws(InferenceError) {
         self.routes = routes
+        explainLimit = model.kernel == .linear ? max(0, explain) : 0
         parser = RequestParser()
         request = ParsedRequest(limits: parser.limits)
         extractor = try FeatureExtractor(configuration: model.featureConfiguration(), limits: parser.limits)
@@ -66,6 +76,7 @@ public final class InferenceProcessor: BatchProcessor {
         scored.removeAll(keepingCapacity: true)
         ids.removeAll(keepingCapacity: true)
         routeOf.removeAll(keepingCapacity: true)
+        explanations.removeAll(keepingCapacity: true)
         idBytes.removeAll(keepingCapacity: true)
         scores.removeAll(keepingCapacity: true)
         for index in range {
@@ -77,8 +88,17 @@ public final class InferenceProcessor: BatchProcessor {
                 outputs.append(.deadLetter(for: input, error: failure.rawValue, detail: Self.explain(failure)))
                 continue
             }
+            let route = routes.isEmpty ? 0 : unsafe request.withBytes(of: .path) { unsafe routes.rule(forPath: $0).map { $0 + 1 } ?? 0 }
+            var explanation: [UInt8]? = nil
             if scoresEachRow {
-                scores.append(scorer.linearDecision(of: request, extractor: extractor))
+                let score = scorer.linearDecision(of: request, extractor: extractor)
+                scores.append(score)
+                // Explained now, while the request is parsed: only anomalous ones pay for it.
+                if explainLimit > 0, score.isFinite, encoder.isAnomalous(score, route: route) {
+                    explanation = PredictionEncoder.explanationBytes(
+                        scorer.explanation(of: request, extractor: extractor, limit: explainLimit)
+                    )
+                }
             } else {
                 let rowIndex = scored.count
                 let row = unsafe scorer.row(rowIndex)
@@ -88,9 +108,8 @@ public final class InferenceProcessor: BatchProcessor {
                 unsafe rowWritten[rowIndex].append(contentsOf: extractor.writtenIndices)
             }
             scored.append(index)
-            routeOf.append(
-                routes.isEmpty ? 0 : unsafe request.withBytes(of: .path) { unsafe routes.rule(forPath: $0).map { $0 + 1 } ?? 0 }
-            )
+            routeOf.append(route)
+            explanations.append(explanation)
             if request.isPresent(.id) {
                 let start = idBytes.count
                 unsafe request.withBytes(of: .id) { bytes in unsafe idBytes.append(contentsOf: bytes) }
@@ -126,8 +145,16 @@ public final class InferenceProcessor: BatchProcessor {
 
     private func encode(_ position: Int, score: Float, anomalous: Bool, source: KafkaMessage) -> [UInt8] {
         let route = routeOf[position]
+        let explanation = explanations[position]
         guard let range = ids[position] else {
-            return unsafe encoder.encode(idBytes: nil, score: score, anomalous: anomalous, source: source, route: route)
+            return unsafe encoder.encode(
+                idBytes: nil,
+                score: score,
+                anomalous: anomalous,
+                source: source,
+                route: route,
+                explanation: explanation
+            )
         }
         return unsafe idBytes.withUnsafeBufferPointer { all in
             unsafe encoder.encode(
@@ -135,7 +162,8 @@ public final class InferenceProcessor: BatchProcessor {
                 score: score,
                 anomalous: anomalous,
                 source: source,
-                route: route
+                route: route,
+                explanation: explanation
             )
         }
     }

@@ -38,7 +38,8 @@ public struct PredictionEncoder: Sendable {
         score: Float,
         anomalous: Bool,
         source: KafkaMessage,
-        route: Int = 0
+        route: Int = 0,
+        explanation: [UInt8]? = nil
     ) -> [UInt8] {
         let middle = middles[route]
         var topic = source.topic
@@ -55,6 +56,7 @@ public struct PredictionEncoder: Sendable {
             out.append(contentsOf: anomalous ? Self.anomalousBytes : Self.normalBytes)
             var scoreText = Self.number(score)  // short: Swift keeps it inline, no allocation
             scoreText.withUTF8 { bytes in unsafe out.append(contentsOf: bytes) }
+            if let explanation { out.append(contentsOf: explanation) }
             out.append(contentsOf: middle)
             unsafe JSONText.appendQuoted(topicBytes, to: &out)
             out.append(contentsOf: Self.partitionBytes)
@@ -64,6 +66,17 @@ public struct PredictionEncoder: Sendable {
             out.append(contentsOf: Self.closingBytes)
             return out
         }
+    }
+
+    /// `,"explanation":[{"block":…,"feature":…,"contribution":…},…]`, for ``encode(idBytes:score:anomalous:source:route:explanation:)``.
+    public static func explanationBytes(_ terms: [FeatureContribution]) -> [UInt8] {
+        var out = Array(",\"explanation\":[".utf8)
+        for (index, term) in terms.enumerated() {
+            if index > 0 { out.append(UInt8(ascii: ",")) }
+            out += Array("{\"block\":\(JSONText.quoted(term.block)),\"feature\":\(JSONText.quoted(term.feature)),\"contribution\":\(number(term.contribution))}".utf8)
+        }
+        out.append(UInt8(ascii: "]"))
+        return out
     }
 
     private static let openingBytes = Array("{\"id\":".utf8)

@@ -19,8 +19,9 @@ extension ServiceConfiguration {
 public func makeInferenceProcessors(
     model: SVMModel,
     maxBatch: Int,
-    routes: RouteThresholds = RouteThresholds()
+    routes: RouteThresholds = RouteThresholds(),
+    explain: Int = 0
 ) -> (Int) throws -> any BatchProcessor {
     BLAS.useSingleThread()
-    return { _ in try InferenceProcessor(model: model, maxBatch: maxBatch, routes: routes) }
+    return { _ in try InferenceProcessor(model: model, maxBatch: maxBatch, routes: routes, explain: explain) }
 }

@@ -44,23 +44,25 @@ final class ReloadingProcessor: BatchProcessor {
     private let models: ModelSwitch
     private let maxBatch: Int
     private let routes: RouteThresholds
+    private let explain: Int
     private var generation: Int
     private var processor: InferenceProcessor
 
-    init(models: ModelSwitch, maxBatch: Int, routes: RouteThresholds) throws(InferenceError) {
+    init(models: ModelSwitch, maxBatch: Int, routes: RouteThresholds, explain: Int) throws(InferenceError) {
         self.models = models
         self.maxBatch = maxBatch
         self.routes = routes
+        self.explain = explain
         let (generation, model) = models.current
         self.generation = generation
-        processor = try InferenceProcessor(model: model, maxBatch: maxBatch, routes: routes)
+        processor = try InferenceProcessor(model: model, maxBatch: maxBatch, routes: routes, explain: explain)
     }
 
     func process(_ batch: [InputRecord], into outputs: inout [OutputRecord]) {
         if models.generation != generation {
             let (latest, model) = models.current
             // Published models were validated by building a processor first, so this succeeds.
-            if let next = try? InferenceProcessor(model: model, maxBatch: maxBatch, routes: routes) { processor = next }
+            if let next = try? InferenceProcessor(model: model, maxBatch: maxBatch, routes: routes, explain: explain) { processor = next }
             generation = latest
         }
         processor.process(batch, into: &outputs)
@@ -71,10 +73,11 @@ final class ReloadingProcessor: BatchProcessor {
 public func makeReloadingProcessors(
     models: ModelSwitch,
     maxBatch: Int,
-    routes: RouteThresholds = RouteThresholds()
+    routes: RouteThresholds = RouteThresholds(),
+    explain: Int = 0
 ) -> (Int) throws -> any BatchProcessor {
     BLAS.useSingleThread()
-    return { _ in try ReloadingProcessor(models: models, maxBatch: maxBatch, routes: routes) }
+    return { _ in try ReloadingProcessor(models: models, maxBatch: maxBatch, routes: routes, explain: explain) }
 }
 
 /// Reloads the model file on request (SIGHUP) or when the file changes (its size, modification
