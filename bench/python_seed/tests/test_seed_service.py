@@ -123,16 +123,20 @@ def test_seed_service_answers_every_request_and_dead_letters_garbage(broker, tmp
     result = json.loads(lines[0])
     assert result["design"] == "python-seed"
     assert result["processes"] == 2
-    assert result["count"] == total, result
+    # The seed design auto-commits every 5 s: when its second process joins after the first has
+    # started, a rebalance hands over partitions whose work was not committed yet and it is done
+    # twice. Those duplicates are the naive design's, so the counts are lower bounds here; every
+    # request still needs an answer (below).
+    assert result["count"] >= total, result
     assert result["expected"] == total
-    assert result["dead_lettered"] == GARBAGE
+    assert result["dead_lettered"] >= GARBAGE
     assert result["seconds"] > 0 and result["throughput_per_s"] > 0
     assert result["cpu_seconds"] > 0 and result["cpu_us_per_request"] > 0
     assert result["support_vectors"] > 0
     assert result["first_message_after_s"] > 0
 
     by_key: dict[str, list[dict]] = {}
-    for msg in drain(broker, "predictions", REQUESTS, 20):
+    for msg in drain(broker, "predictions", result["count"] - result["dead_lettered"], 20):
         prediction = json.loads(msg.value())
         assert set(prediction) == PREDICTION_KEYS
         assert isinstance(prediction["id"], str)
@@ -151,8 +155,8 @@ def test_seed_service_answers_every_request_and_dead_letters_garbage(broker, tmp
             assert all(a["id"] == "requests/{partition}/{offset}".format(**a["source"]) for a in answers)
     assert not set(by_key) - {k.decode() for k, _ in pairs[:REQUESTS]}
 
-    dead = drain(broker, "requests.dlq", GARBAGE, 10)
-    assert sorted(m.key() for m in dead) == [k for k, _ in pairs[REQUESTS:]]
+    dead = drain(broker, "requests.dlq", result["dead_lettered"], 10)
+    assert sorted({m.key() for m in dead}) == sorted(k for k, _ in pairs[REQUESTS:])
     for msg in dead:
         headers = dict(msg.headers())
         assert headers["x-anomaly-error"].decode() in {"truncated", "clfMalformed"}
