@@ -152,12 +152,32 @@ public struct RebalanceHandlers: Sendable {
     public func committed(_ partitions: [TopicPartition], timeoutMilliseconds: Int32 = 5000) throws(KafkaError)
         -> [TopicPartitionOffset]
     {
+        try Self.committed(partitions, client: client, timeoutMilliseconds: timeoutMilliseconds)
+    }
+
+    private static func committed(
+        _ partitions: [TopicPartition],
+        client: RDKafkaClient,
+        timeoutMilliseconds: Int32
+    ) throws(KafkaError) -> [TopicPartitionOffset] {
         let list = RDKafkaTopicPartitionList(partitions)
         try KafkaError.check(
             unsafe rd_kafka_committed(client.handle, list.pointer, timeoutMilliseconds),
             during: "committed offsets"
         )
         return list.offsets
+    }
+
+    /// A consumer handle for `configuration`'s group that never subscribes: it can ask and set the
+    /// group's offsets without becoming a member.
+    private static func groupClient(_ configuration: KafkaConfiguration, for purpose: String) throws(KafkaError)
+        -> RDKafkaClient
+    {
+        guard configuration["group.id"] != nil else {
+            throw .configuration("\(purpose) needs the 'group.id' property")
+        }
+        let context = RDKafkaCallbackContext(onLog: nil, onError: nil, onStatistics: nil)
+        return try RDKafkaClient(kind: RD_KAFKA_CONSUMER, configuration: configuration, context: context)
     }
 
     /// The offsets the group named by `configuration`'s `group.id` committed for `partitions`,
@@ -169,17 +189,8 @@ public struct RebalanceHandlers: Sendable {
         partitions: [TopicPartition],
         timeoutMilliseconds: Int32 = 5000
     ) throws(KafkaError) -> [TopicPartitionOffset] {
-        guard configuration["group.id"] != nil else {
-            throw .configuration("committed offsets need the 'group.id' property")
-        }
-        let context = RDKafkaCallbackContext(onLog: nil, onError: nil, onStatistics: nil)
-        let client = try RDKafkaClient(kind: RD_KAFKA_CONSUMER, configuration: configuration, context: context)
-        let list = RDKafkaTopicPartitionList(partitions)
-        try KafkaError.check(
-            unsafe rd_kafka_committed(client.handle, list.pointer, timeoutMilliseconds),
-            during: "committed offsets"
-        )
-        return list.offsets
+        let client = try groupClient(configuration, for: "committed offsets")
+        return try committed(partitions, client: client, timeoutMilliseconds: timeoutMilliseconds)
     }
 
     /// Commits `offsets` for the group named by `configuration`'s `group.id` from a client that
@@ -189,12 +200,8 @@ public struct RebalanceHandlers: Sendable {
         configuration: KafkaConfiguration,
         _ offsets: [TopicPartitionOffset]
     ) throws(KafkaError) {
-        guard configuration["group.id"] != nil else {
-            throw .configuration("committing offsets needs the 'group.id' property")
-        }
+        let client = try groupClient(configuration, for: "committing offsets")
         guard !offsets.isEmpty else { return }
-        let context = RDKafkaCallbackContext(onLog: nil, onError: nil, onStatistics: nil)
-        let client = try RDKafkaClient(kind: RD_KAFKA_CONSUMER, configuration: configuration, context: context)
         let list = RDKafkaTopicPartitionList(offsets)
         try KafkaError.check(unsafe rd_kafka_commit(client.handle, list.pointer, 0), during: "commit offsets")
         if let error = list.firstError(during: "commit offsets") { throw error }

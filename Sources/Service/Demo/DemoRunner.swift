@@ -81,7 +81,7 @@ public final class DemoRunner: Sendable {
         topics: (input: String, output: String, deadLetter: String, suffix: String), bootstrapServers: String,
         broker: EmbeddedBroker?
     ) {
-        let suffix = options.brokers == nil ? "" : "-\(Int(Date().timeIntervalSince1970 * 1_000))-\(getpid())"
+        let suffix = options.brokers == nil ? "" : SharedClusterStart.runSuffix()
         let topics = (input: "requests", output: "predictions", deadLetter: "requests.dlq", suffix: suffix)
         if let brokers = options.brokers {
             try SharedClusterStart.pin(

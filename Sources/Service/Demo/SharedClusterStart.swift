@@ -1,3 +1,4 @@
+import Foundation
 import Kafka
 
 /// For runs on an existing cluster whose topics other runs also use (`demo --brokers`,
@@ -7,6 +8,11 @@ import Kafka
 /// `anomaly-service broker --topics`) unless the cluster creates topics on first use (the
 /// embedded broker does, with its default partition count).
 public enum SharedClusterStart {
+    /// A suffix for a run's group names that no other run shares: `-<epoch ms>-<pid>`.
+    public static func runSuffix() -> String {
+        "-\(Int(Date().timeIntervalSince1970 * 1_000))-\(getpid())"
+    }
+
     /// - Parameter groups: group id to the topics it will read.
     /// - Throws: ``ServiceError`` `.startup` naming a missing topic or an unreachable cluster.
     public static func pin(groups: [String: [String]], brokers: String) throws(ServiceError) {

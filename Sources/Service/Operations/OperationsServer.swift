@@ -93,7 +93,7 @@ public final class OperationsServer: Sendable {
             let count = unsafe chunk.withUnsafeMutableBytes { unsafe recv(connection, $0.baseAddress, $0.count, 0) }
             guard count > 0 else { break }
             head += chunk[0..<count]
-            if head.count >= 4, head.suffix(4) == Array("\r\n\r\n".utf8) || head.contains(0x0A) { break }
+            if head.contains(0x0A) { break }  // the request line is all that is read
         }
         let line = String(decoding: head.prefix { $0 != 0x0D && $0 != 0x0A }, as: UTF8.self)
         let parts = line.split(separator: " ")

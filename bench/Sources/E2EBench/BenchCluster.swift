@@ -19,7 +19,7 @@ struct BenchCluster {
 
     init(brokers: String?, partitions: Int32) throws {
         external = brokers != nil
-        suffix = brokers == nil ? "" : "-\(Int(Date().timeIntervalSince1970 * 1_000))-\(getpid())"
+        suffix = brokers == nil ? "" : SharedClusterStart.runSuffix()
         if let brokers {
             bootstrapServers = brokers
             embedded = nil
