@@ -56,6 +56,7 @@ let package = Package(
             dependencies: [
                 .product(name: "Benchmark", package: "benchmark"),
                 .product(name: "Inference", package: rootPackage),
+                .product(name: "Kafka", package: rootPackage),
                 .product(name: "RingBuffer", package: rootPackage),
                 .product(name: "Service", package: rootPackage),
             ],

@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Fuzzes the request parsers and the feature extractor with libFuzzer (issue 7):
 #   scripts/fuzz.sh [RUNS]        # default 1,000,000 executions per target
-# Builds fuzz/ with -sanitize=fuzzer,address (linked by lld: gold fails on the fuzzer runtime), seeds each target's corpus from ../shared/data (when
-# present) and fuzz/corpus/ (the checked-in regression inputs: every crash found so far), then runs
+# Builds fuzz/ with -sanitize=fuzzer,address (linked by lld: gold fails on the fuzzer runtime), seeds each target's corpus from the shipped data
+# (data/, unpacked by scripts/setup.sh) and fuzz/corpus/ (the checked-in regression inputs: every crash found so far), then runs
 # each target for RUNS executions. A crash, a leak or a failed invariant stops the script non-zero
 # and leaves the input in fuzz/artifacts/; add it to fuzz/corpus/ with the fix.
 set -euo pipefail
@@ -17,14 +17,13 @@ bin="$(cd fuzz && swift build -c release --scratch-path .build-fuzz --show-bin-p
 # lines), one file each, refreshed every run; plus the regression inputs.
 seeds="$scratch/seeds"
 rm -rf "$seeds" && mkdir -p "$seeds"
-if [ -d ../shared/data ]; then
+if python3 -c 'import training.datasets' 2>/dev/null; then
     python3 - "$seeds" <<'PY'
 import json, sys, pathlib
+from training.datasets import data_file
 out = pathlib.Path(sys.argv[1])
 for name in ["csic2010", "httpparams", "fwaf_bad", "fuzzdb", "elastic_apache"]:
-    path = pathlib.Path("../shared/data") / f"{name}.jsonl"
-    if not path.exists():
-        continue
+    path = data_file(name)
     with path.open("rb") as rows:
         for index, line in enumerate(rows):
             if index >= 300:

@@ -18,9 +18,22 @@ if ((${#missing[@]})); then
 fi
 echo "setup: librdkafka $(pkg-config --modversion rdkafka), openblas $(pkg-config --modversion openblas), lz4 $(pkg-config --modversion liblz4)"
 
-if [ -f training/requirements.txt ]; then
-    if ! python3 -c "import sys; import importlib.metadata as m; [m.version(l.split('==')[0].split('>=')[0].strip()) for l in open('training/requirements.txt') if l.strip() and not l.startswith('#')]" 2>/dev/null; then
-        echo "setup: installing Python packages for training/"
-        python3 -m pip install -q -r training/requirements.txt
-    fi
+# The offline trainer (pyproject.toml, editable) with its pinned packages, unless every declared
+# package is already installed at its declared version.
+if ! python3 - <<'PY' 2>/dev/null
+import importlib.metadata as m, sys, tomllib
+project = tomllib.load(open("pyproject.toml", "rb"))["project"]
+wanted = [f"{project['name']}=={project['version']}"]
+wanted += project["dependencies"] + project["optional-dependencies"]["test"]
+for spec in wanted:
+    name, version = spec.split("==")
+    if m.version(name) != version:
+        sys.exit(f"{name} {m.version(name)} != {version}")
+PY
+then
+    echo "setup: installing the trainer (pip install -e '.[test]')"
+    python3 -m pip install -q -e '.[test]'
 fi
+
+# The shipped training data (data/*.jsonl.xz), unpacked and verified once into data/.cache/.
+python3 -m training.datasets >/dev/null

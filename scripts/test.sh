@@ -27,10 +27,10 @@ if [ -d bench/python_seed/tests ]; then
     # The bench's Python seed baseline, end to end against `anomaly-service broker` (the debug
     # build above); its set-up installs confluent-kafka from PyPI and trains the seed's model.
     echo "== python -m pytest bench/python_seed/tests"
-    if [ -f ../shared/data/csic2010.jsonl ]; then
+    if [ -f data/csic2010.jsonl.xz ]; then
         bash bench/python_seed/setup.sh >/dev/null
     else
-        echo "note: ../shared/data missing: the seed's end-to-end test will be skipped"
+        echo "note: data/csic2010.jsonl.xz missing: the seed's end-to-end test will be skipped"
         python3 -m pip install -q -r bench/python_seed/requirements.txt
     fi
     ANOMALY_SERVICE_BIN="$(swift build --show-bin-path)/anomaly-service" python3 -m pytest -q bench/python_seed/tests

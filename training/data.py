@@ -155,7 +155,7 @@ def featurize(data_file: str | Path, featurizer: Path, cache_dir: Path | None,
     ).hexdigest()[:16]
     base = cache_dir if cache_dir is not None else Path(os.environ.get("TMPDIR", "/tmp")) / "asvm-features"
     out = base / f"{data_file.stem}-{key}"
-    if (out / "feature_config.json").exists() and (out / "X.npy").exists():
+    if (out / "feature_config.json").exists() and ((out / "X.npy").exists() or (out / "parts_indptr.npy").exists()):
         return out
     tmp = out.with_name(out.name + ".partial")
     shutil.rmtree(tmp, ignore_errors=True)

@@ -49,6 +49,10 @@ class SVMModel:
     support_vectors: np.ndarray | None = None  # float32 [n_sv, dim]
     dual_coef: np.ndarray | None = None  # float32 [n_sv]
     weights: np.ndarray | None = None  # float32 [dim]
+    # part models (http-parts-v3): one-vs-rest attack categories of the deciding part
+    categories: list[str] = field(default_factory=list)
+    category_intercepts: np.ndarray | None = None  # float32 [k]
+    category_weights: np.ndarray | None = None  # float32 [k, dim]
     dim: int = 0
     name: str = "model"
     version: str = "0"
@@ -77,6 +81,13 @@ class SVMModel:
             self.support_vectors = np.zeros((0, self.dim), dtype=np.float32)
             self.dual_coef = np.zeros(0, dtype=np.float32)
             self.gamma = None
+        k = len(self.categories)
+        if k and self.kernel != "linear":
+            raise ValueError("categories need a linear model")
+        cw = np.zeros((0, self.dim), np.float32) if not k else self.category_weights
+        self.category_weights = np.ascontiguousarray(cw, dtype=np.float32).reshape(k, self.dim)
+        ci = np.zeros(0) if not k else self.category_intercepts
+        self.category_intercepts = np.ascontiguousarray(ci, dtype=np.float32).reshape(k)
 
     @property
     def n_sv(self) -> int:
@@ -103,6 +114,8 @@ class SVMModel:
                 "n_sv": self.n_sv,
                 "dim": self.dim,
                 "feature_config": self.feature_config,
+                **({"categories": list(self.categories),
+                    "category_intercepts": [float(v) for v in self.category_intercepts]} if self.categories else {}),
                 "trained_at": self.trained_at,
                 "training": self.training,
             }
@@ -142,6 +155,7 @@ def encode_payload(model: SVMModel) -> bytes:
     parts.append(model.sv_norms.astype("<f4", copy=False).tobytes())
     if model.kernel == "linear":
         parts.append(model.weights.astype("<f4", copy=False).tobytes())
+        parts.append(model.category_weights.astype("<f4", copy=False).tobytes(order="C"))
     body = b"".join(parts)
     return body + struct.pack("<I", zlib.crc32(body) & 0xFFFFFFFF)
 
@@ -227,14 +241,18 @@ def decode_payload(payload: bytes) -> SVMModel:
     kernel, n_sv, dim = h.get("kernel"), int(h["n_sv"]), int(h["dim"])
     if kernel not in KERNELS or dim <= 0 or n_sv < 0 or (kernel == "linear") != (n_sv == 0):
         raise ModelFormatError(f"inconsistent header: kernel={kernel} n_sv={n_sv} dim={dim}")
-    n_floats = n_sv * dim + 2 * n_sv + (dim if kernel == "linear" else 0)
+    categories = list(h.get("categories", []))
+    k = len(categories)
+    n_floats = n_sv * dim + 2 * n_sv + (dim if kernel == "linear" else 0) + k * dim
     if off + 4 * n_floats != len(payload) - 4:
         raise ModelFormatError("array section size disagrees with n_sv and dim")
     arr = np.frombuffer(payload, dtype="<f4", count=n_floats, offset=off).astype(np.float32)
     sv = arr[: n_sv * dim].reshape(n_sv, dim)
     dc = arr[n_sv * dim : n_sv * dim + n_sv]
     norms = arr[n_sv * dim + n_sv : n_sv * dim + 2 * n_sv]
-    w = arr[n_sv * dim + 2 * n_sv :] if kernel == "linear" else None
+    w0 = n_sv * dim + 2 * n_sv
+    w = arr[w0 : w0 + dim] if kernel == "linear" else None
+    cw = arr[n_floats - k * dim :].reshape(k, dim)
     if not np.all(np.isfinite(arr)):
         raise ModelFormatError("non-finite value in the arrays")
     model = SVMModel(
@@ -246,6 +264,9 @@ def decode_payload(payload: bytes) -> SVMModel:
         support_vectors=sv if kernel == "rbf" else None,
         dual_coef=dc if kernel == "rbf" else None,
         weights=w,
+        categories=categories,
+        category_intercepts=np.asarray(h.get("category_intercepts", []), dtype=np.float32),
+        category_weights=cw,
         name=h.get("name", ""),
         version=h.get("version", ""),
         trained_at=h.get("trained_at", ""),

@@ -28,8 +28,8 @@ struct DemoCommand: ParsableCommand {
     var consumers: Int = 1
     @Option(name: .customLong("max-batch"), help: "Largest micro-batch a worker scores.")
     var maxBatch: Int = 64
-    @Option(help: "Model file (default: the default model adapted to the generator's shop, docs/MODEL.md).")
-    var model: String = "models/demo.model"
+    @Option(help: "Model file (default: models/default.model).")
+    var model: String = "models/default.model"
     @Option(name: .customLong("attack-share"), help: "Share of generated requests that are attacks.")
     var attackShare: Double = 0.1
     @Flag(name: .customLong("no-pin"), help: "Do not pin worker threads to CPUs.")

@@ -9,9 +9,14 @@ struct FeaturizeCommand: ParsableCommand {
         commandName: "featurize",
         abstract: "Write the feature matrix, labels and row metadata of JSONL or CLF requests.",
         discussion: """
-            Writes DIR/X.npy (float32 [n, dim]), DIR/y.npy (int8: 1 attack, 0 normal, -1 unlabelled), \
-            DIR/rows.jsonl (id, source, split, label, attack_type, group), DIR/feature_config.json and \
-            DIR/errors.jsonl (lines that could not be parsed, with the reason).
+            With a part configuration (extractor http-parts-v3, the default): one sparse row per request \
+            part in CSR arrays, DIR/parts_indptr.npy (int64 [p+1]), DIR/parts_indices.npy (int32), \
+            DIR/parts_data.npy (float32), DIR/part_row.npy (int32: the request row of each part), \
+            DIR/part_kind.npy (int8: path 0, param 1, names 2, body 3, user_agent 4, referer 5). \
+            With a whole-request configuration (http-ngram-v1/v2): DIR/X.npy (float32 [n, dim]). \
+            Both: DIR/y.npy (int8: 1 attack, 0 normal, -1 unlabelled), DIR/rows.jsonl (id, source, \
+            split, label, attack_type, group), DIR/feature_config.json and DIR/errors.jsonl (lines \
+            that could not be parsed, with the reason).
             """
     )
 
@@ -24,31 +29,124 @@ struct FeaturizeCommand: ParsableCommand {
     @Option(help: "Stop after this many feature rows.")
     var maxRows: Int?
 
-    @Option(help: "A feature_config.json to use instead of the built-in default configuration.")
+    @Option(help: "A feature_config.json to use instead of the built-in default (part) configuration.")
     var config: String?
 
     func run() throws {
-        let configuration: FeatureConfiguration =
-            if let config {
-                try FeatureConfiguration.decode(Data(contentsOf: URL(fileURLWithPath: config)))
-            } else {
-                .default
-            }
-        let extractor = try FeatureExtractor(configuration: configuration)
+        let json = try config.map { try Data(contentsOf: URL(fileURLWithPath: $0)) }
         try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
         let started = Date()
-        let summary = try Featurizer(extractor: extractor, directory: out).run(input: input, maxRows: maxRows)
-        try Data((configuration.canonicalJSON() + "\n").utf8).write(
+        let featurizer = Featurizer(directory: out)
+        let summary: Featurizer.Summary
+        let configurationJSON: String
+        let shape: String
+        if json.map(PartFeatureConfiguration.isPartConfiguration) ?? true {
+            let configuration = try json.map(PartFeatureConfiguration.decode) ?? .default
+            let sink = try PartRows(extractor: PartExtractor(configuration: configuration), directory: out)
+            summary = try featurizer.run(input: input, maxRows: maxRows, sink: sink)
+            configurationJSON = configuration.canonicalJSON()
+            shape = "\(sink.parts) parts x \(configuration.hashedDimension) columns"
+        } else {
+            let configuration = try FeatureConfiguration.decode(json!)
+            let extractor = try FeatureExtractor(configuration: configuration)
+            summary = try featurizer.run(
+                input: input,
+                maxRows: maxRows,
+                sink: try DenseRows(extractor: extractor, directory: out)
+            )
+            configurationJSON = configuration.canonicalJSON()
+            shape = "\(extractor.dimension) features"
+        }
+        try Data((configurationJSON + "\n").utf8).write(
             to: URL(fileURLWithPath: out).appendingPathComponent("feature_config.json")
         )
         let seconds = Date().timeIntervalSince(started)
         FileHandle.standardError.write(
             Data(
-                ("featurize: \(summary.rows) rows x \(extractor.dimension) features, \(summary.errors) unparseable "
+                ("featurize: \(summary.rows) rows, \(shape), \(summary.errors) unparseable "
                     + "(errors.jsonl), \(summary.blank) blank lines, "
                     + String(format: "%.1f s", seconds) + " -> \(out)\n").utf8
             )
         )
+    }
+}
+
+/// Where the featurize loop puts each parsed request's features.
+private protocol FeatureRows {
+    func append(_ request: ParsedRequest) throws
+    func finish() throws
+}
+
+/// Whole-request rows (http-ngram-v1/v2): one dense float32 row per request in X.npy.
+private final class DenseRows: FeatureRows {
+    let extractor: FeatureExtractor
+    let matrix: NumPyMatrixWriter
+    var row: [Float]
+
+    init(extractor: FeatureExtractor, directory: String) throws {
+        self.extractor = extractor
+        matrix = try NumPyMatrixWriter(path: Featurizer.path("X.npy", in: directory), columns: extractor.dimension)
+        row = [Float](repeating: 0, count: extractor.dimension)
+    }
+
+    func append(_ request: ParsedRequest) throws {
+        unsafe row.withUnsafeMutableBufferPointer { buffer in unsafe extractor.extract(request, into: buffer) }
+        try unsafe row.withUnsafeBufferPointer { buffer in try unsafe matrix.append(buffer) }
+    }
+
+    func finish() throws { try matrix.finish() }
+}
+
+/// Part rows (http-parts-v3): one sparse row per part, as CSR arrays.
+private final class PartRows: FeatureRows {
+    let extractor: PartExtractor
+    let indptr: NumPyMatrixWriter
+    let indices: NumPyMatrixWriter
+    let data: NumPyMatrixWriter
+    let partRow: NumPyMatrixWriter
+    let partKind: NumPyMatrixWriter
+    private(set) var parts = 0
+    var requests: Int32 = 0
+    var nonZeros: Int64 = 0
+
+    init(extractor: PartExtractor, directory: String) throws {
+        self.extractor = extractor
+        indptr = try .vector(path: Featurizer.path("parts_indptr.npy", in: directory), descr: "<i8")
+        indices = try .vector(path: Featurizer.path("parts_indices.npy", in: directory), descr: "<i4")
+        data = try .vector(path: Featurizer.path("parts_data.npy", in: directory), descr: "<f4")
+        partRow = try .vector(path: Featurizer.path("part_row.npy", in: directory), descr: "<i4")
+        partKind = try .vector(path: Featurizer.path("part_kind.npy", in: directory), descr: "|i1")
+        try Self.append(Int64(0), to: indptr)
+    }
+
+    func append(_ request: ParsedRequest) throws {
+        var failure: Error?
+        unsafe extractor.forEachPart(of: request) { kind, features in
+            guard failure == nil else { return }
+            do {
+                try unsafe indices.append(elements: features.indices)
+                try unsafe data.append(elements: features.values)
+                nonZeros += Int64(features.indices.count)
+                try Self.append(nonZeros, to: indptr)
+                try Self.append(requests, to: partRow)
+                try Self.append(Int8(kind.rawValue), to: partKind)
+                parts += 1
+            } catch {
+                failure = error
+            }
+        }
+        if let failure { throw failure }
+        requests += 1
+    }
+
+    private static func append<T: BitwiseCopyable>(_ value: T, to writer: NumPyMatrixWriter) throws {
+        try withUnsafePointer(to: value) { pointer in
+            try unsafe writer.append(elements: UnsafeBufferPointer(start: pointer, count: 1))
+        }
+    }
+
+    func finish() throws {
+        for writer in [indptr, indices, data, partRow, partKind] { try writer.finish() }
     }
 }
 
@@ -62,19 +160,16 @@ private struct Featurizer {
 
     private struct Stop: Error {}
 
-    let extractor: FeatureExtractor
     let directory: String
 
-    func run(input: String, maxRows: Int?) throws -> Summary {
+    func run(input: String, maxRows: Int?, sink: some FeatureRows) throws -> Summary {
         let reader = try LineReader(path: input)
         let parser = RequestParser()
         let request = ParsedRequest()
-        let matrix = try NumPyMatrixWriter(path: path("X.npy"), columns: extractor.dimension)
         let rowsFile = try BufferedTextFile(path: path("rows.jsonl"))
         let errorsFile = try BufferedTextFile(path: path("errors.jsonl"))
         var labels: [Int8] = []
         var summary = Summary()
-        var row = [Float](repeating: 0, count: extractor.dimension)
         let fileName = (input == "-") ? "-" : URL(fileURLWithPath: input).lastPathComponent
         do {
             try unsafe reader.forEachLine { lineNumber, bytes in
@@ -97,8 +192,7 @@ private struct Featurizer {
                     )
                     return
                 }
-                unsafe row.withUnsafeMutableBufferPointer { buffer in unsafe extractor.extract(request, into: buffer) }
-                try unsafe row.withUnsafeBufferPointer { buffer in try unsafe matrix.append(buffer) }
+                try sink.append(request)
                 labels.append(request.label)
                 let id = request.string(.id) ?? "\(fileName):\(lineNumber)"
                 let label: String? = request.label < 0 ? nil : (request.label == 1 ? "attack" : "normal")
@@ -111,14 +205,18 @@ private struct Featurizer {
                 summary.rows += 1
             }
         } catch is Stop {}
-        try matrix.finish()
+        try sink.finish()
         try rowsFile.close()
         try errorsFile.close()
         try NumPyFile.encode(int8: labels).write(to: URL(fileURLWithPath: path("y.npy")))
         return summary
     }
 
-    private func path(_ name: String) -> String { URL(fileURLWithPath: directory).appendingPathComponent(name).path }
+    private func path(_ name: String) -> String { Self.path(name, in: directory) }
+
+    static func path(_ name: String, in directory: String) -> String {
+        URL(fileURLWithPath: directory).appendingPathComponent(name).path
+    }
 }
 
 /// A text file written through a buffer.

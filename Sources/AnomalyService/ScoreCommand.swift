@@ -1,10 +1,15 @@
 import ArgumentParser
 import Foundation
 import Inference
+import Kafka
+import Service
 
 /// `anomaly-service score`: offline scoring of JSONL (data set schema or input contract) or CLF
 /// lines, one contract prediction per line on standard output; with labelled rows, a confusion
 /// matrix, detection rate, false-positive rate and F1 per `source` on standard error.
+///
+/// It runs the service's own engine (``InferenceProcessor``: parse, features, score, category,
+/// encode) on micro-batches of lines, so `score` says exactly what `serve` would.
 struct ScoreCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "score",
@@ -21,14 +26,21 @@ struct ScoreCommand: ParsableCommand {
     @Argument(help: "JSON-lines or CLF file; - reads standard input.")
     var input: String = "-"
 
-    @Option(help: "Rows per BLAS micro-batch.")
+    @Option(help: "Rows per micro-batch.")
     var batch: Int = 64
 
-    @Option(help: "Refuse the model unless its feature_config equals this feature_config.json.")
+    @Option(help: "Refuse a whole-request model unless its feature_config equals this feature_config.json.")
     var featureConfig: String?
+
+    @Option(help: "PREFIX=VALUE: requests whose path starts with PREFIX use this threshold (repeatable).")
+    var threshold: [String] = []
+
+    @Option(help: "Explain anomalous predictions with their N largest terms (linear models).")
+    var explain: Int = 0
 
     func validate() throws {
         guard batch > 0 else { throw ValidationError("--batch must be positive") }
+        guard explain >= 0 else { throw ValidationError("--explain must be 0 or more") }
     }
 
     func run() throws {
@@ -39,11 +51,25 @@ struct ScoreCommand: ParsableCommand {
                 nil
             }
         let svm = try SVMModel(contentsOf: model, expecting: expected)
-        let extractor = try FeatureExtractor(configuration: svm.featureConfiguration())
+        var rules: [RouteThresholds.Rule] = []
+        for rule in threshold {
+            let parts = rule.split(separator: "=", maxSplits: 1).map(String.init)
+            guard parts.count == 2, let value = Float(parts[1]), value.isFinite else {
+                throw ValidationError("--threshold '\(rule)' is not PREFIX=VALUE")
+            }
+            rules.append(RouteThresholds.Rule(prefix: parts[0], threshold: value))
+        }
         BLAS.useSingleThread()
+        let processor = try InferenceProcessor(
+            model: svm,
+            maxBatch: batch,
+            routes: RouteThresholds(rules),
+            explain: explain,
+            sourceStyle: .file
+        )
         let started = Date()
-        var scoring = OfflineScoring(model: svm, extractor: extractor, batch: batch)
-        try scoring.runToEnd(input: input)
+        var scoring = OfflineScoring(processor: processor, batch: batch, input: input)
+        try scoring.run()
         let seconds = Date().timeIntervalSince(started)
         var report =
             "score: \(scoring.scored) requests scored, \(scoring.unparseable) unparseable, model \(svm.identifier), "
@@ -53,102 +79,87 @@ struct ScoreCommand: ParsableCommand {
     }
 }
 
-/// The offline scoring loop: parse into one reusable request, extract into the scorer's rows,
-/// score full batches.
+/// The offline loop: lines become records of a micro-batch, the processor answers each.
 private struct OfflineScoring {
-    struct Pending {
-        var id: String
-        var line: Int
-        var label: Int8
-        var source: String
-    }
-
-    let model: SVMModel
-    let extractor: FeatureExtractor
-    let scorer: BatchScorer
+    let processor: InferenceProcessor
+    let batch: Int
+    let input: String
+    /// For the evaluation only: each line's label and source.
     let parser = RequestParser()
     let request = ParsedRequest()
-    var pending: [Pending] = []
+    var pending: [InputRecord] = []
+    var labels: [(label: Int8, source: String)] = []
+    var outputs: [OutputRecord] = []
     var output = Data()
     var evaluation = Evaluation()
     var scored = 0
     var unparseable = 0
-    let modelText: String
-    let thresholdText: String
-    var fileText = ""
 
-    init(model: SVMModel, extractor: FeatureExtractor, batch: Int) {
-        self.model = model
-        self.extractor = extractor
-        scorer = BatchScorer(model: model, maxBatch: batch)
+    init(processor: InferenceProcessor, batch: Int, input: String) {
+        self.processor = processor
+        self.batch = batch
+        self.input = input
         pending.reserveCapacity(batch)
-        modelText = JSONText.quoted(model.identifier)
-        thresholdText = "\(model.threshold)"
     }
 
-    mutating func run(input: String) throws {
+    mutating func run() throws {
         let reader = try LineReader(path: input)
-        let fileName = input == "-" ? "-" : URL(fileURLWithPath: input).lastPathComponent
-        fileText = JSONText.quoted(input)
         try unsafe reader.forEachLine { lineNumber, bytes in
             guard let bytes = unsafe bytes else {
-                report(line: lineNumber, reason: .tooLarge)
+                report(line: lineNumber, reason: "\(RequestParseError.tooLarge)")
                 return
             }
             if unsafe bytes.allSatisfy({ $0 == 0x20 || $0 == 0x09 || $0 == 0x0D }) { return }
-            if let reason = unsafe parser.parseReason(bytes, into: request) {
-                report(line: lineNumber, reason: reason)
-                return
-            }
-            unsafe extractor.extract(request, into: scorer.row(pending.count))
+            let value = unsafe Array(bytes)
+            let labelled = unsafe parser.parseReason(bytes, into: request) == nil && request.label >= 0
+            labels.append(labelled ? (request.label, request.string(.source) ?? "-") : (-1, ""))
             pending.append(
-                Pending(
-                    id: request.string(.id) ?? "\(fileName):\(lineNumber)",
-                    line: lineNumber,
-                    label: request.label,
-                    source: request.string(.source) ?? "-"
+                InputRecord(
+                    message: KafkaMessage(
+                        topic: input,
+                        partition: 0,
+                        offset: Int64(lineNumber),
+                        key: nil,
+                        value: value
+                    ),
+                    ticket: OffsetTracker.Ticket(rawValue: UInt(lineNumber)),
+                    receivedNanoseconds: 0
                 )
             )
-            if pending.count == scorer.maxBatch { try flush() }
+            if pending.count == batch { try flush() }
         }
         try flush()
+        try FileHandle.standardOutput.write(contentsOf: output)
     }
 
-    private mutating func report(line: Int, reason: RequestParseError) {
+    private mutating func report(line: Int, reason: String) {
         unparseable += 1
         FileHandle.standardError.write(Data("score: line \(line): unparseable (\(reason))\n".utf8))
     }
 
     private mutating func flush() throws {
         guard !pending.isEmpty else { return }
-        let decisions = unsafe scorer.score(count: pending.count)
-        for (index, row) in pending.enumerated() {
-            let decision = unsafe decisions[index]
-            let anomalous = decision > model.threshold
-            var line = "{\"id\":\(JSONText.quoted(row.id)),\"anomalous\":\(anomalous),\"score\":\(decision),"
-            line += "\"threshold\":\(thresholdText),\"model\":\(modelText),"
-            line += "\"source\":{\"file\":\(fileText),\"line\":\(row.line)}}\n"
-            output.append(contentsOf: line.utf8)
-            if row.label >= 0 { evaluation.add(source: row.source, attack: row.label == 1, flagged: anomalous) }
+        outputs.removeAll(keepingCapacity: true)
+        processor.process(pending, into: &outputs)
+        for (index, answer) in outputs.enumerated() {
+            let line = Int(pending[index].message.offset)
+            guard answer.destination == .prediction else {
+                let reason = answer.headers.first { $0.name == DeadLetterHeader.error }?.value
+                report(line: line, reason: reason.map { String(decoding: $0, as: UTF8.self) } ?? "unscorable")
+                continue
+            }
+            output.append(contentsOf: answer.value)
+            output.append(0x0A)
+            scored += 1
+            let (label, source) = labels[index]
+            if label >= 0 { evaluation.add(source: source, attack: label == 1, flagged: answer.anomalous) }
         }
-        scored += pending.count
         pending.removeAll(keepingCapacity: true)
+        labels.removeAll(keepingCapacity: true)
         if output.count >= 1 << 20 {
             try FileHandle.standardOutput.write(contentsOf: output)
             output.removeAll(keepingCapacity: true)
         }
-    }
-
-    mutating func finish() throws {
-        try FileHandle.standardOutput.write(contentsOf: output)
-        output.removeAll()
-    }
-}
-
-extension OfflineScoring {
-    fileprivate mutating func runToEnd(input: String) throws {
-        try run(input: input)
-        try finish()
     }
 }
 

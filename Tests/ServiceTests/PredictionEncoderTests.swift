@@ -49,7 +49,13 @@ import Testing
         )
         let invalid: [UInt8] = [0x61, 0xFF, 0x62]
         let repaired = try unsafe invalid.withUnsafeBufferPointer { bytes in
-            try object(unsafe encoder.encode(idBytes: bytes, score: 0, anomalous: false, source: message))
+            try object(
+                unsafe encoder.encode(
+                    idBytes: bytes,
+                    verdict: PredictionEncoder.Verdict(score: 0, anomalous: false),
+                    source: message
+                )
+            )
         }
         #expect(repaired["id"] as? String == "a\u{FFFD}b")
     }
@@ -60,5 +66,58 @@ import Testing
             JSONText.appendInteger(value, to: &out)
             #expect(String(decoding: out, as: UTF8.self) == String(value))
         }
+    }
+
+    @Test func partModelPredictionsNameTheCategoryAndThePart() throws {
+        let configuration = PartFeatureConfiguration.default
+        let partEncoder = PredictionEncoder(
+            model: SVMModel(
+                name: "parts",
+                version: "1",
+                intercept: 0,
+                threshold: 0.5,
+                weights: [Float](repeating: 0, count: configuration.hashedDimension),
+                categories: ["sqli", "xss"],
+                categoryIntercepts: [0, 0],
+                categoryWeights: [Float](repeating: 0, count: 2 * configuration.hashedDimension),
+                partConfiguration: configuration
+            )
+        )
+        let verdict = PredictionEncoder.Verdict(score: 2, anomalous: true, part: .userAgent, category: 1)
+        let json = try object(unsafe partEncoder.encode(idBytes: nil, verdict: verdict, source: message))
+        #expect(json["category"] as? String == "xss")
+        #expect(json["part"] as? String == "user_agent")
+        #expect(json["anomalous"] as? Bool == true)
+        let normal = try object(
+            unsafe partEncoder.encode(
+                idBytes: nil,
+                verdict: PredictionEncoder.Verdict(score: -1, anomalous: false, part: .path),
+                source: message
+            )
+        )
+        #expect(normal["category"] == nil)
+        #expect(normal["part"] as? String == "path")
+    }
+
+    @Test func offlinePredictionsNameTheFileAndLine() throws {
+        let offline = PredictionEncoder(
+            model: SVMModel(
+                name: "m",
+                version: "1",
+                kernel: .linear,
+                intercept: 0,
+                dimension: 1,
+                weights: [1],
+                featureConfiguration: .default
+            ),
+            sourceStyle: .file
+        )
+        let line = KafkaMessage(topic: "requests.jsonl", partition: 0, offset: 42, key: nil, value: [])
+        let json = try object(offline.encode(id: nil, score: 1, anomalous: true, source: line))
+        #expect(json["id"] as? String == "requests.jsonl:42")
+        let source = try #require(json["source"] as? [String: Any])
+        #expect(source["file"] as? String == "requests.jsonl")
+        #expect(source["line"] as? Int == 42)
+        #expect(source.count == 2)
     }
 }

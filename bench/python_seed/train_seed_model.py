@@ -24,9 +24,15 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from seed_model import SeedModel, default_model_path, make_vectorizer, request_text  # noqa: E402
 from sklearn.svm import SVC  # noqa: E402
 
-DEFAULT_DATA = os.path.join(
-    os.path.dirname(os.path.abspath(__file__)), "..", "..", "..", "shared", "data", "csic2010.jsonl"
-)
+REPO = os.path.normpath(os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", ".."))
+
+
+def default_data() -> str:
+    """The repository's shipped csic2010.jsonl (data/, unpacked and verified by training.datasets)."""
+    sys.path.insert(0, REPO)
+    from training.datasets import data_file
+
+    return str(data_file("csic2010"))
 
 
 def load_rows(path: str) -> tuple[list[str], np.ndarray]:
@@ -57,14 +63,14 @@ def stratified_sample(labels: np.ndarray, rows: int, seed: int) -> np.ndarray:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--data", default=os.path.normpath(DEFAULT_DATA), help="csic2010.jsonl")
+    parser.add_argument("--data", default=None, help="csic2010.jsonl (default: the shipped data/csic2010.jsonl.xz, unpacked)")
     parser.add_argument("--out", default=default_model_path(), help="pickle to write (default: %(default)s)")
     parser.add_argument("--rows", type=int, default=3000, help="stratified sample size (default: %(default)s)")
     parser.add_argument("--seed", type=int, default=7, help="sampling seed (default: %(default)s)")
     args = parser.parse_args()
 
     start = time.perf_counter()
-    texts, labels = load_rows(args.data)
+    texts, labels = load_rows(args.data or default_data())
     index = stratified_sample(labels, args.rows, args.seed)
     vectorizer = make_vectorizer()
     x = vectorizer.transform([texts[i] for i in index])

@@ -114,7 +114,7 @@ def test_metrics_count_per_source_and_ignore_unlabelled_rows():
 
 
 def test_rbf_subsample_respects_budget_keeps_benign_and_favours_weighted_sources():
-    from training.train import subsample
+    from training.train_whole import subsample
 
     rng = np.random.default_rng(0)
     source = np.array(["csic2010"] * 3000 + ["fwaf_bad"] * 6000 + ["benign:ops"] * 200, dtype=object)

@@ -5,7 +5,7 @@ import json
 import numpy as np
 import pytest
 
-from training import synthetic, train
+from training import synthetic, train_whole as train
 from training.data import load_featurized
 from training.model_format import read_model
 

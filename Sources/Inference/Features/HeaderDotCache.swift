@@ -29,6 +29,8 @@ import Synchronization
     private let hashes: UnsafeMutablePointer<UInt64>
     private let lengths: UnsafeMutablePointer<Int32>
     private let values: UnsafeMutablePointer<Float>
+    /// Per slot, for part models: how many parts the header gave (the part budget counts them).
+    private let counts: UnsafeMutablePointer<Int32>
     private let bytes: UnsafeMutablePointer<UInt8>
     private(set) var hits = 0
     private(set) var misses = 0
@@ -42,6 +44,8 @@ import Synchronization
         unsafe lengths.initialize(repeating: 0, count: slots)
         unsafe values = .allocate(capacity: slots)
         unsafe values.initialize(repeating: 0, count: slots)
+        unsafe counts = .allocate(capacity: slots)
+        unsafe counts.initialize(repeating: 0, count: slots)
         unsafe bytes = .allocate(capacity: slots * Self.maxLength)
     }
 
@@ -49,6 +53,7 @@ import Synchronization
         unsafe hashes.deallocate()
         unsafe lengths.deallocate()
         unsafe values.deallocate()
+        unsafe counts.deallocate()
         unsafe bytes.deallocate()
     }
 
@@ -104,6 +109,18 @@ import Synchronization
         hash &*= 0xC4CE_B9FE_1A85_EC53
         hash ^= hash >> 33
         return hash
+    }
+
+    /// The part count stored with `header` (valid right after a hit on it).
+    func partCount(_ block: Int, _ header: UnsafeBufferPointer<UInt8>) -> Int {
+        guard let slot = unsafe slot(block: block, header: header) else { return 0 }
+        return Int(unsafe counts[slot.index])
+    }
+
+    /// Stores the part count of `header`, after ``store(_:in:header:)`` put it in its slot.
+    func setPartCount(_ count: Int, _ block: Int, _ header: UnsafeBufferPointer<UInt8>) {
+        guard let slot = unsafe slot(block: block, header: header) else { return }
+        unsafe counts[slot.index] = Int32(count)
     }
 
     /// Keeps `value` as the share of `header` in `slot`, replacing what was there.

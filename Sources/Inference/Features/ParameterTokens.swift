@@ -41,7 +41,8 @@ extension FeatureExtractor {
         }
     }
 
-    private static func isStructured(_ raw: UnsafeBufferPointer<UInt8>) -> Bool {
+    /// A body starting (after blanks) with `{`, `[` or `<` is not form data.
+    static func isStructured(_ raw: UnsafeBufferPointer<UInt8>) -> Bool {
         for unsafe byte in unsafe raw {
             switch byte {
             case UInt8(ascii: " "), UInt8(ascii: "\t"), UInt8(ascii: "\r"), UInt8(ascii: "\n"): continue
@@ -83,7 +84,7 @@ extension FeatureExtractor {
         addToken(presence, touchedCount: &touchedCount)
 
         // The value's character classes as a 256-bit set.
-        var classes = (UInt64(0), UInt64(0), UInt64(0), UInt64(0))
+        var classes = ByteSet()
         if valueStart < count {
             let valueRaw = min(count - valueStart, scratchCapacity)
             unsafe scratch.update(from: pair + valueStart, count: valueRaw)
@@ -94,26 +95,9 @@ extension FeatureExtractor {
                 plusAsSpace: true
             )
             .count
-            for index in 0..<valueCount {
-                let member = Self.characterClass(unsafe scratch[index])
-                let bit = UInt64(1) << UInt64(member & 63)
-                switch member >> 6 {
-                case 0: classes.0 |= bit
-                case 1: classes.1 |= bit
-                case 2: classes.2 |= bit
-                default: classes.3 |= bit
-                }
-            }
+            for index in 0..<valueCount { classes.insert(Self.characterClass(unsafe scratch[index])) }
         }
-        var hash = FeatureHash.step(nameHash, 0)
-        for (word, bits) in [classes.0, classes.1, classes.2, classes.3].enumerated() {
-            var remaining = bits
-            while remaining != 0 {
-                let low = remaining.trailingZeroBitCount
-                hash = FeatureHash.step(hash, UInt8(word * 64 + low))
-                remaining &= remaining - 1
-            }
-        }
+        let hash = classes.hashed(from: FeatureHash.step(nameHash, 0))
         addToken(hash, touchedCount: &touchedCount)
     }
 

@@ -46,6 +46,47 @@ extension SVMModel {
         )
     }
 
+    /// A linear part model (extractor `http-parts-v3`) from its parts, for tests, benchmarks and
+    /// tools.
+    ///
+    /// - Parameters:
+    ///   - weights: `[configuration.hashedDimension]`.
+    ///   - categoryWeights: row-major `[categories.count, configuration.hashedDimension]`.
+    public init(
+        name: String,
+        version: String,
+        intercept: Float,
+        threshold: Float = 0,
+        weights: [Float],
+        categories: [String] = [],
+        categoryIntercepts: [Float] = [],
+        categoryWeights: [Float] = [],
+        partConfiguration: PartFeatureConfiguration
+    ) {
+        let dimension = partConfiguration.hashedDimension
+        precondition(weights.count == dimension, "weights disagree")
+        precondition(categoryWeights.count == categories.count * dimension, "category weights disagree")
+        precondition(categoryIntercepts.count == categories.count, "category intercepts disagree")
+        self.init(
+            name: name,
+            version: version,
+            kernel: .linear,
+            gamma: 0,
+            intercept: intercept,
+            threshold: threshold,
+            dimension: dimension,
+            supportVectors: [],
+            dualCoefficients: [],
+            supportVectorNorms: [],
+            weights: weights,
+            categories: categories,
+            categoryIntercepts: categoryIntercepts,
+            categoryWeights: categoryWeights,
+            featureConfigurationJSON: Data(partConfiguration.canonicalJSON().utf8),
+            headerJSON: Data()
+        )
+    }
+
     /// The uncompressed payload (docs/MODEL_FORMAT.md), CRC-32 included.
     public func encodedPayload() -> [UInt8] {
         let featureConfiguration = String(decoding: featureConfigurationJSON, as: UTF8.self)
@@ -54,13 +95,17 @@ extension SVMModel {
         if kernel == .rbf { header += "\"gamma\":\(Double(gamma))," }
         header += "\"intercept\":\(Double(intercept)),\"threshold\":\(Double(threshold)),"
         header += "\"n_sv\":\(supportVectorCount),\"dim\":\(dimension),\"feature_config\":\(featureConfiguration),"
+        if !categories.isEmpty {
+            header += "\"categories\":[\(categories.map(JSONText.quoted).joined(separator: ","))],"
+            header += "\"category_intercepts\":[\(categoryIntercepts.map { "\(Double($0))" }.joined(separator: ","))],"
+        }
         header += "\"trained_at\":\"\",\"training\":{}}"
         var payload = Self.payloadMagic
         Self.append(Self.formatVersion, to: &payload)
         Self.append(UInt32(header.utf8.count), to: &payload)
         payload += Array(header.utf8)
         while payload.count % 4 != 0 { payload.append(0) }
-        for value in supportVectors + dualCoefficients + supportVectorNorms + weights {
+        for value in supportVectors + dualCoefficients + supportVectorNorms + weights + categoryWeights {
             Self.append(value.bitPattern, to: &payload)
         }
         Self.append(CRC32.checksum(payload[...]), to: &payload)

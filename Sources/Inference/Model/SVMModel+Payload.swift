@@ -50,18 +50,30 @@ extension SVMModel {
             )
         else { throw .invalidModel("header lacks a feature_config object") }
 
-        let floatCount = count * dimension + 2 * count + (kernel == .linear ? dimension : 0)
+        let categories = header["categories"] as? [String] ?? []
+        let categoryIntercepts = (header["category_intercepts"] as? [NSNumber])?.map { Float($0.doubleValue) } ?? []
+        guard categories.count <= 64, categoryIntercepts.count == categories.count,
+            categories.isEmpty || kernel == .linear
+        else {
+            throw .invalidModel("categories need a linear model and one intercept each (at most 64)")
+        }
+        let categoryFloats = categories.count * dimension
+        let floatCount = count * dimension + 2 * count + (kernel == .linear ? dimension : 0) + categoryFloats
         guard offset + 4 * floatCount == payload.count - 4 else {
             throw .invalidModel("array section size disagrees with n_sv and dim")
         }
         let floats = Self.floats(payload, at: offset, count: floatCount)
-        guard floats.allSatisfy(\.isFinite), intercept.isFinite, threshold.isFinite else {
+        guard floats.allSatisfy(\.isFinite), intercept.isFinite, threshold.isFinite,
+            categoryIntercepts.allSatisfy(\.isFinite)
+        else {
             throw .invalidModel("non-finite value in the model")
         }
         let supportVectors = Array(floats[0..<(count * dimension)])
         let dual = Array(floats[(count * dimension)..<(count * dimension + count)])
         let norms = Array(floats[(count * dimension + count)..<(count * dimension + 2 * count)])
-        let weights = kernel == .linear ? Array(floats[(count * dimension + 2 * count)...]) : []
+        let weightsStart = count * dimension + 2 * count
+        let weights = kernel == .linear ? Array(floats[weightsStart..<(weightsStart + dimension)]) : []
+        let categoryWeights = Array(floats[(floats.count - categoryFloats)...])
         for index in 0..<count {
             var norm = 0.0
             for value in supportVectors[(index * dimension)..<((index + 1) * dimension)] {
@@ -83,6 +95,9 @@ extension SVMModel {
             dualCoefficients: dual,
             supportVectorNorms: norms,
             weights: weights,
+            categories: categories,
+            categoryIntercepts: categoryIntercepts,
+            categoryWeights: categoryWeights,
             featureConfigurationJSON: featureConfigurationJSON,
             headerJSON: headerJSON
         )

@@ -33,6 +33,11 @@ public struct SVMModel: Sendable {
     public let supportVectorNorms: [Float]
     /// `linear` only: `[dimension]`.
     public let weights: [Float]
+    /// Part models (extractor `http-parts-v3`): the attack categories, their intercepts and
+    /// row-major `[categories.count, dimension]` one-vs-rest weights; empty otherwise.
+    public let categories: [String]
+    public let categoryIntercepts: [Float]
+    public let categoryWeights: [Float]
     /// The header's `feature_config` object, as JSON.
     public let featureConfigurationJSON: Data
     /// The header JSON as stored.
@@ -40,6 +45,34 @@ public struct SVMModel: Sendable {
 
     /// `name@version`, as predictions name the model.
     public var identifier: String { "\(name)@\(version)" }
+
+    /// Whether the model scores requests part by part (extractor `http-parts-v3`).
+    public var isPartModel: Bool { PartFeatureConfiguration.isPartConfiguration(featureConfigurationJSON) }
+
+    /// The part feature configuration of a part model.
+    ///
+    /// - Throws: ``InferenceError`` ``InferenceError/Code/featureMismatch`` when it is not one this
+    ///   build implements or its dimension is not the model's.
+    public func partFeatureConfiguration() throws(InferenceError) -> PartFeatureConfiguration {
+        let configuration = try PartFeatureConfiguration.decode(featureConfigurationJSON)
+        guard configuration.hashedDimension == dimension else {
+            throw .featureMismatch(
+                "feature_config hashed_dim \(configuration.hashedDimension) is not the model's \(dimension)"
+            )
+        }
+        return configuration
+    }
+
+    /// Checks that this build computes the model's features, whichever extractor family it names.
+    ///
+    /// - Throws: ``InferenceError`` ``InferenceError/Code/featureMismatch`` naming the problem.
+    public func validateFeatureConfiguration() throws(InferenceError) {
+        if isPartModel {
+            _ = try partFeatureConfiguration()
+        } else {
+            _ = try featureConfiguration()
+        }
+    }
 
     /// The feature configuration the model was trained with.
     ///
@@ -108,6 +141,9 @@ public struct SVMModel: Sendable {
         dualCoefficients: [Float],
         supportVectorNorms: [Float],
         weights: [Float],
+        categories: [String] = [],
+        categoryIntercepts: [Float] = [],
+        categoryWeights: [Float] = [],
         featureConfigurationJSON: Data,
         headerJSON: Data
     ) {
@@ -123,6 +159,9 @@ public struct SVMModel: Sendable {
         self.dualCoefficients = dualCoefficients
         self.supportVectorNorms = supportVectorNorms
         self.weights = weights
+        self.categories = categories
+        self.categoryIntercepts = categoryIntercepts
+        self.categoryWeights = categoryWeights
         self.featureConfigurationJSON = featureConfigurationJSON
         self.headerJSON = headerJSON
     }

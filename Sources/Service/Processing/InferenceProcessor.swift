@@ -10,8 +10,16 @@ import Kafka
 public final class InferenceProcessor: BatchProcessor {
     private let parser: RequestParser
     private let request: ParsedRequest
-    private let extractor: FeatureExtractor
-    private let scorer: BatchScorer
+    /// Whole-request models (`http-ngram-v1/v2`): the extractor and batch scorer; nil for a part model.
+    private let extractor: FeatureExtractor?
+    private let scorer: BatchScorer?
+    /// Part models (`http-parts-v3`): scores each request from its parts, names the deciding part
+    /// and (for anomalous requests) the attack category.
+    private let partScorer: PartScorer?
+    /// Per scored request of a part model: its deciding part and category (-1: none asked).
+    private var partOf: [RequestPart] = []
+    private var categoryOf: [Int] = []
+    private let maxBatch: Int
     private let encoder: PredictionEncoder
     /// Batch positions of the requests that parsed, and where their ids are in `idBytes`
     /// (`nil`: no id), for the current batch.
@@ -44,19 +52,32 @@ public final class InferenceProcessor: BatchProcessor {
         model: SVMModel,
         maxBatch: Int,
         routes: RouteThresholds = RouteThresholds(),
-        explain: Int = 0
+        explain: Int = 0,
+        sourceStyle: PredictionEncoder.SourceStyle = .kafka
     ) throws(InferenceError) {
         self.routes = routes
         explainLimit = model.kernel == .linear ? max(0, explain) : 0
         parser = RequestParser()
         request = ParsedRequest(limits: parser.limits)
-        extractor = try FeatureExtractor(configuration: model.featureConfiguration(), limits: parser.limits)
-        guard extractor.dimension == model.dimension else {
-            throw .featureMismatch("model dimension \(model.dimension) but extractor dimension \(extractor.dimension)")
+        self.maxBatch = maxBatch
+        encoder = PredictionEncoder(model: model, routes: routes, sourceStyle: sourceStyle)
+        if model.isPartModel {
+            partScorer = try PartScorer(model: model, limits: parser.limits)
+            extractor = nil
+            scorer = nil
+            scoresEachRow = true
+        } else {
+            let extractor = try FeatureExtractor(configuration: model.featureConfiguration(), limits: parser.limits)
+            guard extractor.dimension == model.dimension else {
+                throw .featureMismatch(
+                    "model dimension \(model.dimension) but extractor dimension \(extractor.dimension)"
+                )
+            }
+            self.extractor = extractor
+            partScorer = nil
+            scorer = BatchScorer(model: model, maxBatch: maxBatch)
+            scoresEachRow = model.kernel == .linear && extractor.scoresWithoutRow
         }
-        scorer = BatchScorer(model: model, maxBatch: maxBatch)
-        encoder = PredictionEncoder(model: model, routes: routes)
-        scoresEachRow = model.kernel == .linear && extractor.scoresWithoutRow
         rowWritten = Array(repeating: [], count: scoresEachRow ? 0 : maxBatch)
         scores.reserveCapacity(maxBatch)
         scored.reserveCapacity(maxBatch)
@@ -66,7 +87,7 @@ public final class InferenceProcessor: BatchProcessor {
     public func process(_ batch: [InputRecord], into outputs: inout [OutputRecord]) {
         var start = 0
         while start < batch.count {
-            let end = min(batch.count, start + scorer.maxBatch)
+            let end = min(batch.count, start + maxBatch)
             processChunk(batch, start..<end, into: &outputs)
             start = end
         }
@@ -79,6 +100,8 @@ public final class InferenceProcessor: BatchProcessor {
         explanations.removeAll(keepingCapacity: true)
         idBytes.removeAll(keepingCapacity: true)
         scores.removeAll(keepingCapacity: true)
+        partOf.removeAll(keepingCapacity: true)
+        categoryOf.removeAll(keepingCapacity: true)
         for index in range {
             let input = batch[index]
             let failure = unsafe input.message.value.withUnsafeBytes { bytes in
@@ -88,9 +111,21 @@ public final class InferenceProcessor: BatchProcessor {
                 outputs.append(.deadLetter(for: input, error: failure.rawValue, detail: Self.explain(failure)))
                 continue
             }
-            let route = routes.isEmpty ? 0 : unsafe request.withBytes(of: .path) { unsafe routes.rule(forPath: $0).map { $0 + 1 } ?? 0 }
+            let route =
+                routes.isEmpty
+                ? 0 : unsafe request.withBytes(of: .path) { unsafe routes.rule(forPath: $0).map { $0 + 1 } ?? 0 }
             var explanation: [UInt8]? = nil
-            if scoresEachRow {
+            if let partScorer {
+                let verdict = partScorer.score(request)
+                scores.append(verdict.score)
+                partOf.append(verdict.part)
+                // The category and explanation of the deciding part: only anomalous ones pay.
+                let anomalous = verdict.score.isFinite && encoder.isAnomalous(verdict.score, route: route)
+                categoryOf.append(anomalous ? partScorer.category() ?? -1 : -1)
+                if explainLimit > 0, anomalous {
+                    explanation = PredictionEncoder.explanationBytes(partScorer.explanation(limit: explainLimit))
+                }
+            } else if scoresEachRow, let scorer, let extractor {
                 let score = scorer.linearDecision(of: request, extractor: extractor)
                 scores.append(score)
                 // Explained now, while the request is parsed: only anomalous ones pay for it.
@@ -99,7 +134,7 @@ public final class InferenceProcessor: BatchProcessor {
                         scorer.explanation(of: request, extractor: extractor, limit: explainLimit)
                     )
                 }
-            } else {
+            } else if let scorer, let extractor {
                 let rowIndex = scored.count
                 let row = unsafe scorer.row(rowIndex)
                 unsafe rowWritten[rowIndex].withUnsafeBufferPointer { unsafe extractor.clear(row, written: $0) }
@@ -119,7 +154,7 @@ public final class InferenceProcessor: BatchProcessor {
             }
         }
         guard !scored.isEmpty else { return }
-        if !scoresEachRow { unsafe scores.append(contentsOf: scorer.score(count: scored.count)) }
+        if !scoresEachRow, let scorer { unsafe scores.append(contentsOf: scorer.score(count: scored.count)) }
         for (position, index) in scored.enumerated() {
             let input = batch[index]
             let score = scores[position]
@@ -144,27 +179,19 @@ public final class InferenceProcessor: BatchProcessor {
     }
 
     private func encode(_ position: Int, score: Float, anomalous: Bool, source: KafkaMessage) -> [UInt8] {
-        let route = routeOf[position]
-        let explanation = explanations[position]
+        let verdict = PredictionEncoder.Verdict(
+            score: score,
+            anomalous: anomalous,
+            route: routeOf[position],
+            part: partOf.isEmpty ? nil : partOf[position],
+            category: categoryOf.isEmpty || categoryOf[position] < 0 ? nil : categoryOf[position],
+            explanation: explanations[position]
+        )
         guard let range = ids[position] else {
-            return unsafe encoder.encode(
-                idBytes: nil,
-                score: score,
-                anomalous: anomalous,
-                source: source,
-                route: route,
-                explanation: explanation
-            )
+            return unsafe encoder.encode(idBytes: nil, verdict: verdict, source: source)
         }
         return unsafe idBytes.withUnsafeBufferPointer { all in
-            unsafe encoder.encode(
-                idBytes: UnsafeBufferPointer(rebasing: all[range]),
-                score: score,
-                anomalous: anomalous,
-                source: source,
-                route: route,
-                explanation: explanation
-            )
+            unsafe encoder.encode(idBytes: UnsafeBufferPointer(rebasing: all[range]), verdict: verdict, source: source)
         }
     }
 

@@ -11,37 +11,78 @@ public struct PredictionEncoder: Sendable {
     private let thresholds: [Float]
     /// Per threshold: `,"threshold":<t>,"model":"<name@version>","source":{"topic":`
     private let middles: [[UInt8]]
+    /// Per model category: `,"category":"<name>"`.
+    private let categoryBytes: [[UInt8]]
 
-    public init(model: SVMModel, routes: RouteThresholds = RouteThresholds()) {
+    /// What the model said of one request, for ``encode(idBytes:verdict:source:)``.
+    public struct Verdict {
+        public var score: Float
+        public var anomalous: Bool
+        /// Index 0: the model's threshold; `i + 1`: route rule `i`.
+        public var route: Int = 0
+        /// Part models: the part whose score decided.
+        public var part: RequestPart?
+        /// Part models, anomalous requests: an index into the model's categories.
+        public var category: Int?
+        /// `,"explanation":[...]` bytes (``explanationBytes(_:)``).
+        public var explanation: [UInt8]?
+
+        public init(
+            score: Float,
+            anomalous: Bool,
+            route: Int = 0,
+            part: RequestPart? = nil,
+            category: Int? = nil,
+            explanation: [UInt8]? = nil
+        ) {
+            self.score = score
+            self.anomalous = anomalous
+            self.route = route
+            self.part = part
+            self.category = category
+            self.explanation = explanation
+        }
+    }
+
+    /// How a prediction names its input: a Kafka record, or (offline, `score`) a file and line,
+    /// carried in the message's topic and offset.
+    public enum SourceStyle: Sendable {
+        /// `"source":{"topic":…,"partition":…,"offset":…}`
+        case kafka
+        /// `"source":{"file":<topic>,"line":<offset>}`
+        case file
+    }
+
+    private let sourceStyle: SourceStyle
+
+    public init(model: SVMModel, routes: RouteThresholds = RouteThresholds(), sourceStyle: SourceStyle = .kafka) {
+        self.sourceStyle = sourceStyle
         thresholds = [model.threshold] + routes.rules.map(\.threshold)
+        let opening = sourceStyle == .kafka ? ",\"source\":{\"topic\":" : ",\"source\":{\"file\":"
         middles = thresholds.map { threshold in
             Array(",\"threshold\":\(Self.number(threshold)),\"model\":\(JSONText.quoted(model.identifier))".utf8)
-                + Array(",\"source\":{\"topic\":".utf8)
+                + Array(opening.utf8)
         }
+        categoryBytes = model.categories.map { Array(",\"category\":\(JSONText.quoted($0))".utf8) }
     }
 
     /// The contract's rule: anomalous when the decision value is above the threshold (the model's,
     /// or with `route` the route rule's, ``RouteThresholds/rule(forPath:)`` + 1).
     public func isAnomalous(_ score: Float, route: Int = 0) -> Bool { score > thresholds[route] }
 
-    /// The prediction for `source`; without a request id, the id is `<topic>/<partition>/<offset>`.
+    /// The prediction for `source`; without a request id, the id is `<topic>/<partition>/<offset>`
+    /// (offline: `<file>:<line>`).
     public func encode(id: String?, score: Float, anomalous: Bool, source: KafkaMessage) -> [UInt8] {
-        guard var id else { return unsafe encode(idBytes: nil, score: score, anomalous: anomalous, source: source) }
-        return id.withUTF8 { bytes in unsafe encode(idBytes: bytes, score: score, anomalous: anomalous, source: source)
-        }
+        let verdict = Verdict(score: score, anomalous: anomalous)
+        guard var id else { return unsafe encode(idBytes: nil, verdict: verdict, source: source) }
+        return id.withUTF8 { bytes in unsafe encode(idBytes: bytes, verdict: verdict, source: source) }
     }
 
     /// As ``encode(id:score:anomalous:source:)`` with the id's UTF-8 bytes (e.g. straight from
     /// the parsed request), so no intermediate string is built.
-    public func encode(
-        idBytes: UnsafeBufferPointer<UInt8>?,
-        score: Float,
-        anomalous: Bool,
-        source: KafkaMessage,
-        route: Int = 0,
-        explanation: [UInt8]? = nil
-    ) -> [UInt8] {
-        let middle = middles[route]
+    public func encode(idBytes: UnsafeBufferPointer<UInt8>?, verdict: Verdict, source: KafkaMessage) -> [UInt8] {
+        let middle = middles[verdict.route]
+        let anomalous = verdict.anomalous
         var topic = source.topic
         return topic.withUTF8 { topicBytes in
             var out: [UInt8] = []
@@ -50,30 +91,45 @@ public struct PredictionEncoder: Sendable {
             if let idBytes = unsafe idBytes {
                 unsafe JSONText.appendQuoted(idBytes, to: &out)
             } else {
-                var fallback = "\(source.topic)/\(source.partition)/\(source.offset)"
+                var fallback =
+                    sourceStyle == .kafka
+                    ? "\(source.topic)/\(source.partition)/\(source.offset)" : "\(source.topic):\(source.offset)"
                 fallback.withUTF8 { bytes in unsafe JSONText.appendQuoted(bytes, to: &out) }
             }
             out.append(contentsOf: anomalous ? Self.anomalousBytes : Self.normalBytes)
-            var scoreText = Self.number(score)  // short: Swift keeps it inline, no allocation
+            var scoreText = Self.number(verdict.score)  // short: Swift keeps it inline, no allocation
             scoreText.withUTF8 { bytes in unsafe out.append(contentsOf: bytes) }
-            if let explanation { out.append(contentsOf: explanation) }
+            if let category = verdict.category { out.append(contentsOf: categoryBytes[category]) }
+            if let part = verdict.part {
+                out.append(contentsOf: Self.partBytes)
+                out.append(contentsOf: RequestPart.nameBytes[Int(part.rawValue)])
+                out.append(UInt8(ascii: "\""))
+            }
+            if let explanation = verdict.explanation { out.append(contentsOf: explanation) }
             out.append(contentsOf: middle)
             unsafe JSONText.appendQuoted(topicBytes, to: &out)
-            out.append(contentsOf: Self.partitionBytes)
-            JSONText.appendInteger(Int64(source.partition), to: &out)
-            out.append(contentsOf: Self.offsetBytes)
+            if sourceStyle == .kafka {
+                out.append(contentsOf: Self.partitionBytes)
+                JSONText.appendInteger(Int64(source.partition), to: &out)
+                out.append(contentsOf: Self.offsetBytes)
+            } else {
+                out.append(contentsOf: Self.lineBytes)
+            }
             JSONText.appendInteger(source.offset, to: &out)
             out.append(contentsOf: Self.closingBytes)
             return out
         }
     }
 
-    /// `,"explanation":[{"block":…,"feature":…,"contribution":…},…]`, for ``encode(idBytes:score:anomalous:source:route:explanation:)``.
+    /// `,"explanation":[{"block":…,"feature":…,"contribution":…},…]`, for ``Verdict/explanation``.
     public static func explanationBytes(_ terms: [FeatureContribution]) -> [UInt8] {
         var out = Array(",\"explanation\":[".utf8)
         for (index, term) in terms.enumerated() {
             if index > 0 { out.append(UInt8(ascii: ",")) }
-            out += Array("{\"block\":\(JSONText.quoted(term.block)),\"feature\":\(JSONText.quoted(term.feature)),\"contribution\":\(number(term.contribution))}".utf8)
+            out += Array(
+                "{\"block\":\(JSONText.quoted(term.block)),\"feature\":\(JSONText.quoted(term.feature)),\"contribution\":\(number(term.contribution))}"
+                    .utf8
+            )
         }
         out.append(UInt8(ascii: "]"))
         return out
@@ -82,7 +138,9 @@ public struct PredictionEncoder: Sendable {
     private static let openingBytes = Array("{\"id\":".utf8)
     private static let anomalousBytes = Array(",\"anomalous\":true,\"score\":".utf8)
     private static let normalBytes = Array(",\"anomalous\":false,\"score\":".utf8)
+    private static let partBytes = Array(",\"part\":\"".utf8)
     private static let partitionBytes = Array(",\"partition\":".utf8)
+    private static let lineBytes = Array(",\"line\":".utf8)
     private static let offsetBytes = Array(",\"offset\":".utf8)
     private static let closingBytes = Array("}}".utf8)
 

@@ -28,7 +28,10 @@ public struct RouteThresholds: Sendable, Equatable {
     public mutating func set(_ prefix: String, _ threshold: Float) {
         rules.removeAll { $0.prefix == prefix }
         rules.append(Rule(prefix: prefix, threshold: threshold))
-        rules.sort { $0.prefix.utf8.count != $1.prefix.utf8.count ? $0.prefix.utf8.count > $1.prefix.utf8.count : $0.prefix < $1.prefix }
+        rules.sort {
+            $0.prefix.utf8.count != $1.prefix.utf8.count
+                ? $0.prefix.utf8.count > $1.prefix.utf8.count : $0.prefix < $1.prefix
+        }
         prefixBytes = rules.map { Array($0.prefix.utf8) }
     }
 

@@ -6,7 +6,7 @@ extension ServiceConfiguration {
     public func loadModel() throws(ServiceError) -> SVMModel {
         do {
             let model = try SVMModel(contentsOf: model)
-            _ = try model.featureConfiguration()
+            try model.validateFeatureConfiguration()
             return model
         } catch {
             throw .configuration("model '\(model)' refused: \(error.reason)")

@@ -21,7 +21,7 @@ import pytest
 HERE = os.path.dirname(os.path.abspath(__file__))
 SEED = os.path.dirname(HERE)
 REPO = os.path.normpath(os.path.join(SEED, "..", ".."))
-DATA = os.path.normpath(os.path.join(REPO, "..", "shared", "data", "csic2010.jsonl"))
+DATA_XZ = os.path.join(REPO, "data", "csic2010.jsonl.xz")  # shipped; unpacked by training.datasets
 sys.path.insert(0, SEED)
 
 import request_parser  # noqa: E402
@@ -95,8 +95,12 @@ def drain(brokers: str, topic: str, want: int, seconds: float) -> list:
 
 
 def test_seed_service_answers_every_request_and_dead_letters_garbage(broker, tmp_path):
-    if not os.path.isfile(DATA):
-        pytest.skip(f"data set missing: {DATA}")
+    if not os.path.isfile(DATA_XZ):
+        pytest.skip(f"data set missing: {DATA_XZ}")
+    sys.path.insert(0, REPO)
+    from training.datasets import data_file
+
+    data = str(data_file("csic2010"))
     import preload
 
     model = tmp_path / "seed.pkl"
@@ -106,7 +110,7 @@ def test_seed_service_answers_every_request_and_dead_letters_garbage(broker, tmp
     )
     assert json.loads(trained.stdout)["support_vectors"] > 0
 
-    pairs = preload.messages(preload.sample_rows(DATA, REQUESTS, seed=5), log_every=10, garbage=GARBAGE)
+    pairs = preload.messages(preload.sample_rows(data, REQUESTS, seed=5), log_every=10, garbage=GARBAGE)
     preload.produce(broker, "requests", pairs)
     total = REQUESTS + GARBAGE
 

@@ -9,21 +9,25 @@ public final class FuzzHarness {
     public let request: ParsedRequest
     let extractor: FeatureExtractor
     let scorer: BatchScorer
+    let partScorer: PartScorer
 
-    /// The default model (models/default.model of this repository): its feature configuration is
-    /// the one the service runs, and its weights give the linear decision to cross-check.
+    /// The default model (models/default.model of this repository, a part model: what the service
+    /// runs), and the previous whole-request model (bench/models/whole-request-v2.model), whose
+    /// weights give the linear decision over a row and without one to cross-check.
     public init() {
         let repository = URL(fileURLWithPath: #filePath)
             .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
             .deletingLastPathComponent()
         let path = repository.appendingPathComponent("models/default.model").path
+        let wholeRequestPath = repository.appendingPathComponent("bench/models/whole-request-v2.model").path
         do {
-            let model = try SVMModel(contentsOf: path)
+            partScorer = try PartScorer(model: SVMModel(contentsOf: path), limits: parser.limits)
+            let model = try SVMModel(contentsOf: wholeRequestPath)
             request = ParsedRequest(limits: parser.limits)
             extractor = try FeatureExtractor(configuration: model.featureConfiguration(), limits: parser.limits)
             scorer = BatchScorer(model: model, maxBatch: 1)
         } catch {
-            fatalError("fuzz harness: cannot load \(path): \(error)")
+            fatalError("fuzz harness: cannot load the models: \(error)")
         }
     }
 
@@ -56,6 +60,22 @@ public final class FuzzHarness {
         let rowless = scorer.linearDecision(of: request, extractor: extractor)
         guard dense.isFinite, rowless.isFinite, abs(dense - rowless) <= 1e-3 * (1 + abs(dense)) else {
             fatalError("decision over the row \(dense) but without the row \(rowless)")
+        }
+        checkParts()
+    }
+
+    /// The part model's verdict: finite, the same twice, a category among the model's, and an
+    /// explanation whose terms are finite.
+    public func checkParts() {
+        let verdict = partScorer.score(request)
+        guard verdict.score.isFinite, partScorer.score(request) == verdict else {
+            fatalError("part score \(verdict.score) is not finite or not deterministic")
+        }
+        if let category = partScorer.category(), !partScorer.model.categories.indices.contains(category) {
+            fatalError("category \(category) outside the model's \(partScorer.model.categories.count)")
+        }
+        for term in partScorer.explanation(limit: 5) where !term.contribution.isFinite {
+            fatalError("explanation term \(term) is not finite")
         }
     }
 }

@@ -1,0 +1,216 @@
+import Foundation
+
+/// What a part model says of one request: the largest part score, the part that gave it, and
+/// (when asked) the attack category of that part.
+public struct PartVerdict: Sendable, Equatable {
+    /// `max` over the request's parts of `w · x_part + b`; positive means attack.
+    public var score: Float
+    /// The part that gave ``score``.
+    public var part: RequestPart
+}
+
+/// Scores requests with a part model (extractor `http-parts-v3`): each part's row is multiplied
+/// into the weights straight from its sparse features (about 5 non-zeros per byte of the part),
+/// and the request's score is the largest part score. The deciding part's row is kept, so its
+/// category (one-vs-rest linear scores, largest wins) and its explanation cost nothing unless
+/// asked for, which the service does only for anomalous requests.
+///
+/// A linear model's sparse dot products need no BLAS: a dense GEMM over 65,536-column rows would
+/// read 256 KB per part for ~1,000 non-zeros. Owned by one worker thread; allocation-free after
+/// `init`.
+@safe public final class PartScorer {
+    public let model: SVMModel
+    public let extractor: PartExtractor
+    let weights: UnsafeMutablePointer<Float>
+    let categoryWeights: UnsafeMutablePointer<Float>
+    let dimension: Int
+    /// The deciding part of the last request: its features and text.
+    let bestIndices: UnsafeMutablePointer<Int32>
+    let bestValues: UnsafeMutablePointer<Float>
+    let bestText: UnsafeMutablePointer<UInt8>
+    var bestCount = 0
+    var bestKind = RequestPart.path
+    /// The header whose memoised score decided the last request (its features were not kept).
+    var recount: RequestField?
+    var lastRequest: ParsedRequest?
+    var contentParts = 0
+    /// Largest part score per distinct user agent (block 0) and referer (block 1).
+    let headerMemo = HeaderDotCache(blockCount: 2)
+    var bestTextCount = 0
+
+    /// - Throws: ``InferenceError`` ``InferenceError/Code/featureMismatch`` when `model` is not a
+    ///   part model this build implements.
+    public init(model: SVMModel, limits: RequestLimits = .default) throws(InferenceError) {
+        guard model.kernel == .linear, model.isPartModel else {
+            throw .featureMismatch("model \(model.identifier) is not a linear part model")
+        }
+        self.model = model
+        extractor = try PartExtractor(configuration: model.partFeatureConfiguration(), limits: limits)
+        dimension = model.dimension
+        unsafe weights = .allocate(capacity: dimension)
+        unsafe weights.initialize(from: model.weights, count: dimension)
+        unsafe categoryWeights = .allocate(capacity: max(model.categoryWeights.count, 1))
+        unsafe categoryWeights.initialize(from: model.categoryWeights, count: model.categoryWeights.count)
+        unsafe bestIndices = .allocate(capacity: dimension + PartExtractor.maxTokens)
+        unsafe bestValues = .allocate(capacity: dimension + PartExtractor.maxTokens)
+        unsafe bestText = .allocate(capacity: extractor.scratchCapacity + 1)
+        headerMemo.use(key: HeaderDotCache.makeKey())
+    }
+
+    deinit {
+        unsafe weights.deallocate()
+        unsafe categoryWeights.deallocate()
+        unsafe bestIndices.deallocate()
+        unsafe bestValues.deallocate()
+        unsafe bestText.deallocate()
+    }
+
+    /// The request's score and deciding part. Does not allocate.
+    ///
+    /// The user agent's and the referer's parts depend on their bytes alone, and real traffic
+    /// repeats a few hundred of each (in a typical request they are most of the bytes): their
+    /// largest part score is memoised per distinct header (``HeaderDotCache``, exact: the bytes
+    /// are compared in full). When a memoised header decides, its features are counted again only
+    /// if ``category()`` or ``explanation(limit:)`` asks.
+    public func score(_ request: ParsedRequest) -> PartVerdict {
+        var best = PartVerdict(score: -.infinity, part: .path)
+        recount = nil
+        lastRequest = request
+        let intercept = model.intercept
+        func consider(_ kind: RequestPart, _ features: PartFeatures) -> Float {
+            var sum: Float = 0
+            for index in 0..<features.indices.count {
+                unsafe sum += weights[Int(features.indices[index])] * features.values[index]
+            }
+            let score = sum + intercept
+            if score > best.score || best.score == -.infinity {
+                best = PartVerdict(score: score, part: kind)
+                bestKind = kind
+                recount = nil
+                unsafe keep(features)
+            }
+            return score
+        }
+        var parts = unsafe extractor.forEachContentPart(of: request) { kind, features in
+            _ = unsafe consider(kind, features)
+        }
+        contentParts = parts
+        for (block, field) in [(0, RequestField.userAgent), (1, .referer)] where request.count(of: field) > 0 {
+            let memoised = parts < extractor.configuration.maxParts / 2
+            let hit: Float? = unsafe request.withBytes(of: field) { header in
+                guard memoised, let slot = unsafe headerMemo.slot(block: block, header: header) else { return nil }
+                return unsafe headerMemo.value(in: slot, header: header)
+            }
+            if let hit {
+                if hit > best.score {
+                    best = PartVerdict(score: hit, part: field == .userAgent ? .userAgent : .referer)
+                    bestKind = best.part
+                    recount = field
+                }
+                // Parts are counted for the budget whether or not they were memoised.
+                parts += unsafe request.withBytes(of: field) { header in unsafe headerMemo.partCount(block, header) }
+                continue
+            }
+            var headerBest = -Float.infinity
+            let count = unsafe extractor.forEachHeaderPart(field, of: request, partsBefore: parts) { kind, features in
+                headerBest = max(headerBest, unsafe consider(kind, features))
+            }
+            if memoised, count > 0 {
+                unsafe request.withBytes(of: field) { header in
+                    if let slot = unsafe headerMemo.slot(block: block, header: header) {
+                        unsafe headerMemo.store(headerBest, in: slot, header: header)
+                        unsafe headerMemo.setPartCount(count, block, header)
+                    }
+                }
+            }
+            parts += count
+        }
+        if parts == 0 {
+            unsafe extractor.forEachPart(of: request) { kind, features in _ = unsafe consider(kind, features) }
+        }
+        return best
+    }
+
+    /// When the deciding part came from the header memo: counts that header's parts again, so the
+    /// deciding part's features are at hand for its category and explanation.
+    private func restoreBest() {
+        guard let field = recount, let request = lastRequest else { return }
+        recount = nil
+        var best = -Float.infinity
+        unsafe extractor.forEachHeaderPart(field, of: request, partsBefore: contentParts) { kind, features in
+            var sum: Float = 0
+            for index in 0..<features.indices.count {
+                unsafe sum += weights[Int(features.indices[index])] * features.values[index]
+            }
+            if sum > best {
+                best = sum
+                bestKind = kind
+                unsafe keep(features)
+            }
+        }
+    }
+
+    private func keep(_ features: PartFeatures) {
+        bestCount = features.indices.count
+        unsafe bestIndices.update(from: features.indices.baseAddress!, count: bestCount)
+        unsafe bestValues.update(from: features.values.baseAddress!, count: bestCount)
+        bestTextCount = features.text.count
+        if let text = features.text.baseAddress, bestTextCount > 0 {
+            unsafe bestText.update(from: text, count: bestTextCount)
+        }
+    }
+
+    /// The category of the last scored request's deciding part (an index into
+    /// ``SVMModel/categories``), or nil for a model without categories.
+    public func category() -> Int? {
+        guard !model.categories.isEmpty else { return nil }
+        restoreBest()
+        var bestCategory = 0
+        var bestScore = -Float.infinity
+        for category in model.categories.indices {
+            let row = unsafe categoryWeights + category * dimension
+            var sum = model.categoryIntercepts[category]
+            for index in 0..<bestCount { unsafe sum += row[Int(bestIndices[index])] * bestValues[index] }
+            if sum > bestScore {
+                bestScore = sum
+                bestCategory = category
+            }
+        }
+        return bestCategory
+    }
+
+    /// The largest terms of the last scored request's deciding part, largest first, at most
+    /// `limit`: n-grams named by the first n-gram of the part's text that reached their column,
+    /// tokens as `<kind token>`. Slow path, allocates: for anomalous predictions only.
+    public func explanation(limit: Int) -> [FeatureContribution] {
+        guard limit > 0 else { return [] }
+        restoreBest()
+        var firstNGram: [Int32: (start: Int, length: Int)] = [:]
+        unsafe extractor.forEachNGram(in: bestText, count: bestTextCount) { column, start, length in
+            if firstNGram[Int32(column)] == nil { firstNGram[Int32(column)] = (start, length) }
+        }
+        var terms: [Int32: Float] = [:]
+        for index in 0..<bestCount {
+            let column = unsafe bestIndices[index]
+            unsafe terms[column, default: 0] += weights[Int(column)] * bestValues[index]
+        }
+        return terms.sorted { $0.value > $1.value || ($0.value == $1.value && $0.key < $1.key) }
+            .prefix(limit)
+            .map { column, contribution in
+                var feature = "<token>"
+                if let (start, length) = firstNGram[column] {
+                    // The markers read as `^` and `$`, as in a pattern.
+                    let from = max(start, 0)
+                    let text = unsafe String(
+                        decoding: UnsafeBufferPointer(
+                            start: bestText + from,
+                            count: min(start + length, bestTextCount) - from
+                        ),
+                        as: UTF8.self
+                    )
+                    feature = (start < 0 ? "^" : "") + text + (start + length > bestTextCount ? "$" : "")
+                }
+                return FeatureContribution(block: bestKind.name, feature: feature, contribution: contribution)
+            }
+    }
+}
