@@ -37,6 +37,7 @@ if [ -d bench/python_seed/tests ]; then
 fi
 
 # Reliability scenario 6: libFuzzer on the JSON and CLF parsers and the feature extractor,
-# 10^6 executions each (about 3 minutes); a crash or failed invariant fails the suite.
+# 10^6 executions each (about 7 minutes: each input is also scored and explained by the part
+# model); a crash or failed invariant fails the suite.
 echo "== scripts/fuzz.sh (10^6 executions per target)"
 bash scripts/fuzz.sh "${FUZZ_RUNS:-1000000}"
