@@ -31,15 +31,16 @@ import numpy as np
 from . import train
 from .data import featurize, find_featurizer
 from .evaluate import EvalTable, evaluate, markdown, save_table
-from .model_format import read_model, write_model
+from .model_format import SVMModel, read_model, write_model
 from .parts import PartSet, load_parts, request_max, unit
 
 OPERATOR = "benign:operator"
 
 
-def score_with_file(model_path: Path, ps: PartSet) -> np.ndarray:
-    m = read_model(model_path)
-    scores, _ = request_max(np.asarray(ps.x @ m.weights, dtype=np.float64) + m.intercept, ps.part_row, len(ps))
+def request_scores(model: SVMModel, ps: PartSet) -> np.ndarray:
+    """A part model file's score of every request of ``ps``."""
+    scores, _ = request_max(np.asarray(ps.x @ model.weights, dtype=np.float64) + model.intercept, ps.part_row,
+                            len(ps))
     return scores
 
 
@@ -67,8 +68,8 @@ def main(argv: list[str] | None = None) -> int:
     # trained on as normal and are measured as attacks.
     op.label = (op.label == 1).astype(np.int8)
     op.ids = np.array([f"operator:{i}" for i in range(n)], dtype=object)
-    base_scores = score_with_file(args.base, op)
     base = read_model(args.base)
+    base_scores = request_scores(base, op)
     past = np.arange(n) < n // 2
     excluded = past & ((base_scores > args.exclude_above) | (op.label == 1))
     meta_op = {}
@@ -95,7 +96,7 @@ def main(argv: list[str] | None = None) -> int:
     tested = ps.requests(test_mask)
     after = train.eval_table(model, tested, meta)
     # The base model on the same rows, as the "before" column.
-    before_scores = score_with_file(args.base, tested)
+    before_scores = request_scores(base, tested)
     before = EvalTable(after.source, after.label, after.true_category, after.true_part, after.group,
                        before_scores, after.pred_category, after.pred_part)
     report_dir.mkdir(parents=True, exist_ok=True)

@@ -51,19 +51,13 @@ struct ScoreCommand: ParsableCommand {
                 nil
             }
         let svm = try SVMModel(contentsOf: model, expecting: expected)
-        var rules: [RouteThresholds.Rule] = []
-        for rule in threshold {
-            let parts = rule.split(separator: "=", maxSplits: 1).map(String.init)
-            guard parts.count == 2, let value = Float(parts[1]), value.isFinite else {
-                throw ValidationError("--threshold '\(rule)' is not PREFIX=VALUE")
-            }
-            rules.append(RouteThresholds.Rule(prefix: parts[0], threshold: value))
-        }
+        var routes = RouteThresholds()
+        for rule in threshold { try routes.set(rule: rule, source: "flag --threshold") }
         BLAS.useSingleThread()
         let processor = try InferenceProcessor(
             model: svm,
             maxBatch: batch,
-            routes: RouteThresholds(rules),
+            routes: routes,
             explain: explain,
             sourceStyle: .file
         )

@@ -159,13 +159,7 @@ struct ServeCommand: ParsableCommand {
         for case let (name, value?) in flags {
             try configuration.set(name, value, source: "flag --\(name == "pin-threads" ? "no-pin" : name)")
         }
-        for rule in threshold {
-            let parts = rule.split(separator: "=", maxSplits: 1).map(String.init)
-            guard parts.count == 2 else {
-                throw ValidationError("--threshold '\(rule)' is not PREFIX=VALUE")
-            }
-            try configuration.setThreshold(parts[0], parts[1], source: "flag --threshold")
-        }
+        for rule in threshold { try configuration.routeThresholds.set(rule: rule, source: "flag --threshold") }
         configuration.kafka += kafka
         configuration.kafkaConsumer += kafkaConsumer
         configuration.kafkaProducer += kafkaProducer

@@ -111,26 +111,24 @@ import Synchronization
         return hash
     }
 
-    /// The part count stored with `header` (valid right after a hit on it).
-    func partCount(_ block: Int, _ header: UnsafeBufferPointer<UInt8>) -> Int {
-        guard let slot = unsafe slot(block: block, header: header) else { return 0 }
-        return Int(unsafe counts[slot.index])
-    }
+    /// The part count stored with the value in `slot` (meaningful after a hit there).
+    func partCount(in slot: (index: Int, hash: UInt64)) -> Int { Int(unsafe counts[slot.index]) }
 
-    /// Stores the part count of `header`, after ``store(_:in:header:)`` put it in its slot.
-    func setPartCount(_ count: Int, _ block: Int, _ header: UnsafeBufferPointer<UInt8>) {
-        guard let slot = unsafe slot(block: block, header: header) else { return }
-        unsafe counts[slot.index] = Int32(count)
-    }
-
-    /// Keeps `value` as the share of `header` in `slot`, replacing what was there.
-    func store(_ value: Float, in slot: (index: Int, hash: UInt64), header: UnsafeBufferPointer<UInt8>) {
+    /// Keeps `value` as the share of `header` in `slot`, replacing what was there; part models also
+    /// keep how many parts the header gave.
+    func store(
+        _ value: Float,
+        partCount: Int = 0,
+        in slot: (index: Int, hash: UInt64),
+        header: UnsafeBufferPointer<UInt8>
+    ) {
         let index = slot.index
         if let base = header.baseAddress, !header.isEmpty {
             unsafe (bytes + index * Self.maxLength).update(from: base, count: header.count)
         }
         unsafe lengths[index] = Int32(header.count)
         unsafe values[index] = value
+        unsafe counts[index] = Int32(partCount)
         unsafe hashes[index] = slot.hash
     }
 }

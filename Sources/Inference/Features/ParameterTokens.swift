@@ -101,13 +101,15 @@ extension FeatureExtractor {
         addToken(hash, touchedCount: &touchedCount)
     }
 
+    /// Lower-case letters as `a`, upper-case as `A`, digits as `0`, bytes >= 0x80 as `nonASCII`,
+    /// every other byte as itself.
     @inline(__always)
-    static func characterClass(_ byte: UInt8) -> UInt8 {
+    static func characterClass(_ byte: UInt8, nonASCII: UInt8 = UInt8(ascii: "u")) -> UInt8 {
         switch byte {
         case UInt8(ascii: "a")...UInt8(ascii: "z"): UInt8(ascii: "a")
         case UInt8(ascii: "A")...UInt8(ascii: "Z"): UInt8(ascii: "A")
         case UInt8(ascii: "0")...UInt8(ascii: "9"): UInt8(ascii: "0")
-        case 0x80...: UInt8(ascii: "u")
+        case 0x80...: nonASCII
         default: byte
         }
     }

@@ -93,28 +93,33 @@ extension PartExtractor {
         appendToken(
             FeatureHash.step(FeatureHash.step(FeatureHash.step(basis, UInt8(ascii: "l")), kindByte), lengthClass)
         )
-        // The set of classes as a 256-bit mask, hashed in byte order.
+        // A parameter's name, for its name-and-classes and name-and-shape tokens.
+        var named: UInt32? = nil
+        if kind == .param, nameCount > 0 {
+            var hash = FeatureHash.step(basis, UInt8(ascii: "c"))
+            for index in 0..<nameCount { hash = FeatureHash.step(hash, unsafe name[index]) }
+            named = hash
+        }
+        // One pass over the text: the set of its classes (a 256-bit mask, hashed in byte order)
+        // and, under a name, its shape: its classes in order, runs collapsed (`0A` for an id card
+        // number, `a@a.a` for an email), at most `maxShape` runs.
         var classes = ByteSet()
-        for index in 0..<count { classes.insert(Self.characterClass(unsafe scratch[index])) }
-        let set = classes.hashed(from: FeatureHash.fnv32Basis)
-        appendToken(mix(FeatureHash.step(FeatureHash.step(basis, UInt8(ascii: "s")), kindByte), set))
-        guard kind == .param, nameCount > 0 else { return }
-        var named = FeatureHash.step(basis, UInt8(ascii: "c"))
-        for index in 0..<nameCount { named = FeatureHash.step(named, unsafe name[index]) }
-        appendToken(mix(FeatureHash.step(named, 0), set))
-        // The value's shape under its name: its classes in order, runs collapsed (`0A` for an id
-        // card number, `a@a.a` for an email), at most `maxShape` runs.
-        var shape = FeatureHash.step(named, 1)
+        var shape = named.map { FeatureHash.step($0, 1) } ?? 0
         var previous: UInt8? = nil
         var runs = 0
-        for index in 0..<count where runs < Self.maxShape {
-            let member = Self.characterClass(unsafe scratch[index])
-            if member != previous {
+        for index in 0..<count {
+            let member = FeatureExtractor.characterClass(unsafe scratch[index], nonASCII: 0x80)
+            classes.insert(member)
+            if named != nil, runs < Self.maxShape, member != previous {
                 shape = FeatureHash.step(shape, member)
                 previous = member
                 runs += 1
             }
         }
+        let set = classes.hashed(from: FeatureHash.fnv32Basis)
+        appendToken(mix(FeatureHash.step(FeatureHash.step(basis, UInt8(ascii: "s")), kindByte), set))
+        guard let named else { return }
+        appendToken(mix(FeatureHash.step(named, 0), set))
         appendToken(shape)
     }
 
@@ -134,16 +139,5 @@ extension PartExtractor {
         unsafe indices[featureCount] = Int32(FeatureHash.finalize(hash) & mask)
         unsafe values[featureCount] = tokenWeight
         featureCount += 1
-    }
-
-    @inline(__always)
-    static func characterClass(_ byte: UInt8) -> UInt8 {
-        switch byte {
-        case UInt8(ascii: "a")...UInt8(ascii: "z"): UInt8(ascii: "a")
-        case UInt8(ascii: "A")...UInt8(ascii: "Z"): UInt8(ascii: "A")
-        case UInt8(ascii: "0")...UInt8(ascii: "9"): UInt8(ascii: "0")
-        case 0x80...: 0x80
-        default: byte
-        }
     }
 }

@@ -78,11 +78,7 @@ public struct PartVerdict: Sendable, Equatable {
         lastRequest = request
         let intercept = model.intercept
         func consider(_ kind: RequestPart, _ features: PartFeatures) -> Float {
-            var sum: Float = 0
-            for index in 0..<features.indices.count {
-                unsafe sum += weights[Int(features.indices[index])] * features.values[index]
-            }
-            let score = sum + intercept
+            let score = unsafe dot(features) + intercept
             if score > best.score || best.score == -.infinity {
                 best = PartVerdict(score: score, part: kind)
                 bestKind = kind
@@ -96,31 +92,28 @@ public struct PartVerdict: Sendable, Equatable {
         }
         contentParts = parts
         for (block, field) in [(0, RequestField.userAgent), (1, .referer)] where request.count(of: field) > 0 {
-            let memoised = parts < extractor.configuration.maxParts / 2
-            let hit: Float? = unsafe request.withBytes(of: field) { header in
-                guard memoised, let slot = unsafe headerMemo.slot(block: block, header: header) else { return nil }
-                return unsafe headerMemo.value(in: slot, header: header)
-            }
-            if let hit {
+            // Past half the part budget a header's parts could depend on what came before it.
+            let slot =
+                parts < extractor.configuration.maxParts / 2
+                ? unsafe request.withBytes(of: field) { header in unsafe headerMemo.slot(block: block, header: header) }
+                : nil
+            if let slot, let hit = unsafe request.withBytes(of: field, { unsafe headerMemo.value(in: slot, header: $0) }) {
                 if hit > best.score {
                     best = PartVerdict(score: hit, part: field == .userAgent ? .userAgent : .referer)
                     bestKind = best.part
                     recount = field
                 }
                 // Parts are counted for the budget whether or not they were memoised.
-                parts += unsafe request.withBytes(of: field) { header in unsafe headerMemo.partCount(block, header) }
+                parts += headerMemo.partCount(in: slot)
                 continue
             }
             var headerBest = -Float.infinity
             let count = unsafe extractor.forEachHeaderPart(field, of: request, partsBefore: parts) { kind, features in
                 headerBest = max(headerBest, unsafe consider(kind, features))
             }
-            if memoised, count > 0 {
+            if let slot, count > 0 {
                 unsafe request.withBytes(of: field) { header in
-                    if let slot = unsafe headerMemo.slot(block: block, header: header) {
-                        unsafe headerMemo.store(headerBest, in: slot, header: header)
-                        unsafe headerMemo.setPartCount(count, block, header)
-                    }
+                    unsafe headerMemo.store(headerBest, partCount: count, in: slot, header: header)
                 }
             }
             parts += count
@@ -138,16 +131,23 @@ public struct PartVerdict: Sendable, Equatable {
         recount = nil
         var best = -Float.infinity
         unsafe extractor.forEachHeaderPart(field, of: request, partsBefore: contentParts) { kind, features in
-            var sum: Float = 0
-            for index in 0..<features.indices.count {
-                unsafe sum += weights[Int(features.indices[index])] * features.values[index]
-            }
+            let sum = unsafe dot(features)
             if sum > best {
                 best = sum
                 bestKind = kind
                 unsafe keep(features)
             }
         }
+    }
+
+    /// `weights · x` of one part's row, straight from its sparse features.
+    @inline(__always)
+    private func dot(_ features: PartFeatures) -> Float {
+        var sum: Float = 0
+        for index in 0..<features.indices.count {
+            unsafe sum += weights[Int(features.indices[index])] * features.values[index]
+        }
+        return sum
     }
 
     private func keep(_ features: PartFeatures) {

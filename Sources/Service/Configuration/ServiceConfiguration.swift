@@ -121,13 +121,7 @@ public struct ServiceConfiguration: Sendable, Equatable {
 
     /// Sets the threshold for requests whose path starts with `prefix` (a path, so it starts with `/`).
     public mutating func setThreshold(_ prefix: String, _ text: String, source: String) throws(ServiceError) {
-        guard prefix.hasPrefix("/") else {
-            throw .configuration("\(source): threshold route '\(prefix)' must be a path prefix starting with '/'")
-        }
-        guard let value = Float(text), value.isFinite else {
-            throw .configuration("\(source): threshold for '\(prefix)' must be a number, got '\(text)'")
-        }
-        routeThresholds.set(prefix, value)
+        try routeThresholds.set(prefix, text, source: source)
     }
 
     /// Applies a parsed configuration file.

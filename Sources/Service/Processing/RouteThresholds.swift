@@ -35,6 +35,29 @@ public struct RouteThresholds: Sendable, Equatable {
         prefixBytes = rules.map { Array($0.prefix.utf8) }
     }
 
+    /// Adds or replaces the rule for `prefix` from configuration text, naming `source` (a file
+    /// and line, or a flag) in the error.
+    ///
+    /// - Throws: ``ServiceError`` when `prefix` does not start with `/` or `text` is not a finite number.
+    public mutating func set(_ prefix: String, _ text: String, source: String) throws(ServiceError) {
+        guard prefix.hasPrefix("/") else {
+            throw .configuration("\(source): threshold route '\(prefix)' must be a path prefix starting with '/'")
+        }
+        guard let value = Float(text), value.isFinite else {
+            throw .configuration("\(source): threshold for '\(prefix)' must be a number, got '\(text)'")
+        }
+        set(prefix, value)
+    }
+
+    /// Adds or replaces a rule written `PREFIX=VALUE` (the `--threshold` flag of `serve` and `score`).
+    ///
+    /// - Throws: ``ServiceError`` naming `source` when `rule` is not `PREFIX=VALUE` with a valid prefix and value.
+    public mutating func set(rule: String, source: String) throws(ServiceError) {
+        let parts = rule.split(separator: "=", maxSplits: 1).map(String.init)
+        guard parts.count == 2 else { throw .configuration("\(source): '\(rule)' is not PREFIX=VALUE") }
+        try set(parts[0], parts[1], source: source)
+    }
+
     public var isEmpty: Bool { rules.isEmpty }
 
     /// The index in ``rules`` of the longest prefix of `path`, or nil.
