@@ -97,7 +97,10 @@ public struct PartVerdict: Sendable, Equatable {
                 parts < extractor.configuration.maxParts / 2
                 ? unsafe request.withBytes(of: field) { header in unsafe headerMemo.slot(block: block, header: header) }
                 : nil
-            if let slot, let hit = unsafe request.withBytes(of: field, { unsafe headerMemo.value(in: slot, header: $0) }) {
+            let hit = slot.flatMap { slot in
+                unsafe request.withBytes(of: field) { header in unsafe headerMemo.value(in: slot, header: header) }
+            }
+            if let slot, let hit {
                 if hit > best.score {
                     best = PartVerdict(score: hit, part: field == .userAgent ? .userAgent : .referer)
                     bestKind = best.part
