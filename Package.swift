@@ -25,18 +25,31 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
     ],
     targets: [
-        // Debian's librdkafka, OpenBLAS and LZ4 behind one module map. Only wrapper types import it.
+        // One C module per Debian library, all under Sources/CBridge; only wrapper types import them.
         .systemLibrary(
-            name: "CBridge",
+            name: "CRdKafka",
+            path: "Sources/CBridge/RdKafka",
+            pkgConfig: "rdkafka",
+            providers: [.apt(["librdkafka-dev", "pkg-config"])]
+        ),
+        .systemLibrary(
+            name: "COpenBLAS",
+            path: "Sources/CBridge/OpenBLAS",
             pkgConfig: "openblas",
-            providers: [.apt(["librdkafka-dev", "libopenblas-dev", "liblz4-dev", "pkg-config"])]
+            providers: [.apt(["libopenblas-dev", "pkg-config"])]
+        ),
+        .systemLibrary(
+            name: "CLZ4",
+            path: "Sources/CBridge/LZ4",
+            pkgConfig: "liblz4",
+            providers: [.apt(["liblz4-dev", "pkg-config"])]
         ),
         // Lock-free hand-off and pinned threads; pure Swift, no C dependency.
         .target(name: "RingBuffer"),
         // Kafka consumer, producer and the embedded mock broker over librdkafka.
-        .target(name: "Kafka", dependencies: ["CBridge"]),
+        .target(name: "Kafka", dependencies: ["CRdKafka"]),
         // Request parsing, features, the model file and BLAS-batched SVM scoring.
-        .target(name: "Inference", dependencies: ["CBridge"]),
+        .target(name: "Inference", dependencies: ["COpenBLAS", "CLZ4"]),
         // The pipeline: polling threads, rings, workers, the producer thread, offsets; and the demo.
         .target(
             name: "Service",

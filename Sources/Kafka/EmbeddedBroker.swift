@@ -1,4 +1,4 @@
-import CBridge
+import CRdKafka
 
 /// librdkafka's in-process mock cluster: a real Kafka-protocol server on loopback TCP.
 ///

@@ -1,4 +1,4 @@
-import CBridge
+import CRdKafka
 import Synchronization
 
 /// Called on the polling thread when the group moves partitions to or from this consumer.

@@ -1,4 +1,4 @@
-import CBridge
+import CRdKafka
 
 /// The one error type of the Kafka module: a librdkafka failure or a bad configuration, with the
 /// place it was raised.

@@ -1,4 +1,4 @@
-import CBridge
+import CRdKafka
 import Synchronization
 
 /// A Kafka producer over librdkafka with per-message delivery reports.
@@ -58,7 +58,7 @@ import Synchronization
     ) throws(KafkaError) {
         let rkt = unsafe try topicHandle(topic)
         let headerList = unsafe makeHeaders(headers)
-        let err = unsafe cbridge_produce(
+        let err = unsafe crdkafka_produce(
             client.handle,
             rkt,
             partition ?? RD_KAFKA_PARTITION_UA,

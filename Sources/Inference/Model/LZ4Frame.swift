@@ -1,4 +1,4 @@
-import CBridge
+import CLZ4
 
 /// The LZ4 frame format (liblz4's `lz4frame.h`): the one owner of LZ4 calls in this module.
 enum LZ4Frame {

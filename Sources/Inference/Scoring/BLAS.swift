@@ -1,4 +1,4 @@
-import CBridge
+import COpenBLAS
 
 /// The OpenBLAS calls the scorer makes: the one owner of BLAS calls in this module.
 ///

@@ -1,4 +1,4 @@
-import CBridge
+import CRdKafka
 
 /// The Swift side of librdkafka's callbacks for one client handle.
 ///

@@ -1,4 +1,4 @@
-import CBridge
+import CRdKafka
 
 /// Owns one `rd_kafka_t` handle and the callback context its callbacks point at.
 ///

@@ -1,4 +1,4 @@
-import CBridge
+import CRdKafka
 
 /// Owns an `rd_kafka_conf_t` until ``take()`` hands it to `rd_kafka_new`, which takes ownership.
 @safe struct RDKafkaConfig: ~Copyable {

@@ -1,4 +1,4 @@
-import CBridge
+import CRdKafka
 
 /// Owns an `rd_kafka_topic_partition_list_t` built from Swift values.
 @safe struct RDKafkaTopicPartitionList: ~Copyable {

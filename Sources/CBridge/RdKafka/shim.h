@@ -1,22 +1,18 @@
-// The C libraries the service stands on, from Debian: librdkafka (with its mock cluster),
-// OpenBLAS (CBLAS plus openblas_set_num_threads) and LZ4's frame format.
-// Only wrapper types next to this bridge import it; see STYLE.md "C interop".
-#ifndef CBRIDGE_SHIM_H
-#define CBRIDGE_SHIM_H
+// Debian's librdkafka (librdkafka-dev), with its mock cluster. Only the wrapper types in
+// Sources/Kafka/RDKafka import this module.
+#ifndef CRDKAFKA_SHIM_H
+#define CRDKAFKA_SHIM_H
 
 #include <librdkafka/rdkafka.h>
 #include <librdkafka/rdkafka_mock.h>
-#include <cblas.h>
-#include <lz4frame.h>
-#include <lz4.h>
 
 /// Produces one message to a cached topic handle through rd_kafka_producev, whose variadic
 /// RD_KAFKA_V_* argument list Swift cannot build. On success librdkafka owns `headers` (may be NULL);
 /// on failure the caller still owns them. The payload and key are copied (RD_KAFKA_MSG_F_COPY).
-static inline rd_kafka_resp_err_t cbridge_produce(rd_kafka_t *rk, rd_kafka_topic_t *rkt, int32_t partition,
-                                                  const void *value, size_t value_len,
-                                                  const void *key, size_t key_len,
-                                                  rd_kafka_headers_t *headers, void *opaque) {
+static inline rd_kafka_resp_err_t crdkafka_produce(rd_kafka_t *rk, rd_kafka_topic_t *rkt, int32_t partition,
+                                                   const void *value, size_t value_len,
+                                                   const void *key, size_t key_len,
+                                                   rd_kafka_headers_t *headers, void *opaque) {
     if (headers) {
         return rd_kafka_producev(rk, RD_KAFKA_V_RKT(rkt), RD_KAFKA_V_PARTITION(partition),
                                  RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
