@@ -15,6 +15,7 @@ let package = Package(
     platforms: [.macOS(.v15)],
     products: [
         .executable(name: "anomaly-service", targets: ["AnomalyService"]),
+        .library(name: "Platform", targets: ["Platform"]),
         .library(name: "RingBuffer", targets: ["RingBuffer"]),
         .library(name: "Kafka", targets: ["Kafka"]),
         .library(name: "Inference", targets: ["Inference"]),
@@ -44,26 +45,32 @@ let package = Package(
             pkgConfig: "liblz4",
             providers: [.apt(["liblz4-dev", "pkg-config"])]
         ),
-        // Lock-free hand-off and pinned threads; pure Swift, no C dependency.
-        .target(name: "RingBuffer"),
+        // Threads, the monotonic clock, TCP sockets and signals: every thread and deadline in the
+        // project comes from here. Pure Swift over Glibc.
+        .target(name: "Platform"),
+        // Lock-free hand-off between threads and the parking they wait with.
+        .target(name: "RingBuffer", dependencies: ["Platform"]),
         // Kafka consumer, producer and the embedded mock broker over librdkafka.
-        .target(name: "Kafka", dependencies: ["CRdKafka"]),
+        .target(name: "Kafka", dependencies: ["CRdKafka", "Platform"]),
         // Request parsing, features, the model file and BLAS-batched SVM scoring.
         .target(name: "Inference", dependencies: ["COpenBLAS", "CLZ4"]),
         // The pipeline: polling threads, rings, workers, the producer thread, offsets; and the demo.
         .target(
             name: "Service",
-            dependencies: ["Kafka", "Inference", "RingBuffer", .product(name: "Logging", package: "swift-log")]
+            dependencies: [
+                "Kafka", "Inference", "RingBuffer", "Platform", .product(name: "Logging", package: "swift-log"),
+            ]
         ),
         .executableTarget(
             name: "AnomalyService",
             dependencies: [
-                "Service", "Kafka", "Inference", "RingBuffer",
+                "Service", "Kafka", "Inference", "RingBuffer", "Platform",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
-        .testTarget(name: "RingBufferTests", dependencies: ["RingBuffer"]),
+        .testTarget(name: "PlatformTests", dependencies: ["Platform"]),
+        .testTarget(name: "RingBufferTests", dependencies: ["RingBuffer", "Platform"]),
         // Shared test helpers: unique names, produce/poll helpers over the embedded broker.
         .target(name: "KafkaTestSupport", dependencies: ["Kafka"], path: "Tests/KafkaTestSupport"),
         .testTarget(name: "KafkaTests", dependencies: ["Kafka", "KafkaTestSupport"]),

@@ -25,7 +25,10 @@ let package = Package(
         // Ring hand-off against a Mutex-protected deque and a condition-variable queue (issue 3).
         .executableTarget(
             name: "ring-bench",
-            dependencies: [.product(name: "RingBuffer", package: rootPackage)],
+            dependencies: [
+                .product(name: "RingBuffer", package: rootPackage),
+                .product(name: "Platform", package: rootPackage),
+            ],
             path: "Sources/RingBench",
             swiftSettings: swiftSettings
         ),

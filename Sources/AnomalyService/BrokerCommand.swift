@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Kafka
+import Platform
 
 /// `anomaly-service broker`: the embedded Kafka broker as a process of its own.
 struct BrokerCommand: ParsableCommand {

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Inference
+import Platform
 
 /// `anomaly-service featurize`: the features the trainer learns from, computed by the same
 /// extractor that serves (docs/MODEL_FORMAT.md, "featurize output directory").
@@ -35,7 +36,7 @@ struct FeaturizeCommand: ParsableCommand {
     func run() throws {
         let json = try config.map { try Data(contentsOf: URL(fileURLWithPath: $0)) }
         try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
-        let started = Date()
+        let started = MonotonicDeadline.now()
         let featurizer = Featurizer(directory: out)
         let summary: Featurizer.Summary
         let configurationJSON: String
@@ -60,7 +61,7 @@ struct FeaturizeCommand: ParsableCommand {
         try Data((configurationJSON + "\n").utf8).write(
             to: URL(fileURLWithPath: out).appendingPathComponent("feature_config.json")
         )
-        let seconds = Date().timeIntervalSince(started)
+        let seconds = Double(MonotonicDeadline.now().nanoseconds(since: started)) / 1e9
         FileHandle.standardError.write(
             Data(
                 ("featurize: \(summary.rows) rows, \(shape), \(summary.errors) unparseable "

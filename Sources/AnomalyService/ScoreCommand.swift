@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import Inference
 import Kafka
+import Platform
 import Service
 
 /// `anomaly-service score`: offline scoring of JSONL (data set schema or input contract) or CLF
@@ -61,10 +62,10 @@ struct ScoreCommand: ParsableCommand {
             explain: explain,
             sourceStyle: .file
         )
-        let started = Date()
+        let started = MonotonicDeadline.now()
         var scoring = OfflineScoring(processor: processor, batch: batch, input: input)
         try scoring.run()
-        let seconds = Date().timeIntervalSince(started)
+        let seconds = Double(MonotonicDeadline.now().nanoseconds(since: started)) / 1e9
         var report =
             "score: \(scoring.scored) requests scored, \(scoring.unparseable) unparseable, model \(svm.identifier), "
         report += String(format: "%.2f s\n", seconds)

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import Inference
 import Logging
+import Platform
 import RingBuffer
 import Service
 import Synchronization
@@ -132,7 +133,11 @@ struct ServeCommand: ParsableCommand {
             signal = signals.wait()
         }
         logger.notice("\(signal): draining (a second signal exits at once)")
-        signals.exitOnNextSignal()
+        do {
+            try signals.exitOnNextSignal()
+        } catch {
+            logger.warning("a second signal will not exit at once: \(error)")
+        }
         let inTime = pipeline.stop(timeoutSeconds: configuration.shutdownTimeoutSeconds)
         let counts = pipeline.counters.snapshot
         logger.notice(

@@ -1,9 +1,10 @@
 import CRdKafka
+import Platform
 
 /// librdkafka's in-process mock cluster: a real Kafka-protocol server on loopback TCP.
 ///
 /// Any Kafka client can use it through ``bootstrapServers``. Its brokers listen on ports the
-/// kernel picks; with a fixed `port` a ``TCPForwarder`` accepts bootstrap connections there and
+/// kernel picks; with a fixed `port` a `TCPRelay` accepts bootstrap connections there and
 /// relays them, and clients then talk to the brokers' own ports, which the metadata names.
 ///
 /// Limits to know: each partition keeps about 5 MiB of record batches and silently drops the
@@ -13,7 +14,7 @@ import CRdKafka
     /// The rd_kafka_t the mock cluster needs for bookkeeping; destroyed after the cluster.
     private let handle: OpaquePointer
     private let cluster: OpaquePointer
-    private let forwarder: TCPForwarder?
+    private let forwarder: TCPRelay?
     /// Where clients bootstrap: the forwarder's address when a port was given, else the brokers'.
     public let bootstrapServers: String
     /// The mock brokers' own listeners, `127.0.0.1:PORT` each.
@@ -45,8 +46,15 @@ import CRdKafka
         brokerAddresses = unsafe String(cString: rd_kafka_mock_cluster_bootstraps(cluster))
         if let port {
             let firstBroker = brokerAddresses.split(separator: ",").first.map(String.init) ?? brokerAddresses
-            do {
-                forwarder = try TCPForwarder(listenPort: port, target: firstBroker)
+            do throws(KafkaError) {
+                guard let colon = firstBroker.lastIndex(of: ":"),
+                    let targetPort = UInt16(firstBroker[firstBroker.index(after: colon)...])
+                else { throw .mockCluster("cannot forward to '\(firstBroker)': not HOST:PORT") }
+                do {
+                    forwarder = try TCPRelay(listenPort: port, targetPort: targetPort)
+                } catch {
+                    throw .mockCluster("cannot accept bootstrap connections on 127.0.0.1:\(port): \(error.reason)")
+                }
             } catch {
                 unsafe rd_kafka_mock_cluster_destroy(cluster)
                 unsafe rd_kafka_destroy(handle)

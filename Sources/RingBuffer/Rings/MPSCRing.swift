@@ -1,3 +1,4 @@
+import Platform
 import Synchronization
 
 /// A bounded, lock-free, multi-producer / single-consumer FIFO ring: the alternative result path,

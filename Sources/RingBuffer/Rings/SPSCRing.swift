@@ -1,3 +1,4 @@
+import Platform
 import Synchronization
 
 /// A bounded, lock-free, single-producer / single-consumer FIFO ring: one per worker on the

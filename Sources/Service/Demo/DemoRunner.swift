@@ -2,6 +2,7 @@ import Foundation
 import Inference
 import Kafka
 import Logging
+import Platform
 import RingBuffer
 import Synchronization
 
@@ -147,7 +148,7 @@ public final class DemoRunner: Sendable {
         }
 
         let sender = try DemoSender(bootstrapServers: bootstrapServers, topic: topics.input, ledger: ledger, options: options)
-        let started = Duration.now
+        let started = MonotonicDeadline.now().sinceOrigin
         ledger.warmupEndNanoseconds.store(
             (started + .milliseconds(Int64(options.warmupSeconds * 1_000))).nanosecondsSinceOrigin,
             ordering: .relaxed
@@ -155,7 +156,7 @@ public final class DemoRunner: Sendable {
         sender.start()
         var second = 0
         while true {
-            usleep(1_000_000)
+            sleepThread(for: .microseconds(1_000_000))
             second += 1
             let window = ledger.latency.snapshot(reset: true)
             ledger.total.merge(window)
@@ -171,9 +172,9 @@ public final class DemoRunner: Sendable {
             ledger.answeredAtLastStatus = counts.answered
             if sender.isFinished { break }
         }
-        let drainUntil = Duration.now + .milliseconds(Int64(options.drainSeconds * 1_000))
-        while ledger.counts.answered < ledger.counts.sent && Duration.now < drainUntil { usleep(10_000) }
-        let elapsed = (ledger.lastAnswer ?? Duration.now) - started
+        let drainUntil = MonotonicDeadline.now().sinceOrigin + .milliseconds(Int64(options.drainSeconds * 1_000))
+        while ledger.counts.answered < ledger.counts.sent && MonotonicDeadline.now().sinceOrigin < drainUntil { sleepThread(for: .microseconds(10_000)) }
+        let elapsed = (ledger.lastAnswer ?? MonotonicDeadline.now().sinceOrigin) - started
         ledger.total.merge(ledger.latency.snapshot(reset: true))
         let counts = ledger.counts
         let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
@@ -196,10 +197,10 @@ public final class DemoRunner: Sendable {
 }
 
 func waitUntil(seconds: Double, _ condition: () -> Bool) -> Bool {
-    let deadline = Duration.now + .milliseconds(Int64(seconds * 1_000))
-    while Duration.now < deadline {
+    let deadline = MonotonicDeadline.now().sinceOrigin + .milliseconds(Int64(seconds * 1_000))
+    while MonotonicDeadline.now().sinceOrigin < deadline {
         if condition() { return true }
-        usleep(20_000)
+        sleepThread(for: .microseconds(20_000))
     }
     return condition()
 }

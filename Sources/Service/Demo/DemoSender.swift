@@ -1,5 +1,6 @@
 import Foundation
 import Kafka
+import Platform
 import RingBuffer
 import Synchronization
 
@@ -37,17 +38,17 @@ final class DemoSender: @unchecked Sendable {
 
     private func run() {
         var generator = TrafficGenerator(attackShare: options.attackShare)
-        let start = Duration.now
+        let start = MonotonicDeadline.now().sinceOrigin
         let end = start + .milliseconds(Int64(options.seconds * 1_000))
         let interval = options.rate > 0 ? 1e9 / options.rate : 0
         var index = 0
         while true {
-            let now = Duration.now
+            let now = MonotonicDeadline.now().sinceOrigin
             let due = options.rate > 0 ? start.nanosecondsSinceOrigin + Int64(Double(index) * interval) : now.nanosecondsSinceOrigin
             if due >= end.nanosecondsSinceOrigin || now >= end { break }
             let wait = due - now.nanosecondsSinceOrigin
             if wait > 50_000 {
-                usleep(UInt32(min(wait / 1_000, 10_000)))
+                sleepThread(for: .nanoseconds(min(wait, 10_000_000)))
                 producer.poll(timeoutMilliseconds: 0)
                 continue
             }
@@ -108,7 +109,7 @@ final class DemoObserver: @unchecked Sendable {
         while !stopping.load(ordering: .acquiring) {
             batch.removeAll(keepingCapacity: true)
             consumer.poll(into: &batch, maxMessages: 1_000, timeoutMilliseconds: 20)
-            let now = Duration.now
+            let now = MonotonicDeadline.now().sinceOrigin
             for message in batch {
                 let deadLetter = message.topic == deadLetterTopic
                 let anomalous = !deadLetter && message.value.firstRange(of: marker) != nil

@@ -3,6 +3,7 @@ import Glibc
 #endif
 import Kafka
 import Logging
+import Platform
 import RingBuffer
 import Synchronization
 
@@ -256,7 +257,7 @@ final class ConsumerPoller: @unchecked Sendable {
         if !lost {
             let deadline = MonotonicDeadline.after(.milliseconds(Int64(settings.revokeTimeoutSeconds * 1_000)))
             while partitions.contains(where: { tracker.inFlight($0) > 0 }) && !deadline.hasPassed {
-                usleep(1_000)  // workers and the producer thread make progress meanwhile
+                sleepThread(for: .microseconds(1_000))  // workers and the producer thread make progress meanwhile
             }
             let left = partitions.reduce(0) { $0 + tracker.inFlight($1) }
             if left > 0 {

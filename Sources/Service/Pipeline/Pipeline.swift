@@ -3,6 +3,7 @@ import Glibc
 #endif
 import Kafka
 import Logging
+import Platform
 import RingBuffer
 import Synchronization
 
@@ -182,12 +183,12 @@ public final class Pipeline: @unchecked Sendable {
         }
         guard let running else { return true }
         for poller in pollers { poller.requestDrain() }
-        while !pollers.allSatisfy(\.isDrained) && !deadline.hasPassed { usleepMilliseconds(1) }
+        while !pollers.allSatisfy(\.isDrained) && !deadline.hasPassed { sleepThread(for: .milliseconds(1)) }
         for poller in pollers { poller.ring.close() }
         for thread in running.workers { thread.join() }
         results.close()
         let watchdog = try? Self.spawn("stop-watchdog") { [resultProducer] in
-            while !deadline.hasPassed && !resultProducer.isFinished { usleepMilliseconds(10) }
+            while !deadline.hasPassed && !resultProducer.isFinished { sleepThread(for: .milliseconds(10)) }
             resultProducer.abandonOutstanding()
         }
         running.producer?.join()
@@ -215,7 +216,7 @@ public final class Pipeline: @unchecked Sendable {
                         logger.warning("final commit of consumer \(index) failed: \(error)")
                         break
                     }
-                    usleepMilliseconds(100)
+                    sleepThread(for: .milliseconds(100))
                 }
             }
         }
@@ -289,10 +290,6 @@ public final class Pipeline: @unchecked Sendable {
         while capacity < value { capacity <<= 1 }
         return capacity
     }
-}
-
-func usleepMilliseconds(_ milliseconds: UInt32) {
-    usleep(milliseconds * 1_000)
 }
 
 /// Each consumer's latest statistics report (lag per partition, brokers up).

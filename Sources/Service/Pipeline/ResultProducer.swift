@@ -1,5 +1,6 @@
 import Kafka
 import Logging
+import Platform
 import RingBuffer
 import Synchronization
 

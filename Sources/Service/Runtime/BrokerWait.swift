@@ -1,9 +1,6 @@
 import Kafka
 import Logging
-
-#if canImport(Glibc)
-import Glibc
-#endif
+import Platform
 
 /// Waits until a broker at `configuration.brokers` answers a metadata request, logging each failed
 /// attempt, so a service started before its broker comes up waits instead of failing.
@@ -19,7 +16,7 @@ public func waitForBroker(_ configuration: ServiceConfiguration, seconds: Double
     } catch {
         throw .configuration("producer: \(error)")
     }
-    let started = Duration.now
+    let deadline = seconds > 0 ? MonotonicDeadline.after(.milliseconds(Int64(seconds * 1_000))) : nil
     var attempt = 0
     while true {
         attempt += 1
@@ -28,21 +25,11 @@ public func waitForBroker(_ configuration: ServiceConfiguration, seconds: Double
             if attempt > 1 { logger.info("broker \(configuration.brokers) answered after \(attempt) attempts") }
             return
         } catch {
-            let waited = Duration.now - started
-            if seconds > 0 && waited >= .milliseconds(Int64(seconds * 1_000)) {
+            if let deadline, deadline.hasPassed {
                 throw .startup("no broker at \(configuration.brokers) answered within \(seconds) s: \(error.reason)")
             }
             logger.warning("waiting for broker \(configuration.brokers) (attempt \(attempt)): \(error.reason)")
-            usleep(1_000_000)
+            sleepThread(for: .seconds(1))
         }
-    }
-}
-
-extension Duration {
-    /// Monotonic time since an arbitrary origin.
-    static var now: Duration {
-        var time = timespec()
-        unsafe clock_gettime(CLOCK_MONOTONIC, &time)
-        return .seconds(time.tv_sec) + .nanoseconds(time.tv_nsec)
     }
 }

@@ -1,11 +1,7 @@
-import Foundation
 import Inference
 import Logging
+import Platform
 import Synchronization
-
-#if canImport(Glibc)
-import Glibc
-#endif
 
 /// The model the workers score with. A reload publishes a whole, validated model; each worker
 /// notices the new generation at the start of its next micro-batch and switches there, so no
@@ -93,14 +89,18 @@ public final class ModelReloader: Sendable {
     private let requested = Atomic<Bool>(false)
     private let reloadCount = Atomic<Int>(0)
     private let failureCount = Atomic<Int>(0)
-    private let thread = ServiceThread()
+    private let thread = StoppableThread()
 
     public init(path: String, models: ModelSwitch, pollSeconds: Double, logger: Logger) throws(ServiceError) {
         self.path = path
         self.models = models
         self.pollSeconds = pollSeconds
         self.logger = logger
-        try thread.start(name: "model-reload") { [self] in run() }
+        do {
+            try thread.start(name: "model-reload") { [self] in run() }
+        } catch {
+            throw .startup("cannot start the model-reload thread: \(error)")
+        }
     }
 
     /// Models loaded since start, and files refused.
@@ -114,28 +114,22 @@ public final class ModelReloader: Sendable {
 
     deinit { stop() }
 
-    /// Size, modification time and inode: what changes when a file is rewritten or replaced.
-    private func fingerprint() -> [Int64]? {
-        var info = stat()
-        guard unsafe stat(path, &info) == 0 else { return nil }
-        return [Int64(info.st_size), Int64(info.st_mtim.tv_sec), Int64(info.st_mtim.tv_nsec), Int64(info.st_ino)]
-    }
-
     private func run() {
-        var seen = fingerprint()
-        var lastCheck = Date()
+        var seen = FileFingerprint(path: path)
+        var lastCheck = MonotonicDeadline.now()
+        let pollNanoseconds = Int64(pollSeconds * 1e9)
         while !thread.isStopping {
-            usleep(100_000)
+            sleepThread(for: .milliseconds(100))
             var reason: String?
             if requested.exchange(false, ordering: .acquiringAndReleasing) {
                 reason = "SIGHUP"
-            } else if pollSeconds > 0, Date().timeIntervalSince(lastCheck) >= pollSeconds {
-                lastCheck = Date()
-                let now = fingerprint()
+            } else if pollSeconds > 0, MonotonicDeadline.now().nanoseconds(since: lastCheck) >= pollNanoseconds {
+                lastCheck = MonotonicDeadline.now()
+                let now = FileFingerprint(path: path)
                 if let now, now != seen { reason = "the file changed" }
             }
             guard let reason else { continue }
-            seen = fingerprint()
+            seen = FileFingerprint(path: path)
             reload(because: reason)
         }
     }

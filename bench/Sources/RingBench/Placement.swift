@@ -1,3 +1,4 @@
+import Platform
 import RingBuffer
 
 /// Where the harness puts threads.

@@ -1,3 +1,4 @@
+import Platform
 import RingBuffer
 import Synchronization
 

@@ -7,6 +7,7 @@
 //
 // Prints a table (medians over the repetitions) and one JSON line starting with `{"bench":"ring"`.
 import Foundation
+import Platform
 import RingBuffer
 
 func median(_ values: [Double]) -> Double {

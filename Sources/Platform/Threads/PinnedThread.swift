@@ -44,8 +44,8 @@ public final class PinnedThread: Sendable {
     ///   - name: The thread's name, as shown by `top -H`, `ps -L` and debuggers.
     ///   - cpu: The CPU to pin the thread to, or `nil` not to pin it.
     ///   - body: The work the thread does; the thread ends when it returns.
-    /// - Throws: ``RingBufferError`` if `cpu` is not allowed or the thread cannot be created.
-    public init(name: String, cpu: Int?, body: @escaping @Sendable () -> Void) throws(RingBufferError) {
+    /// - Throws: ``PlatformError`` if `cpu` is not allowed or the thread cannot be created.
+    public init(name: String, cpu: Int?, body: @escaping @Sendable () -> Void) throws(PlatformError) {
         if let cpu {
             let allowed = try CPUSet.allowed()
             guard allowed.contains(cpu) else {

@@ -1,5 +1,3 @@
-import Foundation
-
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -10,8 +8,8 @@ import Glibc
 /// started afterwards (librdkafka's, the pipeline's) inherit that mask, so the signals stay pending
 /// until ``wait()`` takes them with `sigwait`.
 // Sendable: the signal set is a plain value, written only in init.
-struct SignalWaiter: @unchecked Sendable {
-    enum Signal: CustomStringConvertible {
+public struct SignalWaiter: @unchecked Sendable {
+    public enum Signal: Sendable, CustomStringConvertible {
         case interrupt
         case terminate
         /// Reload the model.
@@ -24,7 +22,7 @@ struct SignalWaiter: @unchecked Sendable {
             case .hangup: SIGHUP
             }
         }
-        var description: String {
+        public var description: String {
             switch self {
             case .interrupt: "SIGINT"
             case .terminate: "SIGTERM"
@@ -35,14 +33,14 @@ struct SignalWaiter: @unchecked Sendable {
 
     private var set = sigset_t()
 
-    init(_ signals: Signal...) {
+    public init(_ signals: Signal...) {
         unsafe sigemptyset(&set)
         for signal in signals { unsafe sigaddset(&set, signal.number) }
         unsafe pthread_sigmask(SIG_BLOCK, &set, nil)
     }
 
     /// Blocks until one of the signals arrives.
-    func wait() -> Signal {
+    public func wait() -> Signal {
         var set = self.set
         var received: Int32 = 0
         unsafe sigwait(&set, &received)
@@ -55,12 +53,12 @@ struct SignalWaiter: @unchecked Sendable {
 
     /// Starts a thread that exits the process at once (status 130) on the next signal: the
     /// operator's "stop now" while a graceful shutdown is under way.
-    func exitOnNextSignal() {
+    public func exitOnNextSignal() throws(PlatformError) {
         let waiter = self
-        let thread = Thread {
+        // Never joined: it ends the process, or ends with it.
+        _ = try PinnedThread(name: "signal-exit", cpu: nil) {
             while waiter.wait() == .hangup {}  // a reload request is no reason to stop at once
             _exit(130)
         }
-        thread.start()
     }
 }

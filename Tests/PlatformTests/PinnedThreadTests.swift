@@ -1,4 +1,4 @@
-import RingBuffer
+import Platform
 import Testing
 
 @Suite struct PinnedThreadTests {
@@ -47,7 +47,7 @@ import Testing
         let allowed = try CPUSet.allowed()
         let outside = (0..<CPUSet.maximumCPUCount).first { !allowed.contains($0) }
         guard let outside else { return }
-        #expect(throws: RingBufferError.self) {
+        #expect(throws: PlatformError.self) {
             _ = try PinnedThread(name: "never", cpu: outside) {}
         }
         do {

@@ -1,14 +1,19 @@
-/// The one error type of the RingBuffer module.
-///
-/// Ring operations never throw (a full or empty ring is a normal outcome reported by return
-/// value); only thread creation and CPU pinning can fail.
-public struct RingBufferError: Error, Sendable, CustomStringConvertible {
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#endif
+
+/// The one error type of the Platform module: a thread, CPU affinity or socket call the system
+/// refused, with the `errno`-style code it returned.
+public struct PlatformError: Error, Sendable, CustomStringConvertible {
     /// What went wrong, without the details.
     public struct Code: Hashable, Sendable, CustomStringConvertible {
         private enum Value: Hashable, Sendable {
             case threadCreationFailed
             case cpuNotAllowed
             case affinityUnavailable
+            case socket
         }
 
         private let value: Value
@@ -17,18 +22,21 @@ public struct RingBufferError: Error, Sendable, CustomStringConvertible {
             self.value = value
         }
 
-        /// `pthread_create` failed (see ``RingBufferError/systemError``).
+        /// `pthread_create` failed (see ``PlatformError/systemError``).
         public static let threadCreationFailed = Code(.threadCreationFailed)
         /// The requested CPU is not in the process's allowed set (`sched_getaffinity`).
         public static let cpuNotAllowed = Code(.cpuNotAllowed)
         /// `sched_getaffinity` or `pthread_setaffinity_np` could not be called.
         public static let affinityUnavailable = Code(.affinityUnavailable)
+        /// A socket could not be created, bound, connected or listened on.
+        public static let socket = Code(.socket)
 
         public var description: String {
             switch value {
             case .threadCreationFailed: "thread creation failed"
             case .cpuNotAllowed: "CPU not in the allowed set"
             case .affinityUnavailable: "CPU affinity unavailable"
+            case .socket: "socket call failed"
             }
         }
     }
@@ -52,9 +60,15 @@ public struct RingBufferError: Error, Sendable, CustomStringConvertible {
         self.line = line
     }
 
+    /// `": <strerror text>"` for the system error, or empty.
+    public var systemErrorText: String {
+        guard let systemError else { return "" }
+        return unsafe ": " + String(cString: strerror(systemError))
+    }
+
     public var description: String {
         let errno = systemError.map { " (error \($0))" } ?? ""
-        return "RingBufferError.\(code): \(reason)\(errno) [\(file):\(line)]"
+        return "PlatformError.\(code): \(reason)\(errno) [\(file):\(line)]"
     }
 
     static func threadCreationFailed(
@@ -88,5 +102,9 @@ public struct RingBufferError: Error, Sendable, CustomStringConvertible {
         line: UInt = #line
     ) -> Self {
         Self(code: .affinityUnavailable, reason: call, systemError: error, file: file, line: line)
+    }
+
+    static func socket(_ reason: String, error: Int32?, file: String = #fileID, line: UInt = #line) -> Self {
+        Self(code: .socket, reason: reason, systemError: error, file: file, line: line)
     }
 }

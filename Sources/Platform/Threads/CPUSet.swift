@@ -44,9 +44,9 @@ public struct CPUSet: Sendable, Hashable, CustomStringConvertible {
     /// The CPUs the calling thread may run on (`sched_getaffinity(0, …)`).
     ///
     /// Called from a thread that has not been pinned, this is the process's allowed set.
-    /// - Throws: ``RingBufferError`` with code ``RingBufferError/Code/affinityUnavailable`` if the
+    /// - Throws: ``PlatformError`` with code ``PlatformError/Code/affinityUnavailable`` if the
     ///   call fails or is not available.
-    public static func allowed() throws(RingBufferError) -> CPUSet {
+    public static func allowed() throws(PlatformError) -> CPUSet {
         guard let getAffinity = unsafe _GNUThreadFunctions.getAffinity else {
             throw .affinityUnavailable("sched_getaffinity not found", error: nil)
         }

@@ -7,8 +7,8 @@ import Musl
 /// The GNU thread extensions the Glibc module does not import.
 ///
 /// `sched_getaffinity`, `pthread_setaffinity_np` and the `pthread_{set,get}name_np` pair are
-/// declared under `_GNU_SOURCE`, which Swift's Glibc module map does not define, and RingBuffer
-/// must stay pure Swift (no C shim). They are plain (non-variadic) libc symbols, so we look them
+/// declared under `_GNU_SOURCE`, which Swift's Glibc module map does not define, and Platform
+/// stays pure Swift (no C shim). They are plain (non-variadic) libc symbols, so we look them
 /// up once with `dlsym` and call them through typed C function pointers.
 enum _GNUThreadFunctions {
     typealias GetAffinity = @convention(c) (pid_t, Int, UnsafeMutableRawPointer?) -> CInt

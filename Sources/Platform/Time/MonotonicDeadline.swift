@@ -4,7 +4,8 @@ import Glibc
 import Musl
 #endif
 
-/// A point in time on `CLOCK_MONOTONIC`, the clock ``Parker`` sleeps against.
+/// A point in time on `CLOCK_MONOTONIC`: the project's one clock for deadlines, timeouts and
+/// latencies (the rings' ``Parker`` sleeps against it too).
 public struct MonotonicDeadline: Sendable, Hashable, Comparable {
     /// Nanoseconds since an unspecified boot-relative origin.
     public let nanoseconds: Int64
@@ -38,8 +39,24 @@ public struct MonotonicDeadline: Sendable, Hashable, Comparable {
 
     public static func < (lhs: Self, rhs: Self) -> Bool { lhs.nanoseconds < rhs.nanoseconds }
 
+    /// This point as a duration since the clock's origin, for arithmetic on `Duration`.
+    public var sinceOrigin: Duration { .nanoseconds(nanoseconds) }
+
+    /// The nanoseconds from `earlier` to this point (negative when `earlier` is later).
+    public func nanoseconds(since earlier: MonotonicDeadline) -> Int64 { nanoseconds - earlier.nanoseconds }
+
     /// The deadline as the `timespec` `pthread_cond_timedwait` takes.
-    var cTimespec: timespec {
+    package var cTimespec: timespec {
         timespec(tv_sec: Int(nanoseconds / 1_000_000_000), tv_nsec: Int(nanoseconds % 1_000_000_000))
+    }
+}
+
+/// Blocks the calling thread for `duration` (a blocking thread's pause; never call it on Swift's
+/// cooperative pool). Restarts after signals until the whole duration has passed.
+public func sleepThread(for duration: Duration) {
+    let deadline = MonotonicDeadline.after(duration)
+    var remaining = unsafe deadline.cTimespec
+    while unsafe clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &remaining, nil) == EINTR {
+        remaining = unsafe deadline.cTimespec
     }
 }
