@@ -1,5 +1,3 @@
-import CRdKafka
-
 /// The one error type of the Kafka module: a librdkafka failure or a bad configuration, with the
 /// place it was raised.
 public struct KafkaError: Error, CustomStringConvertible, Sendable {
@@ -79,53 +77,5 @@ public struct KafkaError: Error, CustomStringConvertible, Sendable {
 
     static func closed(_ reason: String, file: String = #fileID, line: UInt = #line) -> KafkaError {
         KafkaError(code: .closed, reason: reason, file: file, line: line)
-    }
-
-    /// Maps a librdkafka response code to an error, naming the operation that failed.
-    static func rdkafka(
-        _ err: rd_kafka_resp_err_t,
-        during operation: String,
-        file: String = #fileID,
-        line: UInt = #line
-    ) -> KafkaError {
-        let text = unsafe String(cString: rd_kafka_err2str(err))
-        let code: Code =
-            switch err {
-            case RD_KAFKA_RESP_ERR__TIMED_OUT, RD_KAFKA_RESP_ERR_REQUEST_TIMED_OUT: .timedOut
-            case RD_KAFKA_RESP_ERR__TRANSPORT, RD_KAFKA_RESP_ERR__ALL_BROKERS_DOWN, RD_KAFKA_RESP_ERR__RESOLVE:
-                .brokerUnreachable
-            case RD_KAFKA_RESP_ERR__QUEUE_FULL: .queueFull
-            case RD_KAFKA_RESP_ERR__INVALID_ARG, RD_KAFKA_RESP_ERR__UNKNOWN_PROTOCOL: .configuration
-            default: .underlying
-            }
-        return KafkaError(
-            code: code,
-            reason: "\(operation): \(text)",
-            rdkafkaCode: err.rawValue,
-            file: file,
-            line: line
-        )
-    }
-
-    /// Throws unless `err` is `RD_KAFKA_RESP_ERR_NO_ERROR`: the one place return codes become throws.
-    static func check(_ err: rd_kafka_resp_err_t, during operation: String, file: String = #fileID, line: UInt = #line)
-        throws(KafkaError)
-    {
-        guard err == RD_KAFKA_RESP_ERR_NO_ERROR else {
-            throw .rdkafka(err, during: operation, file: file, line: line)
-        }
-    }
-}
-
-/// The linked librdkafka's version string, e.g. "2.0.2".
-public var librdkafkaVersion: String {
-    unsafe String(cString: rd_kafka_version_str())
-}
-
-extension String {
-    /// Decodes a NUL-terminated error buffer filled by a C call.
-    init(errorBuffer: [CChar]) {
-        let bytes = errorBuffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }
-        self.init(decoding: bytes, as: UTF8.self)
     }
 }

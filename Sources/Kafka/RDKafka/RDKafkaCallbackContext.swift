@@ -32,13 +32,15 @@ final class RDKafkaCallbackContext: @unchecked Sendable {
     }
 }
 
-/// Receives rebalance events for a consumer; implemented by ``KafkaConsumer``.
+/// Receives a consumer's rebalance events in Swift types; implemented by ``KafkaConsumer``.
 protocol RebalanceDispatcher: AnyObject, Sendable {
-    func rebalance(
-        handle: OpaquePointer,
-        error: rd_kafka_resp_err_t,
-        partitions: UnsafeMutablePointer<rd_kafka_topic_partition_list_t>
-    )
+    /// `partitions` were added to the assignment (already taken).
+    func assigned(_ partitions: [TopicPartition])
+    /// `partitions` are being revoked. Return true to keep them until
+    /// `RDKafkaConsumerHandle.releaseRevoked(_:)`; false gives them up when this returns.
+    func revoking(_ partitions: [TopicPartition], lost: Bool) -> Bool
+    /// The rebalance failed; the whole assignment is given up after this returns.
+    func rebalanceFailed(_ error: KafkaError)
 }
 
 /// A log line from librdkafka; `level` is syslog's (3 error, 4 warning, 6 info, 7 debug).
@@ -107,41 +109,55 @@ let rdkafkaRebalanceCallback:
         UnsafeMutableRawPointer?
     ) -> Void = { handle, error, partitions, opaque in
         guard let handle = unsafe handle else { return }
-        if let dispatcher = unsafe RDKafkaCallbackContext.from(opaque)?.rebalance, let partitions = unsafe partitions {
-            unsafe dispatcher.rebalance(handle: handle, error: error, partitions: partitions)
-        } else {
+        let context = unsafe RDKafkaCallbackContext.from(opaque)
+        guard let dispatcher = context?.rebalance, let partitions = unsafe partitions else {
             // No dispatcher (the consumer is being deinitialised and closes itself): librdkafka
             // waits for the (un)assign call, so make it here or the close never finishes.
-            unsafe applyRebalanceDefault(handle: handle, error: error, partitions: partitions)
+            switch error {
+            case RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS:
+                unsafe applyRebalance(handle: handle, revoking: false, partitions: partitions)
+            case RD_KAFKA_RESP_ERR__REVOKE_PARTITIONS:
+                unsafe applyRebalance(handle: handle, revoking: true, partitions: partitions)
+            default:
+                unsafe rd_kafka_assign(handle, nil)
+            }
+            return
+        }
+        let changed = unsafe RDKafkaTopicPartitionList.offsets(of: partitions).map(\.topicPartition)
+        let report = { (err: rd_kafka_resp_err_t, operation: String) in
+            guard err != RD_KAFKA_RESP_ERR_NO_ERROR else { return }
+            context?.onError?(.rdkafka(err, during: operation), false)
+        }
+        switch error {
+        case RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS:
+            report(unsafe applyRebalance(handle: handle, revoking: false, partitions: partitions), "assign")
+            dispatcher.assigned(changed)
+        case RD_KAFKA_RESP_ERR__REVOKE_PARTITIONS:
+            let lost = unsafe rd_kafka_assignment_lost(handle) != 0
+            if !dispatcher.revoking(changed, lost: lost) {
+                report(unsafe applyRebalance(handle: handle, revoking: true, partitions: partitions), "unassign")
+            }
+        default:
+            dispatcher.rebalanceFailed(.rdkafka(error, during: "rebalance"))
+            report(unsafe rd_kafka_assign(handle, nil), "unassign")
         }
     }
 
-/// What a rebalance callback must do at least: take or give up the partitions, incrementally
-/// under the cooperative protocol and wholesale under the eager one (and give everything up on a
-/// rebalance error). Returns librdkafka's refusal, if any, for the caller to report.
+/// What a rebalance must do at least: take or give up the partitions, incrementally under the
+/// cooperative protocol and wholesale under the eager one. Returns librdkafka's refusal, if any.
 @discardableResult
-func applyRebalanceDefault(
+func applyRebalance(
     handle: OpaquePointer,
-    error: rd_kafka_resp_err_t,
+    revoking: Bool,
     partitions: UnsafeMutablePointer<rd_kafka_topic_partition_list_t>?
-) -> KafkaError? {
+) -> rd_kafka_resp_err_t {
     let cooperative = unsafe String(cString: rd_kafka_rebalance_protocol(handle)) == "COOPERATIVE"
-    let (result, operation): (rd_kafka_resp_err_t, String)
-    switch (error, cooperative) {
-    case (RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS, true):
-        result = unsafe errorCode(taking: rd_kafka_incremental_assign(handle, partitions))
-        operation = "incremental assign"
-    case (RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS, false):
-        result = unsafe rd_kafka_assign(handle, partitions)
-        operation = "assign"
-    case (RD_KAFKA_RESP_ERR__REVOKE_PARTITIONS, true):
-        result = unsafe errorCode(taking: rd_kafka_incremental_unassign(handle, partitions))
-        operation = "incremental unassign"
-    default:
-        result = unsafe rd_kafka_assign(handle, nil)
-        operation = "unassign"
+    switch (revoking, cooperative) {
+    case (false, true): return unsafe errorCode(taking: rd_kafka_incremental_assign(handle, partitions))
+    case (false, false): return unsafe rd_kafka_assign(handle, partitions)
+    case (true, true): return unsafe errorCode(taking: rd_kafka_incremental_unassign(handle, partitions))
+    case (true, false): return unsafe rd_kafka_assign(handle, nil)
     }
-    return result == RD_KAFKA_RESP_ERR_NO_ERROR ? nil : .rdkafka(result, during: operation)
 }
 
 /// The code of an `rd_kafka_error_t` (no error for nil), destroying it.

@@ -7,16 +7,20 @@ import CRdKafka
 @safe final class RDKafkaClient: @unchecked Sendable {
     let handle: OpaquePointer
     let context: RDKafkaCallbackContext
-    let kind: rd_kafka_type_t
+    let kind: Kind
 
-    init(kind: rd_kafka_type_t, configuration: KafkaConfiguration, context: RDKafkaCallbackContext)
-        throws(KafkaError)
-    {
+    enum Kind {
+        case consumer
+        case producer
+    }
+
+    init(kind: Kind, configuration: KafkaConfiguration, context: RDKafkaCallbackContext) throws(KafkaError) {
         let config = try RDKafkaConfig(configuration)
-        config.install(context, rebalance: kind == RD_KAFKA_CONSUMER)
+        config.install(context, rebalance: kind == .consumer)
         let conf = unsafe config.take()
         var errorText = [CChar](repeating: 0, count: 512)
-        guard let handle = unsafe rd_kafka_new(kind, conf, &errorText, errorText.count) else {
+        let type = kind == .consumer ? RD_KAFKA_CONSUMER : RD_KAFKA_PRODUCER
+        guard let handle = unsafe rd_kafka_new(type, conf, &errorText, errorText.count) else {
             unsafe rd_kafka_conf_destroy(conf)
             let detail = String(errorBuffer: errorText)
             throw .clientCreation("librdkafka could not create the client: \(detail)")
@@ -39,7 +43,7 @@ import CRdKafka
         let err = unsafe rd_kafka_metadata(handle, 0, nil, &metadata, timeoutMilliseconds)
         if let metadata = unsafe metadata { unsafe rd_kafka_metadata_destroy(metadata) }
         guard err == RD_KAFKA_RESP_ERR_NO_ERROR else {
-            let text = unsafe String(cString: rd_kafka_err2str(err))
+            let text = KafkaError.errorText(err)
             throw .brokerUnreachable("no broker answered a metadata request within \(timeoutMilliseconds) ms: \(text)")
         }
     }

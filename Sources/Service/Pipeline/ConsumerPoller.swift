@@ -1,14 +1,11 @@
-#if canImport(Glibc)
-import Glibc
-#endif
 import Kafka
 import Logging
 import Platform
 import RingBuffer
 import Synchronization
 
-/// The dedicated polling thread of one consumer: polls Kafka, registers each record with the
-/// offset tracker, and pushes it into this consumer's SPMC ring for the workers.
+/// The dedicated polling thread of one consumer: creates the consumer, polls it, registers each
+/// record with the offset tracker, and pushes it into this consumer's SPMC ring for the workers.
 ///
 /// Back-pressure: when the ring is full the poller stops taking records from librdkafka (whose
 /// local queue is bounded by `queued.max.messages.kbytes`) and holds what it already polled in
@@ -18,24 +15,30 @@ import Synchronization
 /// them when the ring is below a quarter full and the windows have drained to half their limit.
 /// Memory is thus bounded by the ring, as much again pending, librdkafka's queue and the windows.
 ///
-/// Everything but ``requestStop()`` runs on the polling thread, including the rebalance handlers
-/// (librdkafka calls them from `poll`), so the mutable state below needs no lock.
+/// Revocation is deferred (``RebalanceHandlers/deferRevocation``): the callback pauses the
+/// partitions and records them in the ``StateMachine``; the loop keeps polling and gives them up
+/// once their in-flight records are acknowledged (or a deadline passes), after the
+/// ``OffsetCommitter`` committed their watermark. Nothing waits inside a librdkafka callback.
+///
+/// Everything but ``request(_:)`` and ``isDrained`` runs on the polling thread, including the
+/// rebalance handlers (librdkafka calls them from `poll`), so the mutable state below needs no lock.
 final class ConsumerPoller: @unchecked Sendable {
     let index: Int
     let ring: SPMCRing<InputRecord>
+    let consumer: KafkaConsumer
     private let tracker: OffsetTracker
+    private let committer: OffsetCommitter
     private let counters: PipelineCounters
     private let settings: Settings
     private let logger: Logger
-    /// 0 running, 1 draining (take nothing new), 2 closing. Written by the pipeline with release,
-    /// read by the polling thread with acquire, which orders the rings' closing before the close.
-    private let phase = Atomic<Int>(0)
+    /// The pipeline's request (``StateMachine/Request`` raw value), only ever raised. Stored with
+    /// release, loaded with acquire by the polling thread, which orders the rings' closing before
+    /// the close request.
+    private let requested = Atomic<Int>(StateMachine.Request.run.rawValue)
     /// Set by the polling thread (release) once it has paused everything and dropped its pending
     /// records: from then on it pushes nothing, so the pipeline may close the ring.
     private let drainedFlag = Atomic<Bool>(false)
-    private var draining = false
-    /// Set once by `attach` before the thread starts; read only on the polling thread.
-    private var consumer: KafkaConsumer?
+    private var machine = StateMachine()
 
     private var pending: [InputRecord] = []
     private var pendingHead = 0
@@ -50,69 +53,81 @@ final class ConsumerPoller: @unchecked Sendable {
         var revokeTimeoutSeconds = 10.0
     }
 
+    /// Creates the consumer (which subscribes and starts joining the group) and registers it with
+    /// the committer. Nothing is polled before ``run()``.
+    ///
+    /// - Throws: ``KafkaError`` when librdkafka refuses the configuration or the client.
     init(
         index: Int,
         ring: SPMCRing<InputRecord>,
+        consumerConfiguration: KafkaConfiguration,
+        topics: [String],
+        events: KafkaEventHandlers,
         tracker: OffsetTracker,
+        committer: OffsetCommitter,
         counters: PipelineCounters,
         settings: Settings,
         logger: Logger
-    ) {
+    ) throws(KafkaError) {
+        let relay = RebalanceRelay()
+        consumer = try KafkaConsumer(
+            configuration: consumerConfiguration,
+            topics: topics,
+            rebalance: relay.handlers,
+            events: events
+        )
         self.index = index
         self.ring = ring
         self.tracker = tracker
+        self.committer = committer
         self.counters = counters
         self.settings = settings
         var logger = logger
         logger[metadataKey: "consumer"] = "\(index)"
         self.logger = logger
+        relay.target = self
+        committer.register(consumer, index: index)
     }
 
-    /// Rebalance handlers that route to this poller; install them on its consumer.
-    var rebalanceHandlers: RebalanceHandlers {
-        RebalanceHandlers(
-            assigned: { [weak self] consumer, partitions in self?.partitionsAssigned(partitions, consumer: consumer) },
-            revoked: { [weak self] consumer, partitions, lost in
-                self?.partitionsRevoked(partitions, lost: lost, consumer: consumer)
-            }
-        )
+    /// Raises the pipeline's request: `.drain` takes nothing new (partitions paused, pending
+    /// records withdrawn) while rebalances are still served; `.close` closes the consumer and
+    /// ends ``run()``.
+    func request(_ request: StateMachine.Request) {
+        requested.store(max(request.rawValue, requested.load(ordering: .relaxed)), ordering: .releasing)
     }
 
-    func attach(_ consumer: KafkaConsumer) {
-        self.consumer = consumer
-    }
-
-    /// Asks the poller to take no new records: it pauses its partitions, withdraws what it holds
-    /// and keeps serving callbacks (rebalances) until ``requestClose()``.
-    func requestDrain() {
-        phase.store(max(1, phase.load(ordering: .relaxed)), ordering: .releasing)
-    }
-
-    /// Whether the poller has stopped pushing into its ring (see ``requestDrain()``).
+    /// Whether the poller has stopped pushing into its ring (see ``request(_:)``).
     var isDrained: Bool { drainedFlag.load(ordering: .acquiring) }
 
-    /// Asks the poller to commit, close its consumer (leaving the group) and return from ``run()``.
-    func requestClose() {
-        phase.store(2, ordering: .releasing)
-    }
-
-    /// The polling loop: runs until ``requestClose()``, then closes the consumer on this thread,
-    /// which serves the final revocation while the other pollers keep serving theirs.
+    /// The polling loop: runs until `.close` is requested, then closes the consumer on this
+    /// thread, which serves the final revocation while the other pollers keep serving theirs.
     func run() {
-        guard let consumer else { preconditionFailure("ConsumerPoller.run before attach") }
         var batch: [KafkaMessage] = []
         batch.reserveCapacity(settings.pollBatch)
         var iteration = 0
         while true {
-            let phase = self.phase.load(ordering: .acquiring)
-            if phase >= 1 && !draining { enterDrain(consumer) }
-            if phase == 2 { break }
-            if draining {
+            let request = StateMachine.Request(rawValue: requested.load(ordering: .acquiring)) ?? .close
+            let action = machine.nextAction(requested: request, now: .now()) { partitions in
+                partitions.reduce(0) { $0 + tracker.inFlight($1) }
+            }
+            switch action {
+            case .close:
+                closeConsumer()
+                return
+            case .enterDrain:
+                enterDrain()
+                continue
+            case .finishRevocation(let revocation, let unacknowledged):
+                finishRevocation(revocation.partitions, unacknowledged: unacknowledged, deferred: true)
+                continue
+            case .serveCallbacks:
                 // Paused: nothing should arrive; anything that does was never registered, so it
                 // is simply read again by whoever owns the partition next.
                 batch.removeAll(keepingCapacity: true)
                 consumer.poll(into: &batch, maxMessages: settings.pollBatch, timeoutMilliseconds: 20)
                 continue
+            case .consume:
+                break
             }
             iteration &+= 1
             pushPending()
@@ -120,7 +135,7 @@ final class ConsumerPoller: @unchecked Sendable {
                 // The ring is full. Hold what was polled, and pause only once a whole ring's worth
                 // waits: librdkafka 2.0.2 takes about a second to fetch again after a resume, so
                 // pausing is the second line of defence; its bounded local queue is the first.
-                if pendingCount >= ring.capacity { pauseAssignment(consumer) }
+                if pendingCount >= ring.capacity { pauseAssignment() }
                 if ring.push(pending[pendingHead], timeout: .milliseconds(5)) {
                     pendingHead += 1
                     pushPending()
@@ -128,9 +143,9 @@ final class ConsumerPoller: @unchecked Sendable {
                 // Keep serving callbacks (rebalances) at least every 100 ms while waiting.
                 if hasPending && MonotonicDeadline.now().nanoseconds - lastPoll < 100_000_000 { continue }
             } else if pausedForRing && ring.count <= ring.capacity / 4 {
-                resumeAssignment(consumer)
+                resumeAssignment()
             }
-            if iteration % 64 == 0 { balancePartitionWindows(consumer) }
+            if iteration % 64 == 0 { balancePartitionWindows() }
 
             batch.removeAll(keepingCapacity: true)
             lastPoll = MonotonicDeadline.now().nanoseconds
@@ -143,16 +158,19 @@ final class ConsumerPoller: @unchecked Sendable {
             counters.consumed.add(count, ordering: .relaxed)
             let now = MonotonicDeadline.now().nanoseconds
             for message in batch {
+                // A partition being revoked is paused; what was already fetched is left for its
+                // next owner, which reads from the committed watermark.
+                if machine.isRevoking(message.topicPartition) { continue }
                 let ticket = tracker.begin(message.topicPartition, offset: message.offset, consumer: index)
                 pending.append(InputRecord(message: message, ticket: ticket, receivedNanoseconds: now))
             }
             pushPending()
         }
-        do {
-            try consumer.commit()
-        } catch {
-            logger.debug("final commit: \(error)")
-        }
+    }
+
+    /// Leaves the group. The pipeline has committed everything acknowledged; the final
+    /// revocation, served inside `close`, commits the last watermarks without deferring.
+    private func closeConsumer() {
         do {
             try consumer.close()
         } catch {
@@ -160,10 +178,9 @@ final class ConsumerPoller: @unchecked Sendable {
         }
     }
 
-    private func enterDrain(_ consumer: KafkaConsumer) {
-        draining = true
+    private func enterDrain() {
         withdrawPending { _ in true }
-        pause(Array(assigned), consumer)
+        pause(Array(assigned))
         drainedFlag.store(true, ordering: .releasing)
     }
 
@@ -203,81 +220,105 @@ final class ConsumerPoller: @unchecked Sendable {
         pendingHead = 0
     }
 
-    private func pauseAssignment(_ consumer: KafkaConsumer) {
+    private func pauseAssignment() {
         guard !pausedForRing else { return }
         pausedForRing = true
         counters.backPressurePauses.add(1, ordering: .relaxed)
         logger.debug("input ring full: pausing \(assigned.count) partitions")
-        pause(Array(assigned), consumer)
+        pause(Array(assigned))
     }
 
-    private func resumeAssignment(_ consumer: KafkaConsumer) {
+    private func resumeAssignment() {
         pausedForRing = false
         let resumable = assigned.filter { !pausedPartitions.contains($0) }
         logger.debug("input ring drained: resuming \(resumable.count) partitions")
-        resume(Array(resumable), consumer)
+        resume(Array(resumable))
     }
 
     /// Pauses partitions whose unacknowledged window passed its limit; resumes them at half.
-    private func balancePartitionWindows(_ consumer: KafkaConsumer) {
+    private func balancePartitionWindows() {
         for partition in assigned {
             let inFlight = tracker.inFlight(partition)
             if inFlight >= settings.maxInFlightPerPartition && !pausedPartitions.contains(partition) {
                 pausedPartitions.insert(partition)
                 counters.backPressurePauses.add(1, ordering: .relaxed)
                 logger.warning("partition \(partition) has \(inFlight) unacknowledged records: pausing it")
-                pause([partition], consumer)
+                pause([partition])
             } else if inFlight <= settings.maxInFlightPerPartition / 2 && pausedPartitions.contains(partition) {
                 pausedPartitions.remove(partition)
-                if !pausedForRing { resume([partition], consumer) }
+                if !pausedForRing { resume([partition]) }
             }
         }
     }
 
-    private func pause(_ partitions: [TopicPartition], _ consumer: KafkaConsumer) {
+    private func pause(_ partitions: [TopicPartition]) {
         do { try consumer.pause(partitions) } catch { logger.warning("pause failed: \(error)") }
     }
 
-    private func resume(_ partitions: [TopicPartition], _ consumer: KafkaConsumer) {
+    private func resume(_ partitions: [TopicPartition]) {
         do { try consumer.resume(partitions) } catch { logger.warning("resume failed: \(error)") }
     }
 
-    private func partitionsAssigned(_ partitions: [TopicPartition], consumer: KafkaConsumer) {
+    fileprivate func partitionsAssigned(_ partitions: [TopicPartition]) {
         assigned.formUnion(partitions)
         logger.info("assigned \(partitions.count) partitions: \(partitions.map(\.description).sorted().joined(separator: ","))")
-        if pausedForRing || draining { pause(partitions, consumer) }
+        if pausedForRing || machine.lifecycle != .running { pause(partitions) }
     }
 
-    /// Runs before the partitions are given up: stop handing out their records, wait (bounded) for
-    /// those in flight to be acknowledged, store and commit their watermark, then forget them.
-    private func partitionsRevoked(_ partitions: [TopicPartition], lost: Bool, consumer: KafkaConsumer) {
+    /// Runs inside `poll` before the partitions are given up: stop handing out their records and
+    /// either defer (the loop finishes the revocation once their in-flight records are
+    /// acknowledged) or, when the consumer is closing, finish at once: the pipeline drained first.
+    fileprivate func partitionsRevoked(_ partitions: [TopicPartition], lost: Bool) {
         let revoked = Set(partitions)
         counters.revokedPartitions.add(partitions.count, ordering: .relaxed)
         withdrawPending { revoked.contains($0) }
-        if !lost {
-            let deadline = MonotonicDeadline.after(.milliseconds(Int64(settings.revokeTimeoutSeconds * 1_000)))
-            while partitions.contains(where: { tracker.inFlight($0) > 0 }) && !deadline.hasPassed {
-                sleepThread(for: .microseconds(1_000))  // workers and the producer thread make progress meanwhile
-            }
-            let left = partitions.reduce(0) { $0 + tracker.inFlight($1) }
-            if left > 0 {
-                counters.unacknowledgedOnRevoke.add(left, ordering: .relaxed)
-                logger.warning("revocation gave up waiting: \(left) records unacknowledged may be produced twice")
-            }
-            let positions = tracker.committablePositions(for: partitions)
-            do {
-                try consumer.storeOffsets(positions)
-                try consumer.commit()
-                counters.offsetsStored.add(positions.count, ordering: .relaxed)
-            } catch {
-                logger.warning("commit on revocation failed: \(error)")
-            }
-        } else {
+        if lost {
             logger.warning("lost \(partitions.count) partitions (session timeout): not committing them")
+            forget(partitions, lost: true)
+        } else if consumer.isRevocationPending {
+            pause(partitions)
+            let deadline = MonotonicDeadline.after(.milliseconds(Int64(settings.revokeTimeoutSeconds * 1_000)))
+            machine.revocationDeferred(partitions, deadline: deadline)
+        } else {
+            let left = partitions.reduce(0) { $0 + tracker.inFlight($1) }
+            finishRevocation(partitions, unacknowledged: left, deferred: false)
         }
+    }
+
+    /// Commits the revoked partitions' watermark through the committer, forgets them, and (for a
+    /// deferred revocation) lets librdkafka give them up.
+    private func finishRevocation(_ partitions: [TopicPartition], unacknowledged: Int, deferred: Bool) {
+        if unacknowledged > 0 {
+            counters.unacknowledgedOnRevoke.add(unacknowledged, ordering: .relaxed)
+            logger.warning("revocation gave up waiting: \(unacknowledged) records unacknowledged may be produced twice")
+        }
+        committer.commitRevoked(partitions, consumer: index)
+        forget(partitions, lost: false)
+        if deferred {
+            do { try consumer.releaseRevoked(partitions) } catch { logger.warning("giving up partitions failed: \(error)") }
+        }
+    }
+
+    private func forget(_ partitions: [TopicPartition], lost: Bool) {
         tracker.forget(partitions)
-        assigned.subtract(revoked)
-        pausedPartitions.subtract(revoked)
+        assigned.subtract(partitions)
+        pausedPartitions.subtract(partitions)
         logger.info("revoked \(partitions.count) partitions\(lost ? " (lost)" : "")")
+    }
+}
+
+/// Routes a consumer's rebalance callbacks to its poller, which does not exist yet when the
+/// consumer is created. `target` is written once, in the poller's initialiser, before the polling
+/// thread starts; callbacks run only inside that thread's `poll`, and starting the thread orders
+/// the write before them.
+private final class RebalanceRelay: @unchecked Sendable {
+    weak var target: ConsumerPoller?
+
+    var handlers: RebalanceHandlers {
+        RebalanceHandlers(
+            assigned: { [self] _, partitions in target?.partitionsAssigned(partitions) },
+            revoked: { [self] _, partitions, lost in target?.partitionsRevoked(partitions, lost: lost) },
+            deferRevocation: true
+        )
     }
 }

@@ -1,19 +1,16 @@
-#if canImport(Glibc)
-import Glibc
-#endif
 import Kafka
 import Logging
 import Platform
 import RingBuffer
 import Synchronization
 
-/// The design card's pipeline, assembled: K polling threads (one consumer each, one SPMC ring
-/// each) → W pinned workers taking micro-batches → one MPSC result ring → the producer thread →
-/// delivery reports → the offset tracker → stored offsets → commits.
+/// The service's pipeline, assembled: K polling threads (one consumer each, one SPMC ring each)
+/// → W pinned workers taking micro-batches → one MPSC result ring → the producer thread →
+/// delivery reports → the offset tracker → the offset committer.
 ///
-/// Lifecycle: ``init(configuration:logger:makeProcessor:)`` creates the clients and threads'
-/// state, ``start()`` starts the threads, ``stop(timeoutSeconds:)`` drains everything in order
-/// and commits. Not restartable.
+/// Lifecycle (``StateMachine``): ``init(configuration:logger:makeProcessor:)`` creates the
+/// clients and threads' state, ``start()`` starts the threads, ``stop(timeoutSeconds:)`` drains
+/// everything in order and commits. Not restartable.
 public final class Pipeline: @unchecked Sendable {
     public let counters = PipelineCounters()
     public let latency = LatencyRecorder()
@@ -28,22 +25,14 @@ public final class Pipeline: @unchecked Sendable {
     private let logger: Logger
     private let parker = Parker()
     private let pollers: [ConsumerPoller]
-    private let consumers: [KafkaConsumer]
+    private let committer: OffsetCommitter
     private let producer: KafkaProducer
     private let results: MPSCRing<OutputRecord>
     private let workers: [Worker]
     private let resultProducer: ResultProducer
     private let cpus: CPUSet?
-    private let threads = Mutex<Threads>(Threads())
+    private let machine = Mutex(StateMachine())
     private let consumerLag = ConsumerLagTable()
-
-    private struct Threads {
-        var pollers: [PinnedThread] = []
-        var workers: [PinnedThread] = []
-        var producer: PinnedThread?
-        var started = false
-        var stopped = false
-    }
 
     /// Creates the consumers (which subscribe and start joining the group), the producer and one
     /// processor per worker.
@@ -67,37 +56,37 @@ public final class Pipeline: @unchecked Sendable {
         let tracker = self.tracker
         let lag = consumerLag
         let ringCapacity = Self.powerOfTwo(atLeast: configuration.ringCapacity)
-        var pollers: [ConsumerPoller] = []
-        var consumers: [KafkaConsumer] = []
         let consumerConfiguration = try configuration.consumerConfiguration()
+        let committer = OffsetCommitter(
+            tracker: tracker,
+            counters: counters,
+            interval: configuration.commitInterval,
+            logger: logger
+        )
+        self.committer = committer
+        let parker = self.parker
+        var pollers: [ConsumerPoller] = []
         for index in 0..<configuration.consumers {
-            let poller = ConsumerPoller(
-                index: index,
-                ring: SPMCRing(capacity: ringCapacity, parker: parker),
-                tracker: tracker,
-                counters: counters,
-                settings: ConsumerPoller.Settings(
-                    maxInFlightPerPartition: configuration.maxInFlightPerPartition,
-                    revokeTimeoutSeconds: configuration.revokeTimeoutSeconds
-                ),
-                logger: logger
-            )
-            let consumer = try Self.wrap("consumer \(index)") { () throws(KafkaError) in
-                try KafkaConsumer(
-                    configuration: consumerConfiguration,
+            let poller = try Self.wrap("consumer \(index)") { () throws(KafkaError) in
+                try ConsumerPoller(
+                    index: index,
+                    ring: SPMCRing(capacity: ringCapacity, parker: parker),
+                    consumerConfiguration: consumerConfiguration,
                     topics: [configuration.input],
-                    rebalance: poller.rebalanceHandlers,
-                    events: Self.events(logger: logger) { statistics in
-                        lag.set(statistics, for: index)
-                    }
+                    events: Self.events(logger: logger) { statistics in lag.set(statistics, for: index) },
+                    tracker: tracker,
+                    committer: committer,
+                    counters: counters,
+                    settings: ConsumerPoller.Settings(
+                        maxInFlightPerPartition: configuration.maxInFlightPerPartition,
+                        revokeTimeoutSeconds: configuration.revokeTimeoutSeconds
+                    ),
+                    logger: logger
                 )
             }
-            poller.attach(consumer)
             pollers.append(poller)
-            consumers.append(consumer)
         }
         self.pollers = pollers
-        self.consumers = consumers
 
         let producerConfiguration = try configuration.producerConfiguration()
         producer = try Self.wrap("producer") { () throws(KafkaError) in
@@ -111,8 +100,7 @@ public final class Pipeline: @unchecked Sendable {
         resultProducer = ResultProducer(
             results: results,
             producer: producer,
-            consumers: consumers,
-            tracker: tracker,
+            committer: committer,
             counters: counters,
             latency: latency,
             outputTopic: configuration.output,
@@ -146,17 +134,22 @@ public final class Pipeline: @unchecked Sendable {
     /// Starts the producer thread, the workers (pinned round-robin over the allowed CPUs unless
     /// pinning is off) and the polling threads.
     public func start() throws(ServiceError) {
-        try threads.withLock { (threads: inout Threads) throws(ServiceError) in
-            precondition(!threads.started, "Pipeline.start called twice")
-            threads.started = true
-            let resultProducer = self.resultProducer
-            threads.producer = try Self.spawn("producer") { resultProducer.run() }
-            for worker in workers {
-                let cpu = cpus.map { $0.cpu(forThread: worker.index) }
-                threads.workers.append(try Self.spawn("worker-\(worker.index)", cpu: cpu) { worker.run() })
-            }
-            for poller in pollers {
-                threads.pollers.append(try Self.spawn("poller-\(poller.index)") { poller.run() })
+        try machine.withLock { (machine: inout StateMachine) throws(ServiceError) in
+            switch machine.start() {
+            case .refuse(let reason):
+                throw .startup(reason)
+            case .startThreads:
+                var threads = StateMachine.Threads()
+                let resultProducer = self.resultProducer
+                threads.producer = try Self.spawn("producer") { resultProducer.run() }
+                for worker in workers {
+                    let cpu = cpus.map { $0.cpu(forThread: worker.index) }
+                    threads.workers.append(try Self.spawn("worker-\(worker.index)", cpu: cpu) { worker.run() })
+                }
+                for poller in pollers {
+                    threads.pollers.append(try Self.spawn("poller-\(poller.index)") { poller.run() })
+                }
+                machine.started(threads)
             }
         }
         logger.info(
@@ -176,13 +169,8 @@ public final class Pipeline: @unchecked Sendable {
     @discardableResult
     public func stop(timeoutSeconds: Double) -> Bool {
         let deadline = MonotonicDeadline.after(.milliseconds(Int64(timeoutSeconds * 1_000)))
-        let running = threads.withLock { threads -> Threads? in
-            guard threads.started, !threads.stopped else { return nil }
-            threads.stopped = true
-            return threads
-        }
-        guard let running else { return true }
-        for poller in pollers { poller.requestDrain() }
+        guard case .drain(let running) = machine.withLock({ $0.stop() }) else { return true }
+        for poller in pollers { poller.request(.drain) }
         while !pollers.allSatisfy(\.isDrained) && !deadline.hasPassed { sleepThread(for: .milliseconds(1)) }
         for poller in pollers { poller.ring.close() }
         for thread in running.workers { thread.join() }
@@ -194,32 +182,13 @@ public final class Pipeline: @unchecked Sendable {
         running.producer?.join()
         watchdog?.join()
         let inTime = !deadline.hasPassed
-        commitAll(before: deadline)
-        // Each poller commits and closes its own consumer on its own thread, so a rebalance that
-        // one member's leaving starts is served by the members still open.
-        for poller in pollers { poller.requestClose() }
+        committer.commitAll(before: deadline)
+        // Each poller closes its own consumer on its own thread, so a rebalance that one member's
+        // leaving starts is served by the members still open.
+        for poller in pollers { poller.request(.close) }
         for thread in running.pollers { thread.join() }
         logger.info("pipeline stopped", metadata: ["in-time": "\(inTime)"])
         return inTime
-    }
-
-    /// Commits every consumer's stored offsets while the group is still stable (before anyone
-    /// leaves), retrying while a rebalance is in progress; the pollers keep serving it meanwhile.
-    private func commitAll(before deadline: MonotonicDeadline) {
-        for (index, consumer) in consumers.enumerated() {
-            while true {
-                do {
-                    try consumer.commit()
-                    break
-                } catch {
-                    guard !deadline.hasPassed else {
-                        logger.warning("final commit of consumer \(index) failed: \(error)")
-                        break
-                    }
-                    sleepThread(for: .milliseconds(100))
-                }
-            }
-        }
     }
 
     /// Records registered but not yet acknowledged, plus what waits in the rings.
@@ -239,14 +208,14 @@ public final class Pipeline: @unchecked Sendable {
     public var brokersUp: Int? { consumerLag.brokersUp }
 
     /// Rebalance callbacks served by this process's consumers.
-    public var rebalances: Int { consumers.reduce(0) { $0 + $1.rebalanceCount } }
+    public var rebalances: Int { pollers.reduce(0) { $0 + $1.consumer.rebalanceCount } }
 
     /// Current input ring depth over all consumers (best effort).
     public var ringDepth: Int { pollers.reduce(0) { $0 + $1.ring.count } }
 
     /// The partitions assigned to this process's consumers.
     public func assignment() -> [TopicPartition] {
-        consumers.flatMap { (try? $0.assignment()) ?? [] }
+        pollers.flatMap { (try? $0.consumer.assignment()) ?? [] }
     }
 
     private static func spawn(_ name: String, cpu: Int? = nil, _ body: @escaping @Sendable () -> Void)

@@ -8,13 +8,12 @@ import Synchronization
 /// acknowledged records done in the offset tracker, and stores the advancing watermarks.
 ///
 /// Delivery reports arrive from `poll` on this same thread, so the tracker sees completions in the
-/// order the broker acknowledged them. Offsets are stored at most every 5 ms (and at the end);
-/// librdkafka's auto-commit sends the stored offsets to the group coordinator.
+/// order the broker acknowledged them. Every 5 ms (and at the end) the ``OffsetCommitter`` stores
+/// the watermarks that moved, and commits them once per commit interval.
 final class ResultProducer: @unchecked Sendable {
     private let results: MPSCRing<OutputRecord>
     private let producer: KafkaProducer
-    private let consumers: [KafkaConsumer]
-    private let tracker: OffsetTracker
+    private let committer: OffsetCommitter
     private let counters: PipelineCounters
     private let latency: LatencyRecorder
     private let outputTopic: String
@@ -33,8 +32,7 @@ final class ResultProducer: @unchecked Sendable {
     init(
         results: MPSCRing<OutputRecord>,
         producer: KafkaProducer,
-        consumers: [KafkaConsumer],
-        tracker: OffsetTracker,
+        committer: OffsetCommitter,
         counters: PipelineCounters,
         latency: LatencyRecorder,
         outputTopic: String,
@@ -43,8 +41,7 @@ final class ResultProducer: @unchecked Sendable {
     ) {
         self.results = results
         self.producer = producer
-        self.consumers = consumers
-        self.tracker = tracker
+        self.committer = committer
         self.counters = counters
         self.latency = latency
         self.outputTopic = outputTopic
@@ -88,7 +85,7 @@ final class ResultProducer: @unchecked Sendable {
             producer.poll(timeoutMilliseconds: 0)
             let now = MonotonicDeadline.now()
             if now.nanoseconds - lastStore.nanoseconds >= 5_000_000 {
-                storeCommittable()
+                committer.storeAdvanced(now: now)
                 lastStore = now
             }
             if taken == 0 && results.isClosed && results.isEmpty { break }
@@ -97,7 +94,7 @@ final class ResultProducer: @unchecked Sendable {
         while producer.outstandingCount > 0 && !abandon.load(ordering: .acquiring) {
             producer.poll(timeoutMilliseconds: 10)
         }
-        storeCommittable()
+        committer.storeAdvanced(now: .now())
         finished.store(true, ordering: .releasing)
     }
 
@@ -138,19 +135,5 @@ final class ResultProducer: @unchecked Sendable {
             counters.deadLettered.add(1, ordering: .relaxed)
         }
         latency.record(nanoseconds: MonotonicDeadline.now().nanoseconds - output.receivedNanoseconds)
-    }
-
-    private func storeCommittable() {
-        let committable = tracker.takeCommittable()
-        guard !committable.isEmpty else { return }
-        for (consumer, entries) in Dictionary(grouping: committable, by: \.consumer) {
-            do {
-                try consumers[consumer].storeOffsets(entries.map(\.position))
-                counters.offsetsStored.add(entries.count, ordering: .relaxed)
-            } catch {
-                // A partition revoked meanwhile: its new owner commits from its own progress.
-                logger.debug("storing offsets failed: \(error)")
-            }
-        }
     }
 }

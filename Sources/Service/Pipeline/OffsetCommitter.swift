@@ -1,0 +1,99 @@
+import Kafka
+import Logging
+import Platform
+import Synchronization
+
+/// The one place offsets are stored and committed: the producer thread stores the watermarks
+/// acknowledgements advanced and commits them every interval; a polling thread commits its
+/// partitions' final watermark when they are revoked; shutdown commits everything once more.
+///
+/// librdkafka's own auto-commit is off (the service's consumer configuration refuses it), so no
+/// offset reaches the group coordinator by any other path. Every offset stored is a watermark the
+/// ``OffsetTracker`` yields: all records below it have had their output acknowledged.
+///
+/// Thread safety: consumers are registered once each, before the threads start, under a mutex;
+/// `nextCommit` is used by the producer thread only (relaxed atomic: no other data hangs on it).
+/// librdkafka's store and commit calls are thread-safe.
+final class OffsetCommitter: Sendable {
+    private let tracker: OffsetTracker
+    private let counters: PipelineCounters
+    private let logger: Logger
+    private let intervalNanoseconds: Int64
+    private let consumers = Mutex<[Int: KafkaConsumer]>([:])
+    private let nextCommit = Atomic<Int64>(0)
+
+    init(tracker: OffsetTracker, counters: PipelineCounters, interval: Duration, logger: Logger) {
+        self.tracker = tracker
+        self.counters = counters
+        self.logger = logger
+        let (seconds, attoseconds) = interval.components
+        intervalNanoseconds = max(1_000_000, seconds * 1_000_000_000 + attoseconds / 1_000_000_000)
+    }
+
+    /// Registers the consumer of polling thread `index`; called once per consumer, by its poller.
+    func register(_ consumer: KafkaConsumer, index: Int) {
+        consumers.withLock { $0[index] = consumer }
+    }
+
+    private func consumer(_ index: Int) -> KafkaConsumer? {
+        consumers.withLock { $0[index] }
+    }
+
+    /// Producer thread, every few milliseconds: stores the watermarks that moved, and once per
+    /// interval sends the stored offsets to the coordinator without waiting for its answer.
+    func storeAdvanced(now: MonotonicDeadline) {
+        let committable = tracker.takeCommittable()
+        for (index, entries) in Dictionary(grouping: committable, by: \.consumer) {
+            do {
+                try consumer(index)?.storeOffsets(entries.map(\.position))
+                counters.offsetsStored.add(entries.count, ordering: .relaxed)
+            } catch {
+                // A partition revoked meanwhile: its new owner commits from its own progress.
+                logger.debug("storing offsets failed: \(error)")
+            }
+        }
+        guard now.nanoseconds >= nextCommit.load(ordering: .relaxed) else { return }
+        nextCommit.store(now.nanoseconds + intervalNanoseconds, ordering: .relaxed)
+        for consumer in consumers.withLock({ Array($0.values) }) {
+            do {
+                try consumer.commitAsynchronously()
+            } catch {
+                logger.debug("periodic commit failed: \(error)")
+            }
+        }
+    }
+
+    /// Polling thread, when `partitions` are revoked from consumer `index`: stores their final
+    /// watermark and commits it synchronously, before another member can start reading them.
+    func commitRevoked(_ partitions: [TopicPartition], consumer index: Int) {
+        guard let consumer = consumer(index) else { return }
+        let positions = tracker.committablePositions(for: partitions)
+        do {
+            try consumer.storeOffsets(positions)
+            try consumer.commit()
+            counters.offsetsStored.add(positions.count, ordering: .relaxed)
+        } catch {
+            logger.warning("commit on revocation failed: \(error)")
+        }
+    }
+
+    /// Shutdown, after the producer thread stored its last watermarks: commits every consumer's
+    /// stored offsets while the group is still stable, retrying while a rebalance is in progress
+    /// (the polling threads keep serving it meanwhile).
+    func commitAll(before deadline: MonotonicDeadline) {
+        for (index, consumer) in consumers.withLock({ $0.sorted { $0.key < $1.key } }) {
+            while true {
+                do {
+                    try consumer.commit()
+                    break
+                } catch {
+                    guard !deadline.hasPassed else {
+                        logger.warning("final commit of consumer \(index) failed: \(error)")
+                        break
+                    }
+                    sleepThread(for: .milliseconds(100))
+                }
+            }
+        }
+    }
+}
