@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The edge profile's footprint (issue 8): binary size of a release build with the Swift runtime
+# The edge profile's footprint: binary size of a release build with the Swift runtime
 # linked statically, and the RSS of `serve --profile edge` alone (the broker and the load generator
 # run as other processes) at idle and at a fixed rate.
 #   scripts/edge-footprint.sh [RATE] [SECONDS]     # default 1,000 requests/s for 60 s

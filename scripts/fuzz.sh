@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Fuzzes the request parsers and the feature extractor with libFuzzer (issue 7):
+# Fuzzes the request parsers and the feature extractor with libFuzzer:
 #   scripts/fuzz.sh [RUNS]        # default 1,000,000 executions per target
 # Builds fuzz/ with -sanitize=fuzzer,address (linked by lld: gold fails on the fuzzer runtime), seeds each target's corpus from the shipped data
 # (data/, unpacked by scripts/setup.sh) and fuzz/corpus/ (the checked-in regression inputs: every crash found so far), then runs

@@ -117,12 +117,7 @@ public final class KafkaConsumer: RebalanceDispatcher, Sendable {
 
     /// Commits the stored offsets synchronously. Nothing stored is not an error.
     public func commit() throws(KafkaError) {
-        try handle.commitStored(async: false)
-    }
-
-    /// Sends the stored offsets to the coordinator without waiting for its answer.
-    public func commitAsynchronously() throws(KafkaError) {
-        try handle.commitStored(async: true)
+        try handle.commitStored()
     }
 
     /// The group's committed offsets for `partitions` (negative when none), asked of the coordinator.

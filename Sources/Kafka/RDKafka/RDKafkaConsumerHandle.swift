@@ -60,10 +60,9 @@ import Synchronization
         if let error = list.firstError(during: "store offset") { throw error }
     }
 
-    /// Commits the stored offsets; asynchronously (the result is not waited for) when `async`.
-    /// Nothing stored is not an error.
-    func commitStored(async: Bool) throws(KafkaError) {
-        let err = unsafe rd_kafka_commit(client.handle, nil, async ? 1 : 0)
+    /// Commits the stored offsets synchronously. Nothing stored is not an error.
+    func commitStored() throws(KafkaError) {
+        let err = unsafe rd_kafka_commit(client.handle, nil, 0)
         guard err != RD_KAFKA_RESP_ERR__NO_OFFSET else { return }
         try KafkaError.check(err, during: "commit")
     }

@@ -200,8 +200,8 @@ public struct ServiceConfiguration: Sendable, Equatable {
 
     ///
     /// Offsets are the service's own: its committer stores a watermark only once every answer
-    /// below it is acknowledged and commits it every `auto.commit.interval.ms`, so librdkafka's
-    /// auto-commit is off and overriding `enable.auto.commit` or `enable.auto.offset.store` is refused.
+    /// below it is acknowledged (``OffsetCommitter/consumerSettings``), so overriding
+    /// `enable.auto.commit` or `enable.auto.offset.store` is refused.
     public func consumerConfiguration() throws(ServiceError) -> KafkaConfiguration {
         var configuration = KafkaConfiguration.consumer(bootstrapServers: brokers, groupID: group)
         for override in kafka + kafkaConsumer {
@@ -213,16 +213,8 @@ public struct ServiceConfiguration: Sendable, Equatable {
             }
         }
         try apply(kafka + kafkaConsumer, to: &configuration)
-        configuration["enable.auto.commit"] = "false"
+        for (key, value) in OffsetCommitter.consumerSettings { configuration[key] = value }
         return configuration
-    }
-
-    /// How often the committer sends stored offsets to the coordinator (`auto.commit.interval.ms`,
-    /// 1 s unless overridden).
-    public var commitInterval: Duration {
-        let overridden = (kafka + kafkaConsumer).last { $0.hasPrefix("auto.commit.interval.ms=") }
-        let milliseconds = overridden.flatMap { Int64($0.dropFirst("auto.commit.interval.ms=".count)) } ?? 1_000
-        return .milliseconds(max(1, milliseconds))
     }
 
     /// The producer's librdkafka configuration: tuned defaults, then `kafka`, then `kafkaProducer`.

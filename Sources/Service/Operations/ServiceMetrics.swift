@@ -100,9 +100,10 @@ public struct ServiceMetrics: Sendable {
         out += "anomaly_batch_seconds_bucket{le=\"+Inf\"} \(cumulative)\n"
         out += "anomaly_batch_seconds_sum \(pipeline.scoringTimes.sumSeconds)\nanomaly_batch_seconds_count \(cumulative)\n"
 
-        // Receipt to acknowledgement, since start: a summary with the service's quantiles.
+        // Receipt to hand-off to the producer (librdkafka accepted the answer), since start: a summary
+        // with the service's quantiles.
         let latency = pipeline.latency.snapshot()
-        out += "# HELP anomaly_latency_seconds Time from receiving a request to the broker acknowledging its answer.\n"
+        out += "# HELP anomaly_latency_seconds Time from receiving a request to handing its answer to the Kafka producer.\n"
         out += "# TYPE anomaly_latency_seconds summary\n"
         for quantile in [0.5, 0.9, 0.99, 0.999] {
             out += "anomaly_latency_seconds{quantile=\"\(quantile)\"} \(Double(latency.value(atQuantile: quantile)) / 1e9)\n"

@@ -262,7 +262,14 @@ final class ConsumerPoller: @unchecked Sendable {
     fileprivate func partitionsAssigned(_ partitions: [TopicPartition]) {
         assigned.formUnion(partitions)
         logger.info("assigned \(partitions.count) partitions: \(partitions.map(\.description).sorted().joined(separator: ","))")
-        if pausedForRing || machine.lifecycle != .running { pause(partitions) }
+        // librdkafka keeps an application pause across assignments: a partition paused while its
+        // revocation was deferred (or while the ring was full) and then assigned back would never
+        // be fetched again, so every assignment sets the pause state explicitly.
+        if pausedForRing || machine.lifecycle != .running {
+            pause(partitions)
+        } else {
+            resume(partitions)
+        }
     }
 
     /// Runs inside `poll` before the partitions are given up: stop handing out their records and

@@ -4,30 +4,32 @@ import Platform
 import Synchronization
 
 /// The one place offsets are stored and committed: the producer thread stores the watermarks
-/// acknowledgements advanced and commits them every interval; a polling thread commits its
-/// partitions' final watermark when they are revoked; shutdown commits everything once more.
+/// acknowledgements advanced, which librdkafka's commit timer sends every interval; a polling
+/// thread commits its partitions' final watermark when they are revoked; shutdown commits
+/// everything once more.
 ///
-/// librdkafka's own auto-commit is off (the service's consumer configuration refuses it), so no
-/// offset reaches the group coordinator by any other path. Every offset stored is a watermark the
-/// ``OffsetTracker`` yields: all records below it have had their output acknowledged.
+/// Every offset stored is a watermark the ``OffsetTracker`` yields: all records below it have had
+/// their output acknowledged. The periodic commit is librdkafka's timer over that store
+/// (``consumerSettings``) rather than a call from here, because librdkafka holds it back while a
+/// rebalance is in progress: a commit sent then fails with an invalid generation, and librdkafka
+/// answers that by declaring the whole assignment lost.
 ///
-/// Thread safety: consumers are registered once each, before the threads start, under a mutex;
-/// `nextCommit` is used by the producer thread only (relaxed atomic: no other data hangs on it).
+/// Thread safety: consumers are registered once each, before the threads start, under a mutex.
 /// librdkafka's store and commit calls are thread-safe.
 final class OffsetCommitter: Sendable {
     private let tracker: OffsetTracker
     private let counters: PipelineCounters
     private let logger: Logger
-    private let intervalNanoseconds: Int64
     private let consumers = Mutex<[Int: KafkaConsumer]>([:])
-    private let nextCommit = Atomic<Int64>(0)
 
-    init(tracker: OffsetTracker, counters: PipelineCounters, interval: Duration, logger: Logger) {
+    /// The consumer properties this committer relies on: offsets stored only by it, and the
+    /// stored ones committed by librdkafka's timer every `auto.commit.interval.ms`.
+    static let consumerSettings = ["enable.auto.offset.store": "false", "enable.auto.commit": "true"]
+
+    init(tracker: OffsetTracker, counters: PipelineCounters, logger: Logger) {
         self.tracker = tracker
         self.counters = counters
         self.logger = logger
-        let (seconds, attoseconds) = interval.components
-        intervalNanoseconds = max(1_000_000, seconds * 1_000_000_000 + attoseconds / 1_000_000_000)
     }
 
     /// Registers the consumer of polling thread `index`; called once per consumer, by its poller.
@@ -39,9 +41,8 @@ final class OffsetCommitter: Sendable {
         consumers.withLock { $0[index] }
     }
 
-    /// Producer thread, every few milliseconds: stores the watermarks that moved, and once per
-    /// interval sends the stored offsets to the coordinator without waiting for its answer.
-    func storeAdvanced(now: MonotonicDeadline) {
+    /// Producer thread, every few milliseconds: stores the watermarks that moved.
+    func storeAdvanced() {
         let committable = tracker.takeCommittable()
         for (index, entries) in Dictionary(grouping: committable, by: \.consumer) {
             do {
@@ -50,15 +51,6 @@ final class OffsetCommitter: Sendable {
             } catch {
                 // A partition revoked meanwhile: its new owner commits from its own progress.
                 logger.debug("storing offsets failed: \(error)")
-            }
-        }
-        guard now.nanoseconds >= nextCommit.load(ordering: .relaxed) else { return }
-        nextCommit.store(now.nanoseconds + intervalNanoseconds, ordering: .relaxed)
-        for consumer in consumers.withLock({ Array($0.values) }) {
-            do {
-                try consumer.commitAsynchronously()
-            } catch {
-                logger.debug("periodic commit failed: \(error)")
             }
         }
     }

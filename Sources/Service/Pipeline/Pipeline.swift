@@ -57,12 +57,7 @@ public final class Pipeline: @unchecked Sendable {
         let lag = consumerLag
         let ringCapacity = Self.powerOfTwo(atLeast: configuration.ringCapacity)
         let consumerConfiguration = try configuration.consumerConfiguration()
-        let committer = OffsetCommitter(
-            tracker: tracker,
-            counters: counters,
-            interval: configuration.commitInterval,
-            logger: logger
-        )
+        let committer = OffsetCommitter(tracker: tracker, counters: counters, logger: logger)
         self.committer = committer
         let parker = self.parker
         var pollers: [ConsumerPoller] = []

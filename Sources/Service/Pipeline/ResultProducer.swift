@@ -9,7 +9,7 @@ import Synchronization
 ///
 /// Delivery reports arrive from `poll` on this same thread, so the tracker sees completions in the
 /// order the broker acknowledged them. Every 5 ms (and at the end) the ``OffsetCommitter`` stores
-/// the watermarks that moved, and commits them once per commit interval.
+/// the watermarks that moved.
 final class ResultProducer: @unchecked Sendable {
     private let results: MPSCRing<OutputRecord>
     private let producer: KafkaProducer
@@ -85,7 +85,7 @@ final class ResultProducer: @unchecked Sendable {
             producer.poll(timeoutMilliseconds: 0)
             let now = MonotonicDeadline.now()
             if now.nanoseconds - lastStore.nanoseconds >= 5_000_000 {
-                committer.storeAdvanced(now: now)
+                committer.storeAdvanced()
                 lastStore = now
             }
             if taken == 0 && results.isClosed && results.isEmpty { break }
@@ -94,7 +94,7 @@ final class ResultProducer: @unchecked Sendable {
         while producer.outstandingCount > 0 && !abandon.load(ordering: .acquiring) {
             producer.poll(timeoutMilliseconds: 10)
         }
-        committer.storeAdvanced(now: .now())
+        committer.storeAdvanced()
         finished.store(true, ordering: .releasing)
     }
 
