@@ -19,6 +19,7 @@ let package = Package(
         .library(name: "Kafka", targets: ["Kafka"]),
         .library(name: "Inference", targets: ["Inference"]),
         .library(name: "Service", targets: ["Service"]),
+        .library(name: "Demo", targets: ["Demo"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -50,15 +51,23 @@ let package = Package(
         .target(name: "Kafka", dependencies: ["CRdKafka"]),
         // Request parsing, features, the model file and BLAS-batched SVM scoring.
         .target(name: "Inference", dependencies: ["COpenBLAS", "CLZ4"]),
-        // The pipeline: polling threads, rings, workers, the producer thread, offsets; and the demo.
+        // The pipeline: polling threads, rings, workers, the producer thread, offsets.
         .target(
             name: "Service",
             dependencies: ["Kafka", "Inference", "RingBuffer", .product(name: "Logging", package: "swift-log")]
         ),
+        // `demo`: embedded broker, service and traffic generator in one process. Kept apart from the
+        // service (as SwiftNIO keeps its examples), it uses Service as `serve` does.
+        .target(
+            name: "Demo",
+            dependencies: [
+                "Service", "Kafka", "Inference", "RingBuffer", .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
         .executableTarget(
             name: "AnomalyService",
             dependencies: [
-                "Service", "Kafka", "Inference", "RingBuffer",
+                "Service", "Demo", "Kafka", "Inference", "RingBuffer",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -67,7 +76,7 @@ let package = Package(
         // Shared test helpers: unique names, produce/poll helpers over the embedded broker.
         .target(name: "KafkaTestSupport", dependencies: ["Kafka"], path: "Tests/KafkaTestSupport"),
         .testTarget(name: "KafkaTests", dependencies: ["Kafka", "KafkaTestSupport"]),
-        .testTarget(name: "ServiceTests", dependencies: ["Service", "Kafka", "Inference", "KafkaTestSupport"]),
+        .testTarget(name: "ServiceTests", dependencies: ["Service", "Demo", "Kafka", "Inference", "KafkaTestSupport"]),
         .testTarget(name: "InferenceTests", dependencies: ["Inference"], resources: [.copy("Fixtures")]),
     ]
 )

@@ -1,6 +1,6 @@
+import Demo
 import Kafka
 import KafkaTestSupport
-import Service
 import Testing
 
 /// `demo --brokers` and `e2e-bench --brokers`: runs on a cluster they did not start, sharing its

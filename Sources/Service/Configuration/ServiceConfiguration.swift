@@ -50,7 +50,7 @@ public struct ServiceConfiguration: Sendable, Equatable {
     public init() {}
 
     /// The setting names, as used in files, flags (`--name`) and the environment (`ANOMALY_NAME`).
-    public static let settingNames = [
+    static let settingNames = [
         "brokers", "group", "input", "output", "dead-letter", "model", "consumers", "workers", "max-batch",
         "ring-capacity", "pin-threads", "max-in-flight-per-partition", "revoke-timeout", "shutdown-timeout",
         "metrics-port", "metrics-host", "model-poll-seconds", "profile", "explain",
@@ -120,7 +120,7 @@ public struct ServiceConfiguration: Sendable, Equatable {
     }
 
     /// Sets the threshold for requests whose path starts with `prefix` (a path, so it starts with `/`).
-    public mutating func setThreshold(_ prefix: String, _ text: String, source: String) throws(ServiceError) {
+    mutating func setThreshold(_ prefix: String, _ text: String, source: String) throws(ServiceError) {
         try routeThresholds.set(prefix, text, source: source)
     }
 
@@ -198,14 +198,14 @@ public struct ServiceConfiguration: Sendable, Equatable {
         return edge
     }
 
-    public func consumerConfiguration() throws(ServiceError) -> KafkaConfiguration {
+    package func consumerConfiguration() throws(ServiceError) -> KafkaConfiguration {
         var configuration = KafkaConfiguration.consumer(bootstrapServers: brokers, groupID: group)
         try apply(kafka + kafkaConsumer, to: &configuration)
         return configuration
     }
 
     /// The producer's librdkafka configuration: tuned defaults, then `kafka`, then `kafkaProducer`.
-    public func producerConfiguration() throws(ServiceError) -> KafkaConfiguration {
+    package func producerConfiguration() throws(ServiceError) -> KafkaConfiguration {
         var configuration = KafkaConfiguration.producer(bootstrapServers: brokers)
         // Never give up on a prediction: a broker outage back-pressures instead of losing output.
         configuration["message.timeout.ms"] = "0"

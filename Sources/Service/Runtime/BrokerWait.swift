@@ -40,7 +40,7 @@ public func waitForBroker(_ configuration: ServiceConfiguration, seconds: Double
 
 extension Duration {
     /// Monotonic time since an arbitrary origin.
-    static var now: Duration {
+    package static var now: Duration {
         var time = timespec()
         unsafe clock_gettime(CLOCK_MONOTONIC, &time)
         return .seconds(time.tv_sec) + .nanoseconds(time.tv_nsec)

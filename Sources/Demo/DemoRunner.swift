@@ -3,6 +3,7 @@ import Inference
 import Kafka
 import Logging
 import RingBuffer
+import Service
 import Synchronization
 
 /// The main job on a fresh machine: the embedded broker, the service with a model, and a traffic
