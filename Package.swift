@@ -73,10 +73,20 @@ let package = Package(
             ]
         ),
         .testTarget(name: "RingBufferTests", dependencies: ["RingBuffer"]),
-        // Shared test helpers: unique names, produce/poll helpers over the embedded broker.
-        .target(name: "KafkaTestSupport", dependencies: ["Kafka"], path: "Tests/KafkaTestSupport"),
-        .testTarget(name: "KafkaTests", dependencies: ["Kafka", "KafkaTestSupport"]),
-        .testTarget(name: "ServiceTests", dependencies: ["Service", "Demo", "Kafka", "Inference", "KafkaTestSupport"]),
+        // Shared test set-up: unique names, produce/poll helpers over the embedded broker, the
+        // pipeline fixture and its answer log, test models, `anomaly-service` as a child process.
+        .target(
+            name: "TestSupport",
+            dependencies: ["Kafka", "Inference", "Service", .product(name: "Logging", package: "swift-log")],
+            path: "Tests/TestSupport"
+        ),
+        .testTarget(name: "KafkaTests", dependencies: ["Kafka", "TestSupport"]),
+        // Service tests by what they need: nothing but the module; the embedded broker over TCP;
+        // the built `anomaly-service` executable as a child process.
+        .testTarget(name: "ServiceUnitTests", dependencies: ["Service", "Kafka", "Inference", "TestSupport"]),
+        .testTarget(name: "ServiceBrokerTests", dependencies: ["Service", "Kafka", "Inference", "TestSupport"]),
+        .testTarget(name: "ServiceProcessTests", dependencies: ["Service", "Kafka", "Inference", "TestSupport"]),
+        .testTarget(name: "DemoTests", dependencies: ["Demo", "Kafka", "TestSupport"]),
         .testTarget(name: "InferenceTests", dependencies: ["Inference"], resources: [.copy("Fixtures")]),
     ]
 )

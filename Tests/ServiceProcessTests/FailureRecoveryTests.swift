@@ -1,61 +1,15 @@
 import Foundation
 import Kafka
-import KafkaTestSupport
 import Service
+import TestSupport
 import Testing
 
 /// Crashes, restarts, rebalances and stalls: every input still ends with an answer.
 @Suite(.serialized, .timeLimit(.minutes(5)))
 struct FailureRecoveryTests {
-    /// Inputs `k-0 ..< count` with a few malformed ones, all answerable.
-    /// A 4-partition broker with `count` requests waiting, the test model, and a reader of answers.
-    static func preloaded(_ count: Int) throws -> (PipelineFixture, AnswerLog) {
-        var fixture = try PipelineFixture(partitions: 4)
-        fixture.configuration.model = try TestModel.write()
-        try fixture.send(requests(count))
-        return (fixture, try AnswerLog(fixture))
-    }
-
-    static func requests(_ count: Int) -> [[UInt8]] {
-        (0..<count).map { index in
-            index % 97 == 0
-                ? Array("garbage \(index)".utf8)
-                : Array(#"{"id":"r-\#(index)","path":"/search","query":"q=item+\#(index)"}"#.utf8)
-        }
-    }
-
-    /// Reads the output and dead-letter topics from the start on its own thread, for the whole test.
-    final class AnswerLog {
-        let loop: PollingLoop
-
-        init(_ fixture: PipelineFixture) throws {
-            loop = PollingLoop(
-                try KafkaConsumer(
-                    configuration: TestConfig.consumer(fixture.broker, group: Unique.name("reader")),
-                    topics: [fixture.configuration.output, fixture.configuration.deadLetter]
-                )
-            )
-        }
-
-        /// How many answers each key got so far.
-        var answered: [String: Int] {
-            var answered: [String: Int] = [:]
-            for message in loop.messages { answered[String(decoding: message.key ?? [], as: UTF8.self), default: 0] += 1 }
-            return answered
-        }
-
-        /// Waits until `count` distinct keys are answered or `seconds` pass; returns the answers.
-        func wait(for count: Int, seconds: Double = 90) -> [String: Int] {
-            _ = eventually(seconds: seconds) { answered.count >= count }
-            return answered
-        }
-
-        deinit { loop.stop() }
-    }
-
     @Test func killNineMidStreamThenRestartLeavesNoInputUnanswered() throws {
         let count = 20_000
-        let (fixture, log) = try Self.preloaded(count)
+        let (fixture, log) = try PipelineFixture.preloaded(count)
         let first = try ServiceProcess(fixture.configuration)
         let progressed = log.wait(for: 2_000, seconds: 60).count >= 2_000
         #expect(progressed, "the first instance answered too little: \(first.log.suffix(2_000))")
@@ -74,7 +28,7 @@ struct FailureRecoveryTests {
 
     @Test func sigtermUnderLoadExitsZeroWithEverythingAnsweredCommitted() throws {
         let count = 20_000
-        let (fixture, log) = try Self.preloaded(count)
+        let (fixture, log) = try PipelineFixture.preloaded(count)
         let service = try ServiceProcess(fixture.configuration)
         #expect(log.wait(for: 1_000, seconds: 60).count >= 1_000)
         service.terminate()
@@ -101,13 +55,13 @@ struct FailureRecoveryTests {
         let log = try AnswerLog(fixture)
         let first = try Pipeline(configuration: fixture.configuration, logger: PipelineFixture.logger, makeProcessor: makeProcessor)
         try first.start()
-        try fixture.send(Array(Self.requests(count)[..<(count / 2)]))
+        try fixture.send(Array(PipelineFixture.requests(count)[..<(count / 2)]))
         // Mid-stream: the first instance is answering before the second joins.
         #expect(eventually(seconds: 40) { first.counters.snapshot.acknowledged > 0 }, "the first instance answered nothing")
         let second = try Pipeline(configuration: fixture.configuration, logger: PipelineFixture.logger, makeProcessor: makeProcessor)
         try second.start()
         #expect(eventually(seconds: 40) { !second.assignment().isEmpty }, "the second instance got no partitions")
-        try fixture.send(Array(Self.requests(count)[(count / 2)...]), keyOffset: count / 2)
+        try fixture.send(Array(PipelineFixture.requests(count)[(count / 2)...]), keyOffset: count / 2)
         #expect(first.stop(timeoutSeconds: 20))  // leaves mid-stream: its partitions move to the second
         let answered = log.wait(for: count)
         #expect(second.stop(timeoutSeconds: 20))
@@ -125,7 +79,7 @@ struct FailureRecoveryTests {
         fixture.configuration.maxBatch = 32
         fixture.configuration.kafkaProducer = ["queue.buffering.max.messages=200", "linger.ms=0"]
         let count = 10_000
-        try fixture.send(Self.requests(count))
+        try fixture.send(PipelineFixture.requests(count))
         let log = try AnswerLog(fixture)
         try fixture.broker.setRoundTripTime(broker: 1, milliseconds: 300)  // every produce takes 300 ms
         let model = try fixture.configuration.loadModel()
