@@ -1,5 +1,4 @@
 import Foundation
-import Inference
 import Kafka
 import Service
 import TestSupport
@@ -90,18 +89,6 @@ struct InferencePipelineTests {
         }
         let counts = pipeline.counters.snapshot
         #expect(counts.predicted == 70 && counts.deadLettered == garbage.count && counts.anomalous == 30)
-    }
-
-    @Test func aModelFileThatIsNotAModelIsRefusedNamingTheFile() throws {
-        let path = FileManager.default.temporaryDirectory.appendingPathComponent(Unique.name("bad") + ".model").path
-        try Data("not a model".utf8).write(to: URL(fileURLWithPath: path))
-        var configuration = ServiceConfiguration()
-        configuration.model = path
-        #expect {
-            _ = try configuration.loadModel()
-        } throws: { error in
-            (error as? ServiceError)?.code == .configuration && "\(error)".contains(path)
-        }
     }
 }
 
