@@ -20,6 +20,7 @@ let package = Package(
         .library(name: "Kafka", targets: ["Kafka"]),
         .library(name: "Inference", targets: ["Inference"]),
         .library(name: "Service", targets: ["Service"]),
+        .library(name: "Demo", targets: ["Demo"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -54,27 +55,46 @@ let package = Package(
         .target(name: "Kafka", dependencies: ["CRdKafka", "Platform"]),
         // Request parsing, features, the model file and BLAS-batched SVM scoring.
         .target(name: "Inference", dependencies: ["COpenBLAS", "CLZ4"]),
-        // The pipeline: polling threads, rings, workers, the producer thread, offsets; and the demo.
+        // The pipeline: polling threads, rings, workers, the producer thread, offsets.
         .target(
             name: "Service",
             dependencies: [
                 "Kafka", "Inference", "RingBuffer", "Platform", .product(name: "Logging", package: "swift-log"),
             ]
         ),
+        // `demo`: embedded broker, service and traffic generator in one process. Kept apart from the
+        // service (as SwiftNIO keeps its examples), it uses Service as `serve` does.
+        .target(
+            name: "Demo",
+            dependencies: [
+                "Service", "Kafka", "Inference", "RingBuffer", "Platform",
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
         .executableTarget(
             name: "AnomalyService",
             dependencies: [
-                "Service", "Kafka", "Inference", "RingBuffer", "Platform",
+                "Service", "Demo", "Kafka", "Inference", "RingBuffer", "Platform",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
         .testTarget(name: "PlatformTests", dependencies: ["Platform"]),
         .testTarget(name: "RingBufferTests", dependencies: ["RingBuffer", "Platform"]),
-        // Shared test helpers: unique names, produce/poll helpers over the embedded broker.
-        .target(name: "KafkaTestSupport", dependencies: ["Kafka"], path: "Tests/KafkaTestSupport"),
-        .testTarget(name: "KafkaTests", dependencies: ["Kafka", "KafkaTestSupport"]),
-        .testTarget(name: "ServiceTests", dependencies: ["Service", "Kafka", "Inference", "KafkaTestSupport"]),
+        // Shared test set-up: unique names, produce/poll helpers over the embedded broker, the
+        // pipeline fixture and its answer log, test models, `anomaly-service` as a child process.
+        .target(
+            name: "TestSupport",
+            dependencies: ["Kafka", "Inference", "Service", .product(name: "Logging", package: "swift-log")],
+            path: "Tests/TestSupport"
+        ),
+        .testTarget(name: "KafkaTests", dependencies: ["Kafka", "TestSupport"]),
+        // Service tests by what they need: nothing but the module; the embedded broker over TCP;
+        // the built `anomaly-service` executable as a child process.
+        .testTarget(name: "ServiceUnitTests", dependencies: ["Service", "Kafka", "Inference", "TestSupport"]),
+        .testTarget(name: "ServiceBrokerTests", dependencies: ["Service", "Kafka", "Inference", "TestSupport"]),
+        .testTarget(name: "ServiceProcessTests", dependencies: ["Service", "Kafka", "Inference", "TestSupport"]),
+        .testTarget(name: "DemoTests", dependencies: ["Demo", "Kafka", "TestSupport"]),
         .testTarget(name: "InferenceTests", dependencies: ["Inference"], resources: [.copy("Fixtures")]),
     ]
 )

@@ -45,6 +45,7 @@ let package = Package(
             name: "e2e-bench",
             dependencies: [
                 .product(name: "Service", package: rootPackage),
+                .product(name: "Demo", package: rootPackage),
                 .product(name: "Kafka", package: rootPackage),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Histogram", package: "hdrhistogram-swift"),
@@ -58,6 +59,7 @@ let package = Package(
             name: "Micro",
             dependencies: [
                 .product(name: "Benchmark", package: "benchmark"),
+                .product(name: "Demo", package: rootPackage),
                 .product(name: "Inference", package: rootPackage),
                 .product(name: "Kafka", package: rootPackage),
                 .product(name: "RingBuffer", package: rootPackage),

@@ -1,6 +1,6 @@
 import ArgumentParser
+import Demo
 import Foundation
-import Service
 
 /// `anomaly-service demo`: broker, service and traffic in one process, on a fresh machine.
 struct DemoCommand: ParsableCommand {

@@ -38,7 +38,7 @@ public struct ServiceError: Error, CustomStringConvertible, Sendable {
         ServiceError(code: .configuration, reason: reason, file: file, line: line)
     }
 
-    static func startup(_ reason: String, file: String = #fileID, line: UInt = #line) -> ServiceError {
+    package static func startup(_ reason: String, file: String = #fileID, line: UInt = #line) -> ServiceError {
         ServiceError(code: .startup, reason: reason, file: file, line: line)
     }
 

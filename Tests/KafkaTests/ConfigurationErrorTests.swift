@@ -1,5 +1,5 @@
 import Kafka
-import KafkaTestSupport
+import TestSupport
 import Testing
 
 @Suite struct ConfigurationErrorTests {

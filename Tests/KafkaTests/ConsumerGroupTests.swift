@@ -1,7 +1,7 @@
 import Foundation
 import Kafka
-import KafkaTestSupport
 import Synchronization
+import TestSupport
 import Testing
 
 @Suite(.timeLimit(.minutes(2)))

@@ -1,6 +1,6 @@
 import Foundation
 import Kafka
-import KafkaTestSupport
+import TestSupport
 import Synchronization
 import Testing
 

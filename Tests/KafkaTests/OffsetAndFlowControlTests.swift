@@ -1,6 +1,6 @@
 import Foundation
 import Kafka
-import KafkaTestSupport
+import TestSupport
 import Testing
 
 @Suite(.timeLimit(.minutes(2)))

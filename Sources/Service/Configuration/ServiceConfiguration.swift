@@ -50,7 +50,7 @@ public struct ServiceConfiguration: Sendable, Equatable {
     public init() {}
 
     /// The setting names, as used in files, flags (`--name`) and the environment (`ANOMALY_NAME`).
-    public static let settingNames = [
+    static let settingNames = [
         "brokers", "group", "input", "output", "dead-letter", "model", "consumers", "workers", "max-batch",
         "ring-capacity", "pin-threads", "max-in-flight-per-partition", "revoke-timeout", "shutdown-timeout",
         "metrics-port", "metrics-host", "model-poll-seconds", "profile", "explain",
@@ -120,7 +120,7 @@ public struct ServiceConfiguration: Sendable, Equatable {
     }
 
     /// Sets the threshold for requests whose path starts with `prefix` (a path, so it starts with `/`).
-    public mutating func setThreshold(_ prefix: String, _ text: String, source: String) throws(ServiceError) {
+    mutating func setThreshold(_ prefix: String, _ text: String, source: String) throws(ServiceError) {
         try routeThresholds.set(prefix, text, source: source)
     }
 
@@ -202,7 +202,7 @@ public struct ServiceConfiguration: Sendable, Equatable {
     /// Offsets are the service's own: its committer stores a watermark only once every answer
     /// below it is acknowledged (``OffsetCommitter/consumerSettings``), so overriding
     /// `enable.auto.commit` or `enable.auto.offset.store` is refused.
-    public func consumerConfiguration() throws(ServiceError) -> KafkaConfiguration {
+    package func consumerConfiguration() throws(ServiceError) -> KafkaConfiguration {
         var configuration = KafkaConfiguration.consumer(bootstrapServers: brokers, groupID: group)
         for override in kafka + kafkaConsumer {
             let key = override.split(separator: "=", maxSplits: 1).first.map { $0.trimmingCharacters(in: .whitespaces) }
@@ -218,7 +218,7 @@ public struct ServiceConfiguration: Sendable, Equatable {
     }
 
     /// The producer's librdkafka configuration: tuned defaults, then `kafka`, then `kafkaProducer`.
-    public func producerConfiguration() throws(ServiceError) -> KafkaConfiguration {
+    package func producerConfiguration() throws(ServiceError) -> KafkaConfiguration {
         var configuration = KafkaConfiguration.producer(bootstrapServers: brokers)
         // Never give up on a prediction: a broker outage back-pressures instead of losing output.
         configuration["message.timeout.ms"] = "0"

@@ -6,14 +6,14 @@
 /// Anything else (inline tables, multi-line strings, dates) is refused with the line number, so a
 /// typo never passes silently.
 public struct TOMLDocument: Sendable, Equatable {
-    public enum Value: Sendable, Equatable, CustomStringConvertible {
+    enum Value: Sendable, Equatable, CustomStringConvertible {
         case string(String)
         case integer(Int64)
         case float(Double)
         case boolean(Bool)
         case array([Value])
 
-        public var description: String {
+        var description: String {
             switch self {
             case .string(let text): text
             case .integer(let number): String(number)
@@ -25,16 +25,16 @@ public struct TOMLDocument: Sendable, Equatable {
     }
 
     /// Entries by full key: table path and key joined with `.` (a quoted key keeps its dots).
-    public private(set) var entries: [(key: String, value: Value, line: Int)] = []
+    private(set) var entries: [(key: String, value: Value, line: Int)] = []
 
-    public subscript(key: String) -> Value? { entries.last(where: { $0.key == key })?.value }
+    subscript(key: String) -> Value? { entries.last(where: { $0.key == key })?.value }
 
     public static func == (lhs: TOMLDocument, rhs: TOMLDocument) -> Bool {
         lhs.entries.elementsEqual(rhs.entries) { $0.key == $1.key && $0.value == $1.value }
     }
 
     /// Parses `text`; `source` names the file in errors.
-    public init(parsing text: String, source: String = "configuration") throws(ServiceError) {
+    package init(parsing text: String, source: String = "configuration") throws(ServiceError) {
         var table: [String] = []
         var seen: Set<String> = []
         for (index, rawLine) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {

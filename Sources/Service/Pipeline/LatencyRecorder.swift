@@ -5,20 +5,20 @@ import Synchronization
 ///
 /// Thread-safe behind one `Mutex`; the producer thread records once per output, readers take
 /// snapshots for status lines and reports.
-public final class LatencyRecorder: Sendable {
+package final class LatencyRecorder: Sendable {
     static let subBucketBits = 4
     static let bucketCount = 34 << subBucketBits
 
     private let state = Mutex(LatencyHistogram())
 
-    public init() {}
+    package init() {}
 
-    public func record(nanoseconds: Int64) {
+    package func record(nanoseconds: Int64) {
         state.withLock { $0.record(max(1, nanoseconds)) }
     }
 
     /// A copy of the histogram; with `reset`, recording starts over (for per-interval figures).
-    public func snapshot(reset: Bool = false) -> LatencyHistogram {
+    package func snapshot(reset: Bool = false) -> LatencyHistogram {
         state.withLock { histogram in
             let copy = histogram
             if reset { histogram = LatencyHistogram() }
@@ -28,12 +28,12 @@ public final class LatencyRecorder: Sendable {
 }
 
 /// The counts behind ``LatencyRecorder``; a value type so snapshots can be merged and queried.
-public struct LatencyHistogram: Sendable, Equatable {
+package struct LatencyHistogram: Sendable, Equatable {
     private var counts = [Int](repeating: 0, count: LatencyRecorder.bucketCount)
-    public private(set) var total = 0
-    public private(set) var maximum: Int64 = 0
+    package private(set) var total = 0
+    private(set) var maximum: Int64 = 0
 
-    public init() {}
+    package init() {}
 
     mutating func record(_ value: Int64) {
         counts[Self.bucket(of: value)] += 1
@@ -42,14 +42,14 @@ public struct LatencyHistogram: Sendable, Equatable {
     }
 
     /// Adds another histogram's counts to this one.
-    public mutating func merge(_ other: LatencyHistogram) {
+    package mutating func merge(_ other: LatencyHistogram) {
         for index in counts.indices { counts[index] += other.counts[index] }
         total += other.total
         maximum = max(maximum, other.maximum)
     }
 
     /// The value at `quantile` (0...1) in nanoseconds: the upper edge of its bucket, or 0 if empty.
-    public func value(atQuantile quantile: Double) -> Int64 {
+    package func value(atQuantile quantile: Double) -> Int64 {
         guard total > 0 else { return 0 }
         let rank = max(1, Int((quantile * Double(total)).rounded(.up)))
         var seen = 0

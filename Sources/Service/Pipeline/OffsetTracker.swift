@@ -33,11 +33,11 @@ public final class OffsetTracker: Sendable {
     }
 
     /// A watermark ready to store: `offset` is the next offset to read in `topicPartition`.
-    public struct Committable: Hashable, Sendable {
-        public var consumer: Int
-        public var position: TopicPartitionOffset
+    package struct Committable: Hashable, Sendable {
+        package var consumer: Int
+        package var position: TopicPartitionOffset
 
-        public init(consumer: Int, position: TopicPartitionOffset) {
+        package init(consumer: Int, position: TopicPartitionOffset) {
             self.consumer = consumer
             self.position = position
         }
@@ -52,14 +52,14 @@ public final class OffsetTracker: Sendable {
 
     private let state = Mutex(State())
 
-    public init() {}
+    package init() {}
 
     /// Registers a consumed record; returns the ticket its output must carry.
     ///
     /// Offsets of one partition arrive in increasing order. A lower offset means the partition was
     /// re-read from an earlier position (a new assignment): registered entries at or above it are
     /// superseded, since their records will be processed again.
-    public func begin(_ topicPartition: TopicPartition, offset: Int64, consumer: Int) -> Ticket {
+    package func begin(_ topicPartition: TopicPartition, offset: Int64, consumer: Int) -> Ticket {
         state.withLock { state in
             let slot: Int
             if let existing = state.slots[topicPartition] {
@@ -79,7 +79,7 @@ public final class OffsetTracker: Sendable {
     /// Marks a ticket's output acknowledged. Returns false for a ticket whose partition was
     /// forgotten (revoked) or superseded: a late acknowledgement, counted in ``lateCompletions``.
     @discardableResult
-    public func complete(_ ticket: Ticket) -> Bool {
+    package func complete(_ ticket: Ticket) -> Bool {
         state.withLock { state in
             guard ticket.slot < state.windows.count, state.windows[ticket.slot].complete(ticket.offset) else {
                 state.lateCompletions += 1
@@ -91,7 +91,7 @@ public final class OffsetTracker: Sendable {
     }
 
     /// Watermarks that moved since the last call, to store with `KafkaConsumer.storeOffsets`.
-    public func takeCommittable() -> [Committable] {
+    package func takeCommittable() -> [Committable] {
         state.withLock { state in
             var result: [Committable] = []
             for slot in state.advanced {
@@ -116,7 +116,7 @@ public final class OffsetTracker: Sendable {
 
     /// The current watermark of each of `partitions` that has one, advanced first: what a
     /// revocation or shutdown stores before its final commit.
-    public func committablePositions(for partitions: [TopicPartition]) -> [TopicPartitionOffset] {
+    func committablePositions(for partitions: [TopicPartition]) -> [TopicPartitionOffset] {
         state.withLock { state in
             partitions.compactMap { partition in
                 guard let slot = state.slots[partition] else { return nil }
@@ -130,21 +130,21 @@ public final class OffsetTracker: Sendable {
 
     /// Registered records of `topicPartition` whose output is not yet acknowledged or whose lower
     /// neighbours are not (the window's length).
-    public func inFlight(_ topicPartition: TopicPartition) -> Int {
+    package func inFlight(_ topicPartition: TopicPartition) -> Int {
         state.withLock { state in
             state.slots[topicPartition].map { state.windows[$0].count } ?? 0
         }
     }
 
     /// Registered, unacknowledged records over all partitions.
-    public var totalInFlight: Int {
+    package var totalInFlight: Int {
         state.withLock { state in state.windows.reduce(0) { $0 + $1.count } }
     }
 
     /// Drops registrations at or above `offset` in `topicPartition`: records that were registered
     /// but never handed to a worker (for example, when their partition is revoked), which the
     /// partition's next owner will read again.
-    public func withdraw(_ topicPartition: TopicPartition, from offset: Int64) {
+    package func withdraw(_ topicPartition: TopicPartition, from offset: Int64) {
         state.withLock { state in
             guard let slot = state.slots[topicPartition] else { return }
             state.windows[slot].truncate(from: offset)
@@ -154,7 +154,7 @@ public final class OffsetTracker: Sendable {
 
     /// Forgets `partitions` (after revocation): their windows are emptied, and acknowledgements
     /// still to come for them are counted as late.
-    public func forget(_ partitions: [TopicPartition]) {
+    package func forget(_ partitions: [TopicPartition]) {
         state.withLock { state in
             for partition in partitions {
                 guard let slot = state.slots[partition] else { continue }
@@ -165,5 +165,5 @@ public final class OffsetTracker: Sendable {
     }
 
     /// Acknowledgements that arrived for forgotten or superseded registrations.
-    public var lateCompletions: Int { state.withLock { $0.lateCompletions } }
+    package var lateCompletions: Int { state.withLock { $0.lateCompletions } }
 }

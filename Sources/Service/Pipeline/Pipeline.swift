@@ -13,14 +13,14 @@ import Synchronization
 /// everything in order and commits. Not restartable.
 public final class Pipeline: @unchecked Sendable {
     public let counters = PipelineCounters()
-    public let latency = LatencyRecorder()
+    let latency = LatencyRecorder()
     public let batchSizes = BatchSizeHistogram()
     /// Time per micro-batch in the processor (parse, features, scoring).
-    public let scoringTimes = DurationHistogram()
-    public let tracker = OffsetTracker()
-    public let configuration: ServiceConfiguration
+    let scoringTimes = DurationHistogram()
+    let tracker = OffsetTracker()
+    let configuration: ServiceConfiguration
     /// Worker count after resolving the configuration's default.
-    public let workerCount: Int
+    let workerCount: Int
 
     private let logger: Logger
     private let parker = Parker()
@@ -187,29 +187,29 @@ public final class Pipeline: @unchecked Sendable {
     }
 
     /// Records registered but not yet acknowledged, plus what waits in the rings.
-    public var inFlight: Int { tracker.totalInFlight }
+    package var inFlight: Int { tracker.totalInFlight }
 
     /// Total consumer lag over this process's consumers, from librdkafka's statistics (needs
     /// `statistics.interval.ms`); nil before the first report.
-    public var consumerLagTotal: Int64? {
+    var consumerLagTotal: Int64? {
         consumerLag.total
     }
 
     /// Each assigned partition's lag, committed offset and high watermark from the consumers'
     /// latest statistics (empty before the first report).
-    public var partitionStatistics: [KafkaStatistics.Partition] { consumerLag.assignedPartitions }
+    var partitionStatistics: [KafkaStatistics.Partition] { consumerLag.assignedPartitions }
 
     /// Brokers up as the consumers' latest statistics saw them; nil before the first report.
-    public var brokersUp: Int? { consumerLag.brokersUp }
+    var brokersUp: Int? { consumerLag.brokersUp }
 
     /// Rebalance callbacks served by this process's consumers.
-    public var rebalances: Int { pollers.reduce(0) { $0 + $1.consumer.rebalanceCount } }
+    var rebalances: Int { pollers.reduce(0) { $0 + $1.consumer.rebalanceCount } }
 
     /// Current input ring depth over all consumers (best effort).
-    public var ringDepth: Int { pollers.reduce(0) { $0 + $1.ring.count } }
+    var ringDepth: Int { pollers.reduce(0) { $0 + $1.ring.count } }
 
     /// The partitions assigned to this process's consumers.
-    public func assignment() -> [TopicPartition] {
+    package func assignment() -> [TopicPartition] {
         pollers.flatMap { (try? $0.consumer.assignment()) ?? [] }
     }
 

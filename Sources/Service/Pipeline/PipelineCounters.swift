@@ -28,7 +28,7 @@ public final class PipelineCounters: Sendable {
     /// Offsets stored for commit.
     public let offsetsStored = Atomic<Int>(0)
 
-    public init() {}
+    init() {}
 
     /// A consistent-enough copy for reporting.
     public var snapshot: PipelineCounts {

@@ -51,7 +51,7 @@ public struct OutputRecord: Sendable {
 
     /// A dead letter for `input`: its original key and value, with headers naming the error and
     /// where the record came from.
-    public static func deadLetter(for input: InputRecord, error code: String, detail: String) -> OutputRecord {
+    static func deadLetter(for input: InputRecord, error code: String, detail: String) -> OutputRecord {
         let message = input.message
         return OutputRecord(
             destination: .deadLetter,

@@ -75,7 +75,7 @@ final class Worker: @unchecked Sendable {
 public final class BatchSizeHistogram: Sendable {
     private let buckets = Mutex<[Int]>(Array(repeating: 0, count: 16))
 
-    public init() {}
+    init() {}
 
     func record(_ size: Int) {
         let bucket = min(15, Int.bitWidth - 1 - size.leadingZeroBitCount)
@@ -90,13 +90,13 @@ public final class BatchSizeHistogram: Sendable {
 /// with their sum: the time each micro-batch spends in parsing, features and scoring. One lock
 /// per micro-batch, like ``BatchSizeHistogram``: a few dozen nanoseconds against tens of
 /// microseconds of work.
-public final class DurationHistogram: Sendable {
-    public static let bucketCount = 21
+final class DurationHistogram: Sendable {
+    static let bucketCount = 21
     private let state = Mutex<(buckets: [Int], sumNanoseconds: Int64)>(
         (Array(repeating: 0, count: DurationHistogram.bucketCount), 0)
     )
 
-    public init() {}
+    init() {}
 
     func record(nanoseconds: Int64) {
         let microseconds = max(0, nanoseconds / 1_000)
@@ -108,6 +108,6 @@ public final class DurationHistogram: Sendable {
     }
 
     /// Counts per bucket: index 0 is under 1 µs, index `i` is `2^(i-1) ..< 2^i` µs (the last is open).
-    public var counts: [Int] { state.withLock { $0.buckets } }
-    public var sumSeconds: Double { Double(state.withLock { $0.sumNanoseconds }) / 1e9 }
+    var counts: [Int] { state.withLock { $0.buckets } }
+    var sumSeconds: Double { Double(state.withLock { $0.sumNanoseconds }) / 1e9 }
 }

@@ -15,19 +15,19 @@ public struct PredictionEncoder: Sendable {
     private let categoryBytes: [[UInt8]]
 
     /// What the model said of one request, for ``encode(idBytes:verdict:source:)``.
-    public struct Verdict {
-        public var score: Float
-        public var anomalous: Bool
+    package struct Verdict {
+        package var score: Float
+        package var anomalous: Bool
         /// Index 0: the model's threshold; `i + 1`: route rule `i`.
-        public var route: Int = 0
+        package var route: Int = 0
         /// Part models: the part whose score decided.
-        public var part: RequestPart?
+        package var part: RequestPart?
         /// Part models, anomalous requests: an index into the model's categories.
-        public var category: Int?
+        package var category: Int?
         /// `,"explanation":[...]` bytes (``explanationBytes(_:)``).
-        public var explanation: [UInt8]?
+        package var explanation: [UInt8]?
 
-        public init(
+        package init(
             score: Float,
             anomalous: Bool,
             route: Int = 0,
@@ -55,7 +55,7 @@ public struct PredictionEncoder: Sendable {
 
     private let sourceStyle: SourceStyle
 
-    public init(model: SVMModel, routes: RouteThresholds = RouteThresholds(), sourceStyle: SourceStyle = .kafka) {
+    package init(model: SVMModel, routes: RouteThresholds = RouteThresholds(), sourceStyle: SourceStyle = .kafka) {
         self.sourceStyle = sourceStyle
         thresholds = [model.threshold] + routes.rules.map(\.threshold)
         let opening = sourceStyle == .kafka ? ",\"source\":{\"topic\":" : ",\"source\":{\"file\":"
@@ -68,11 +68,11 @@ public struct PredictionEncoder: Sendable {
 
     /// The contract's rule: anomalous when the decision value is above the threshold (the model's,
     /// or with `route` the route rule's, ``RouteThresholds/rule(forPath:)`` + 1).
-    public func isAnomalous(_ score: Float, route: Int = 0) -> Bool { score > thresholds[route] }
+    func isAnomalous(_ score: Float, route: Int = 0) -> Bool { score > thresholds[route] }
 
     /// The prediction for `source`; without a request id, the id is `<topic>/<partition>/<offset>`
     /// (offline: `<file>:<line>`).
-    public func encode(id: String?, score: Float, anomalous: Bool, source: KafkaMessage) -> [UInt8] {
+    package func encode(id: String?, score: Float, anomalous: Bool, source: KafkaMessage) -> [UInt8] {
         let verdict = Verdict(score: score, anomalous: anomalous)
         guard var id else { return unsafe encode(idBytes: nil, verdict: verdict, source: source) }
         return id.withUTF8 { bytes in unsafe encode(idBytes: bytes, verdict: verdict, source: source) }
@@ -80,7 +80,7 @@ public struct PredictionEncoder: Sendable {
 
     /// As ``encode(id:score:anomalous:source:)`` with the id's UTF-8 bytes (e.g. straight from
     /// the parsed request), so no intermediate string is built.
-    public func encode(idBytes: UnsafeBufferPointer<UInt8>?, verdict: Verdict, source: KafkaMessage) -> [UInt8] {
+    package func encode(idBytes: UnsafeBufferPointer<UInt8>?, verdict: Verdict, source: KafkaMessage) -> [UInt8] {
         let middle = middles[verdict.route]
         let anomalous = verdict.anomalous
         var topic = source.topic
@@ -122,7 +122,7 @@ public struct PredictionEncoder: Sendable {
     }
 
     /// `,"explanation":[{"block":…,"feature":…,"contribution":…},…]`, for ``Verdict/explanation``.
-    public static func explanationBytes(_ terms: [FeatureContribution]) -> [UInt8] {
+    static func explanationBytes(_ terms: [FeatureContribution]) -> [UInt8] {
         var out = Array(",\"explanation\":[".utf8)
         for (index, term) in terms.enumerated() {
             if index > 0 { out.append(UInt8(ascii: ",")) }

@@ -17,7 +17,7 @@ public struct RouteThresholds: Sendable, Equatable {
     }
 
     /// Longest prefix first, so the first match is the most specific.
-    public private(set) var rules: [Rule] = []
+    package private(set) var rules: [Rule] = []
     private var prefixBytes: [[UInt8]] = []
 
     public init(_ rules: [Rule] = []) {
@@ -25,7 +25,7 @@ public struct RouteThresholds: Sendable, Equatable {
     }
 
     /// Adds or replaces the rule for `prefix`.
-    public mutating func set(_ prefix: String, _ threshold: Float) {
+    mutating func set(_ prefix: String, _ threshold: Float) {
         rules.removeAll { $0.prefix == prefix }
         rules.append(Rule(prefix: prefix, threshold: threshold))
         rules.sort {
@@ -39,7 +39,7 @@ public struct RouteThresholds: Sendable, Equatable {
     /// and line, or a flag) in the error.
     ///
     /// - Throws: ``ServiceError`` when `prefix` does not start with `/` or `text` is not a finite number.
-    public mutating func set(_ prefix: String, _ text: String, source: String) throws(ServiceError) {
+    mutating func set(_ prefix: String, _ text: String, source: String) throws(ServiceError) {
         guard prefix.hasPrefix("/") else {
             throw .configuration("\(source): threshold route '\(prefix)' must be a path prefix starting with '/'")
         }
@@ -58,10 +58,10 @@ public struct RouteThresholds: Sendable, Equatable {
         try set(parts[0], parts[1], source: source)
     }
 
-    public var isEmpty: Bool { rules.isEmpty }
+    var isEmpty: Bool { rules.isEmpty }
 
     /// The index in ``rules`` of the longest prefix of `path`, or nil.
-    public func rule(forPath path: UnsafeBufferPointer<UInt8>) -> Int? {
+    package func rule(forPath path: UnsafeBufferPointer<UInt8>) -> Int? {
         for (index, prefix) in prefixBytes.enumerated() where prefix.count <= path.count {
             var matches = true
             for offset in 0..<prefix.count where unsafe path[offset] != prefix[offset] {

@@ -19,10 +19,10 @@ public final class ModelSwitch: Sendable {
     }
 
     /// The latest model and its generation (0 for the one loaded at start).
-    public var current: (generation: Int, model: SVMModel) { state.withLock { $0 } }
+    var current: (generation: Int, model: SVMModel) { state.withLock { $0 } }
 
     /// The latest generation: a cheap check for workers.
-    public var generation: Int { published.load(ordering: .acquiring) }
+    var generation: Int { published.load(ordering: .acquiring) }
 
     func publish(_ model: SVMModel) {
         let generation = state.withLock { state in
@@ -82,7 +82,7 @@ public func makeReloadingProcessors(
 /// (format, checksum, feature configuration, dimension). A file that fails is refused with an
 /// error in the log and the old model stays; a later change or request tries again.
 public final class ModelReloader: Sendable {
-    public let path: String
+    let path: String
     private let models: ModelSwitch
     private let logger: Logger
     private let pollSeconds: Double
@@ -104,8 +104,8 @@ public final class ModelReloader: Sendable {
     }
 
     /// Models loaded since start, and files refused.
-    public var reloads: Int { reloadCount.load(ordering: .relaxed) }
-    public var failures: Int { failureCount.load(ordering: .relaxed) }
+    var reloads: Int { reloadCount.load(ordering: .relaxed) }
+    var failures: Int { failureCount.load(ordering: .relaxed) }
 
     /// Asks for a reload now (the SIGHUP handler's call).
     public func requestReload() { requested.store(true, ordering: .releasing) }

@@ -1,4 +1,5 @@
 import Benchmark
+import Demo
 import Foundation
 import Inference
 import Kafka

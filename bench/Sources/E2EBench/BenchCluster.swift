@@ -1,6 +1,6 @@
+import Demo
 import Foundation
 import Kafka
-import Service
 
 /// Where a run's records live: a fresh embedded broker, or an existing cluster given with
 /// `--brokers`, whose topics (`requests`, `predictions`, `requests.dlq`) must exist; there each run

@@ -1,6 +1,6 @@
+import Demo
 import Foundation
 import Logging
-import Service
 
 // e2e-bench: end-to-end figures over the embedded broker or an existing cluster (`--brokers`), the
 // service measured against the echo pipeline (same transport, zero-cost processing) in the same

@@ -2,6 +2,7 @@ import Foundation
 import Kafka
 import Platform
 import RingBuffer
+import Service
 import Synchronization
 
 /// The demo's open-loop traffic source: request `i` is due at `start + i / rate`; if the sender

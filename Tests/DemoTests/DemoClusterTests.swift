@@ -1,6 +1,6 @@
+import Demo
 import Kafka
-import KafkaTestSupport
-import Service
+import TestSupport
 import Testing
 
 /// `demo --brokers` and `e2e-bench --brokers`: runs on a cluster they did not start, sharing its
@@ -16,7 +16,7 @@ struct DemoClusterTests {
         options.rate = 500
         options.partitions = 2
         options.pinThreads = false
-        options.model = HostileInputTests.defaultModel
+        options.model = TestModel.defaultModel
         var lines: [String] = []
         let first = try DemoRunner(options: options, logger: PipelineFixture.logger).run { lines.append($0) }
         #expect(first.sent > 0 && first.lost == 0, "\(first)")

@@ -1,6 +1,6 @@
 import Testing
 
-@testable import Service
+@testable import Demo
 
 @Suite struct DemoLedgerTests {
     func key(_ index: Int) -> [UInt8] { Array("d-\(index)".utf8) }

@@ -1,5 +1,6 @@
 import Foundation
 import Inference
+import TestSupport
 import Testing
 
 /// `anomaly-service demo --emit N`: the demo shop's traffic as a file, for `training.train --benign`.

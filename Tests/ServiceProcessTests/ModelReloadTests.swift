@@ -1,7 +1,7 @@
 import Foundation
 import Kafka
-import KafkaTestSupport
 import Service
+import TestSupport
 import Testing
 
 /// Hot model reload in a running `serve`: SIGHUP or a changed file; nothing lost, every answer
@@ -9,7 +9,7 @@ import Testing
 @Suite(.serialized, .timeLimit(.minutes(4)))
 struct ModelReloadTests {
     /// The `model` field of each answer (predictions only) to the keys `k-<range>`.
-    static func models(_ log: FailureRecoveryTests.AnswerLog, output: String, keys: Range<Int>) -> [String: Int] {
+    static func models(_ log: AnswerLog, output: String, keys: Range<Int>) -> [String: Int] {
         let wanted = Set(keys.map { "k-\($0)" })
         var models: [String: Int] = [:]
         for message in log.loop.messages where message.topic == output {
@@ -26,9 +26,9 @@ struct ModelReloadTests {
         var fixture = try PipelineFixture(partitions: 4)
         let path = try TestModel.write(version: "1")
         fixture.configuration.model = path
-        let log = try FailureRecoveryTests.AnswerLog(fixture)
+        let log = try AnswerLog(fixture)
         let service = try ServiceProcess(fixture.configuration, extra: ["--model-poll-seconds", "0"])
-        let requests = FailureRecoveryTests.requests(3_000)
+        let requests = PipelineFixture.requests(3_000)
         let output = fixture.configuration.output
 
         try fixture.send(Array(requests[0..<1_000]))
@@ -59,9 +59,9 @@ struct ModelReloadTests {
         var fixture = try PipelineFixture(partitions: 2)
         let path = try TestModel.write(version: "1")
         fixture.configuration.model = path
-        let log = try FailureRecoveryTests.AnswerLog(fixture)
+        let log = try AnswerLog(fixture)
         let service = try ServiceProcess(fixture.configuration, extra: ["--model-poll-seconds", "0.5"])
-        try fixture.send(Array(FailureRecoveryTests.requests(100)))
+        try fixture.send(Array(PipelineFixture.requests(100)))
         #expect(log.wait(for: 100).count == 100, "\(service.log.suffix(2_000))")
         _ = try TestModel.write(version: "3", to: path)
         #expect(eventually(seconds: 20) { service.log.contains("model reloaded (the file changed): service-test@3") }, "\(service.log.suffix(2_000))")

@@ -1,5 +1,6 @@
 import Foundation
 import Kafka
+import Service
 
 /// For runs on an existing cluster whose topics other runs also use (`demo --brokers`,
 /// `e2e-bench --brokers`): commits, for each of the run's own (new) consumer groups, the current

@@ -1,15 +1,14 @@
 import Foundation
 import Kafka
-import KafkaTestSupport
 import Logging
 import Service
 
 /// A broker with fresh input, output and dead-letter topics, and a configuration pointing at them.
-struct PipelineFixture {
-    let broker: EmbeddedBroker
-    var configuration: ServiceConfiguration
+public struct PipelineFixture: Sendable {
+    public let broker: EmbeddedBroker
+    public var configuration: ServiceConfiguration
 
-    init(partitions: Int32 = 4, consumers: Int = 1, workers: Int = 2) throws {
+    public init(partitions: Int32 = 4, consumers: Int = 1, workers: Int = 2) throws {
         let input = Unique.name("requests")
         let output = Unique.name("predictions")
         let deadLetter = Unique.name("dlq")
@@ -29,12 +28,12 @@ struct PipelineFixture {
     }
 
     /// A fixture over an existing broker (for example one started after the service).
-    init(broker: EmbeddedBroker, configuration: ServiceConfiguration) {
+    public init(broker: EmbeddedBroker, configuration: ServiceConfiguration) {
         self.broker = broker
         self.configuration = configuration
     }
 
-    static var logger: Logger {
+    public static var logger: Logger {
         var logger = Logger(label: "test")
         logger.logLevel = .warning
         return logger
@@ -42,7 +41,7 @@ struct PipelineFixture {
 
     /// Produces raw values with keys `k-<i>` (or `keys`) to the input topic and waits for their
     /// acknowledgement; `messageMaxBytes` raises the producer's message size limit (1 MB).
-    func send(_ values: [[UInt8]], keyOffset: Int = 0, keys: [[UInt8]]? = nil, messageMaxBytes: Int? = nil) throws {
+    public func send(_ values: [[UInt8]], keyOffset: Int = 0, keys: [[UInt8]]? = nil, messageMaxBytes: Int? = nil) throws {
         let log = DeliveryLog()
         var producerConfiguration = TestConfig.producer(broker)
         if let messageMaxBytes { producerConfiguration["message.max.bytes"] = String(messageMaxBytes) }
@@ -59,7 +58,7 @@ struct PipelineFixture {
     }
 
     /// Reads `topic` from the beginning until `count` records arrived or `seconds` passed.
-    func read(_ topic: String, atLeast count: Int, seconds: Double = 60) throws -> [KafkaMessage] {
+    public func read(_ topic: String, atLeast count: Int, seconds: Double = 60) throws -> [KafkaMessage] {
         let consumer = try KafkaConsumer(
             configuration: TestConfig.consumer(broker, group: Unique.name("reader")),
             topics: [topic]
@@ -69,7 +68,7 @@ struct PipelineFixture {
     }
 
     /// The group's committed offsets for every input partition, asked without joining the group.
-    func committedOffsets(partitions: Int32) throws -> [Int32: Int64] {
+    public func committedOffsets(partitions: Int32) throws -> [Int32: Int64] {
         let committed = try KafkaConsumer.committedOffsets(
             configuration: TestConfig.consumer(broker, group: configuration.group),
             partitions: (0..<partitions).map { TopicPartition(topic: configuration.input, partition: $0) }
@@ -78,7 +77,24 @@ struct PipelineFixture {
     }
 
     /// High watermarks (record counts, as nothing is deleted) of every input partition.
-    func inputCounts(_ messages: [KafkaMessage]) -> [Int32: Int64] {
+    public func inputCounts(_ messages: [KafkaMessage]) -> [Int32: Int64] {
         Dictionary(grouping: messages, by: \.partition).mapValues { Int64($0.count) }
+    }
+
+    /// A 4-partition broker with `count` requests waiting, the test model, and a reader of answers.
+    public static func preloaded(_ count: Int) throws -> (PipelineFixture, AnswerLog) {
+        var fixture = try PipelineFixture(partitions: 4)
+        fixture.configuration.model = try TestModel.write()
+        try fixture.send(requests(count))
+        return (fixture, try AnswerLog(fixture))
+    }
+
+    /// Inputs `k-0 ..< count` with a few malformed ones, all answerable.
+    public static func requests(_ count: Int) -> [[UInt8]] {
+        (0..<count).map { index in
+            index % 97 == 0
+                ? Array("garbage \(index)".utf8)
+                : Array(#"{"id":"r-\#(index)","path":"/search","query":"q=item+\#(index)"}"#.utf8)
+        }
     }
 }

@@ -1,19 +1,18 @@
 import Foundation
-import KafkaTestSupport
 import Service
 
 /// The built `anomaly-service` executable, run as a child process against the test's broker.
-final class ServiceProcess {
-    let process = Process()
-    let logPath: String
+public final class ServiceProcess {
+    public let process = Process()
+    public let logPath: String
 
     /// The executable next to the test bundle (`swift build --build-tests` builds both).
-    static var executable: URL {
+    public static var executable: URL {
         URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
             .appendingPathComponent("anomaly-service")
     }
 
-    init(_ configuration: ServiceConfiguration, extra: [String] = []) throws {
+    public init(_ configuration: ServiceConfiguration, extra: [String] = []) throws {
         logPath = FileManager.default.temporaryDirectory.appendingPathComponent(Unique.name("serve") + ".log").path
         _ = FileManager.default.createFile(atPath: logPath, contents: nil)
         let log = try FileHandle(forWritingTo: URL(fileURLWithPath: logPath))
@@ -30,23 +29,23 @@ final class ServiceProcess {
         try process.run()
     }
 
-    func kill9() {
+    public func kill9() {
         kill(process.processIdentifier, SIGKILL)
         process.waitUntilExit()
     }
 
-    func terminate() {
+    public func terminate() {
         kill(process.processIdentifier, SIGTERM)
     }
 
     /// Waits up to `seconds` for the process to exit; its status, or nil if it is still running.
-    func waitForExit(seconds: Double) -> Int32? {
+    public func waitForExit(seconds: Double) -> Int32? {
         let deadline = Date().addingTimeInterval(seconds)
         while process.isRunning && Date() < deadline { usleep(20_000) }
         return process.isRunning ? nil : process.terminationStatus
     }
 
-    var log: String { (try? String(contentsOfFile: logPath, encoding: .utf8)) ?? "" }
+    public var log: String { (try? String(contentsOfFile: logPath, encoding: .utf8)) ?? "" }
 
     deinit {
         if process.isRunning { kill9() }

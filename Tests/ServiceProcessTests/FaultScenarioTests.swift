@@ -1,9 +1,9 @@
 import Foundation
 import Inference
 import Kafka
-import KafkaTestSupport
 import Service
 import Synchronization
+import TestSupport
 import Testing
 
 #if canImport(Glibc)
@@ -15,15 +15,13 @@ import Glibc
 /// input has an answer (0 lost), and duplicates stay within what a crash could not have committed.
 @Suite(.serialized, .timeLimit(.minutes(6)))
 struct FaultScenarioTests {
-    typealias AnswerLog = FailureRecoveryTests.AnswerLog
-
     /// Sends `count` requests (keys `k-0...`) in chunks on its own thread, about `perSecond` a second.
     final class StreamingSender: Sendable {
         private let done = DispatchSemaphore(value: 0)
         private let failure = Mutex<String?>(nil)
 
         init(_ fixture: PipelineFixture, count: Int, perSecond: Int) {
-            let requests = FailureRecoveryTests.requests(count)
+            let requests = PipelineFixture.requests(count)
             let chunk = max(1, perSecond / 10)
             Thread { [self] in
                 var start = 0
@@ -158,7 +156,7 @@ struct FaultScenarioTests {
         )
         let fixture = PipelineFixture(broker: broker, configuration: configuration)
         let count = 10_000
-        try fixture.send(FailureRecoveryTests.requests(count))
+        try fixture.send(PipelineFixture.requests(count))
         let log = try AnswerLog(fixture)
         let answered = log.wait(for: count, seconds: 120)
         service.terminate()
@@ -173,7 +171,7 @@ struct FaultScenarioTests {
         var fixture = try PipelineFixture(partitions: 4)
         fixture.configuration.model = try TestModel.write()
         let log = try AnswerLog(fixture)
-        try fixture.send(FailureRecoveryTests.requests(count / 2))
+        try fixture.send(PipelineFixture.requests(count / 2))
         let service = try ServiceProcess(fixture.configuration)
         #expect(eventually(seconds: 60) { log.answered.count > 1_000 }, "\(service.log.suffix(2_000))")
         try fixture.broker.setBrokerDown(1)
@@ -181,7 +179,7 @@ struct FaultScenarioTests {
         usleep(30_000_000)
         #expect(service.process.isRunning, "the service died during the outage: \(service.log.suffix(2_000))")
         try fixture.broker.setBrokerUp(1)
-        try fixture.send(Array(FailureRecoveryTests.requests(count)[(count / 2)...]), keyOffset: count / 2)
+        try fixture.send(Array(PipelineFixture.requests(count)[(count / 2)...]), keyOffset: count / 2)
         let answered = log.wait(for: count, seconds: 120)
         service.terminate()
         #expect(service.waitForExit(seconds: 40) == 0, "\(service.log.suffix(2_000))")
@@ -216,7 +214,7 @@ struct FaultScenarioTests {
 @Suite(.timeLimit(.minutes(2)))
 struct BadModelFileTests {
     static func defaultModelBytes() throws -> [UInt8] {
-        try Array(Data(contentsOf: URL(fileURLWithPath: HostileInputTests.defaultModel)))
+        try Array(Data(contentsOf: URL(fileURLWithPath: TestModel.defaultModel)))
     }
 
     /// A model whose feature configuration names an extractor this build does not implement.

@@ -1,7 +1,7 @@
 import Foundation
 import Kafka
-import KafkaTestSupport
 import Service
+import TestSupport
 import Testing
 
 /// `serve --explain`: anomalous predictions carry their largest terms, named.
@@ -9,7 +9,7 @@ import Testing
 struct ExplanationTests {
     @Test func anomalousPredictionsCarryTheirTopTermsAndOthersNone() throws {
         var fixture = try PipelineFixture(partitions: 1, consumers: 1, workers: 1)
-        fixture.configuration.model = HostileInputTests.defaultModel
+        fixture.configuration.model = TestModel.defaultModel
         let requests = [
             #"{"id":"attack","path":"/search","query":"q=' UNION SELECT username, password FROM users--"}"#,
             #"{"id":"benign","method":"GET","path":"/tienda1/publico/vaciar.jsp","query":"B2=Vaciar+carrito"}"#,

@@ -1,7 +1,7 @@
 import Foundation
 import Kafka
-import KafkaTestSupport
 import Service
+import TestSupport
 import Testing
 
 #if canImport(Glibc)
@@ -66,7 +66,7 @@ struct OperationsEndpointTests {
 
     @Test func metricsCountWhatTheServiceDidAndReadinessFollowsTheAssignment() throws {
         let count = 2_000
-        let (fixture, log) = try FailureRecoveryTests.preloaded(count)
+        let (fixture, log) = try PipelineFixture.preloaded(count)
         let port = try FaultScenarioTests.freePort()
         let service = try ServiceProcess(fixture.configuration, extra: ["--metrics-port", String(port)])
         #expect(eventually(seconds: 60) { Self.get("/readyz", port: port)?.status == 200 }, "\(service.log.suffix(2_000))")

@@ -1,8 +1,7 @@
 import Foundation
-import Inference
 import Kafka
-import KafkaTestSupport
 import Service
+import TestSupport
 import Testing
 
 @Suite(.timeLimit(.minutes(3)))
@@ -91,49 +90,9 @@ struct InferencePipelineTests {
         let counts = pipeline.counters.snapshot
         #expect(counts.predicted == 70 && counts.deadLettered == garbage.count && counts.anomalous == 30)
     }
-
-    @Test func aModelFileThatIsNotAModelIsRefusedNamingTheFile() throws {
-        let path = FileManager.default.temporaryDirectory.appendingPathComponent(Unique.name("bad") + ".model").path
-        try Data("not a model".utf8).write(to: URL(fileURLWithPath: path))
-        var configuration = ServiceConfiguration()
-        configuration.model = path
-        #expect {
-            _ = try configuration.loadModel()
-        } throws: { error in
-            (error as? ServiceError)?.code == .configuration && "\(error)".contains(path)
-        }
-    }
 }
 
 enum Expectation {
     case prediction(id: String?, anomalous: Bool)
     case deadLetter(reason: String)
-}
-
-/// A two-support-vector RBF model: one SQL-injection request (+1) and one ordinary search (-1).
-enum TestModel {
-    static func write() throws -> String {
-        try write(version: "1")
-    }
-
-    /// Writes the model with `version` to `path` (default: a new temporary file) and returns the path.
-    static func write(version: String, to path: String? = nil) throws -> String {
-        let extractor = try FeatureExtractor(configuration: .default)
-        let parser = RequestParser()
-        func features(_ text: String) throws -> [Float] {
-            let request = ParsedRequest()
-            try parser.parse(Array(text.utf8), into: request)
-            return extractor.extract(request)
-        }
-        let attack = try features(#"{"path":"/search","query":"q=' OR 1=1 UNION SELECT password FROM users--"}"#)
-        let benign = try features(#"{"path":"/search","query":"q=shoes&page=1"}"#)
-        let model = SVMModel(
-            name: "service-test", version: version, kernel: .rbf, gamma: 0.5, intercept: 0, threshold: 0,
-            dimension: extractor.dimension, supportVectors: attack + benign, dualCoefficients: [1, -1],
-            featureConfiguration: .default
-        )
-        let path = path ?? FileManager.default.temporaryDirectory.appendingPathComponent(Unique.name("service-test") + ".model").path
-        try Data(model.encodedFile()).write(to: URL(fileURLWithPath: path), options: .atomic)
-        return path
-    }
 }

@@ -4,6 +4,7 @@ import Kafka
 import Logging
 import Platform
 import RingBuffer
+import Service
 import Synchronization
 
 /// The main job on a fresh machine: the embedded broker, the service with a model, and a traffic

@@ -1,8 +1,8 @@
 import Foundation
 import Inference
 import Kafka
-import KafkaTestSupport
 import Service
+import TestSupport
 import Testing
 
 /// Reliability scenario 5 (docs/RELIABILITY.md): hostile input through the real pipeline over the
@@ -16,10 +16,6 @@ struct HostileInputTests {
         /// Either, as long as a dead letter says why (bytes whose format the parser must guess).
         case answered
     }
-
-    static let defaultModel = URL(fileURLWithPath: #filePath)
-        .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-        .appendingPathComponent("models/default.model").path
 
     /// The hostile inputs, each with the answer it must get.
     static func cases() -> [(name: String, key: [UInt8], value: [UInt8], outcome: Outcome)] {
@@ -65,7 +61,7 @@ struct HostileInputTests {
 
     @Test func everyHostileInputIsScoredOnAPrefixOrDeadLetteredWithAReason() throws {
         var fixture = try PipelineFixture(partitions: 2, consumers: 1, workers: 2)
-        fixture.configuration.model = Self.defaultModel
+        fixture.configuration.model = TestModel.defaultModel
         fixture.configuration.maxBatch = 8
         let cases = Self.cases()
         try fixture.send(cases.map(\.value), keys: cases.map(\.key), messageMaxBytes: 8 << 20)
@@ -75,7 +71,7 @@ struct HostileInputTests {
             logger: PipelineFixture.logger,
             makeProcessor: makeInferenceProcessors(model: try fixture.configuration.loadModel(), maxBatch: 8)
         )
-        let log = try FailureRecoveryTests.AnswerLog(fixture)
+        let log = try AnswerLog(fixture)
         try pipeline.start()
         _ = log.wait(for: cases.count, seconds: 60)
         usleep(500_000)  // a second answer to any input would arrive now

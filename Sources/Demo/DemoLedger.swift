@@ -1,4 +1,5 @@
 import Kafka
+import Service
 import Synchronization
 
 /// What the demo's sender and observer share: each request's intended send time, whether it was
