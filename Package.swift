@@ -85,15 +85,17 @@ let package = Package(
         // pipeline fixture and its answer log, test models, `anomaly-service` as a child process.
         .target(
             name: "TestSupport",
-            dependencies: ["Kafka", "Inference", "Service", .product(name: "Logging", package: "swift-log")],
+            dependencies: [
+                "Kafka", "Inference", "Service", "Platform", .product(name: "Logging", package: "swift-log"),
+            ],
             path: "Tests/TestSupport"
         ),
-        .testTarget(name: "KafkaTests", dependencies: ["Kafka", "TestSupport"]),
+        .testTarget(name: "KafkaTests", dependencies: ["Kafka", "Platform", "TestSupport"]),
         // Service tests by what they need: nothing but the module; the embedded broker over TCP;
         // the built `anomaly-service` executable as a child process.
-        .testTarget(name: "ServiceUnitTests", dependencies: ["Service", "Kafka", "Inference", "TestSupport"]),
-        .testTarget(name: "ServiceBrokerTests", dependencies: ["Service", "Kafka", "Inference", "TestSupport"]),
-        .testTarget(name: "ServiceProcessTests", dependencies: ["Service", "Kafka", "Inference", "TestSupport"]),
+        .testTarget(name: "ServiceUnitTests", dependencies: ["Service", "Kafka", "Inference", "Platform", "TestSupport"]),
+        .testTarget(name: "ServiceBrokerTests", dependencies: ["Service", "Kafka", "Inference", "Platform", "TestSupport"]),
+        .testTarget(name: "ServiceProcessTests", dependencies: ["Service", "Kafka", "Inference", "Platform", "TestSupport"]),
         .testTarget(name: "DemoTests", dependencies: ["Demo", "Kafka", "TestSupport"]),
         .testTarget(name: "InferenceTests", dependencies: ["Inference"], resources: [.copy("Fixtures")]),
     ]

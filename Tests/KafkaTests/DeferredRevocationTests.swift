@@ -1,5 +1,6 @@
 import Foundation
 import Kafka
+import Platform
 import TestSupport
 import Synchronization
 import Testing
@@ -28,7 +29,7 @@ struct DeferredRevocationTests {
         let mayRelease = Atomic<Bool>(false)
         let released = Atomic<Bool>(false)
         let stopped = Atomic<Bool>(false)
-        let loop = Thread {
+        let loop = try PinnedThread(name: "deferring", cpu: nil) {
             var batch: [KafkaMessage] = []
             while !stopped.load(ordering: .acquiring) {
                 batch.removeAll(keepingCapacity: true)
@@ -41,15 +42,17 @@ struct DeferredRevocationTests {
             }
             try? first.close()
         }
-        loop.start()
-        defer { stopped.store(true, ordering: .releasing) }
+        defer {
+            stopped.store(true, ordering: .releasing)
+            loop.join()
+        }
         #expect(try eventually(seconds: 30) { try first.assignment().count == 4 })
 
         let second = PollingLoop(try KafkaConsumer(configuration: TestConfig.consumer(broker, group: group), topics: [topic]))
         defer { second.stop() }
         #expect(eventually(seconds: 30) { first.isRevocationPending }, "no revocation reached the first member")
         // Held: the revoked partitions are still this member's, and nobody else has them.
-        Thread.sleep(forTimeInterval: 1.5)
+        sleepThread(for: .milliseconds(1500))
         #expect(first.isRevocationPending)
         #expect(try first.assignment().count == 4)
         #expect(try second.consumer.assignment().isEmpty)

@@ -21,7 +21,7 @@ import Glibc
             received.set(values)
         }
         for value in 0..<100 {
-            usleep(500)
+            sleepThread(for: .microseconds(500))
             #expect(ring.tryPush(value))
         }
         ring.close()
@@ -37,7 +37,7 @@ import Glibc
             var values: [Int] = []
             while let value = ring.take(timeout: .seconds(10)) {
                 values.append(value)
-                usleep(300)
+                sleepThread(for: .microseconds(300))
             }
             received.set(values)
         }
@@ -60,7 +60,7 @@ import Glibc
                 }
             }
         }
-        usleep(50_000)
+        sleepThread(for: .milliseconds(50))
         let start = monotonicSeconds()
         ring.close()
         for thread in consumers { thread.join() }
@@ -84,7 +84,7 @@ import Glibc
                 parker.wait(deadline: deadline) { rings.contains { !$0.isEmpty } }
             }
         }
-        usleep(30_000)
+        sleepThread(for: .milliseconds(30))
         #expect(rings[2].tryPush(42))
         worker.join()
         #expect(result.value == 42)
@@ -135,7 +135,7 @@ import Glibc
             while ring.take(timeout: .milliseconds(100)) != nil || !ring.isClosed {}
             cpu.set(threadCPUSeconds() - before)
         }
-        usleep(300_000)
+        sleepThread(for: .milliseconds(300))
         ring.close()
         consumer.join()
         #expect(cpu.value >= 0)

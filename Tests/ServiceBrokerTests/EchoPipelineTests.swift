@@ -1,5 +1,6 @@
 import Foundation
 import Kafka
+import Platform
 import Service
 import TestSupport
 import Testing
@@ -57,7 +58,7 @@ final class SlowEchoProcessor: BatchProcessor {
     private let echo = EchoProcessor()
 
     func process(_ batch: [InputRecord], into outputs: inout [OutputRecord]) {
-        usleep(UInt32(50 * batch.count))
+        sleepThread(for: .microseconds(50 * batch.count))
         echo.process(batch, into: &outputs)
     }
 }

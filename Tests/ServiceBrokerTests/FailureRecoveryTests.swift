@@ -1,5 +1,6 @@
 import Foundation
 import Kafka
+import Platform
 import Service
 import TestSupport
 import Testing
@@ -53,10 +54,10 @@ struct FailureRecoveryTests {
         // Bound: input ring + as much again pending + result ring + producer queue + one poll batch.
         let bound = 256 + 256 + 256 + 200 + 1_024
         var peak = 0
-        let deadline = Date().addingTimeInterval(15)
-        while Date() < deadline {
+        let deadline = MonotonicDeadline.after(.seconds(15))
+        while !deadline.hasPassed {
             peak = max(peak, pipeline.inFlight)
-            usleep(50_000)
+            sleepThread(for: .milliseconds(50))
         }
         #expect(peak <= bound, "in flight peaked at \(peak), bound \(bound)")
         #expect(pipeline.counters.snapshot.backPressurePauses > 0)

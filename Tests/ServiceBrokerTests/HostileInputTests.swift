@@ -1,6 +1,7 @@
 import Foundation
 import Inference
 import Kafka
+import Platform
 import Service
 import TestSupport
 import Testing
@@ -74,7 +75,7 @@ struct HostileInputTests {
         let log = try AnswerLog(fixture)
         try pipeline.start()
         _ = log.wait(for: cases.count, seconds: 60)
-        usleep(500_000)  // a second answer to any input would arrive now
+        sleepThread(for: .milliseconds(500))  // a second answer to any input would arrive now
         #expect(pipeline.stop(timeoutSeconds: 20))
         let messages = log.loop.messages
         let predictions = messages.filter { $0.topic == fixture.configuration.output }

@@ -1,5 +1,6 @@
 import Foundation
 import Kafka
+import Platform
 import Service
 import TestSupport
 import Testing
@@ -38,7 +39,7 @@ struct FailureRecoveryTests {
         // an answer, so a restart resumes without losing or skipping anything.
         let inputs = try fixture.read(fixture.configuration.input, atLeast: count)
         let committed = try fixture.committedOffsets(partitions: 4)
-        usleep(2_000_000)  // let the reader catch up with everything the service produced
+        sleepThread(for: .seconds(2))  // let the reader catch up with everything the service produced
         let answered = log.answered
         #expect(committed.values.contains { $0 > 0 }, "nothing was committed: \(service.log.suffix(2_000))")
         for input in inputs where input.offset < (committed[input.partition] ?? -1) {

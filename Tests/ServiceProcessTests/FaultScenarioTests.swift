@@ -1,6 +1,7 @@
 import Foundation
 import Inference
 import Kafka
+import Platform
 import Service
 import Synchronization
 import TestSupport
@@ -23,7 +24,8 @@ struct FaultScenarioTests {
         init(_ fixture: PipelineFixture, count: Int, perSecond: Int) {
             let requests = PipelineFixture.requests(count)
             let chunk = max(1, perSecond / 10)
-            Thread { [self] in
+            // Never joined: `wait()` waits for `done`, and the thread is detached when released.
+            _ = try? PinnedThread(name: "streaming-sender", cpu: nil) { [self] in
                 var start = 0
                 while start < count {
                     let end = min(count, start + chunk)
@@ -32,10 +34,10 @@ struct FaultScenarioTests {
                         break
                     }
                     start = end
-                    usleep(100_000)
+                    sleepThread(for: .milliseconds(100))
                 }
                 done.signal()
-            }.start()
+            }
         }
 
         /// Waits until everything was sent; nil, or why sending stopped.
@@ -75,9 +77,9 @@ struct FaultScenarioTests {
             )
             let moment = Double.random(in: 0.2...2.5)  // a random moment, 0.2-2.5 s in
             moments.append(moment)
-            usleep(UInt32(moment * 1_000_000))
+            sleepThread(for: .seconds(moment))
             service.kill9()
-            usleep(1_500_000)  // the reader catches up with everything that reached the broker
+            sleepThread(for: .milliseconds(1_500))  // the reader catches up with everything that reached the broker
             snapshots.append((try fixture.committedOffsets(partitions: 4), Set(log.answered.keys)))
         }
         let last = try ServiceProcess(fixture.configuration)
@@ -111,7 +113,7 @@ struct FaultScenarioTests {
         #expect(eventually(seconds: 60) { log.answered.count > 0 }, "\(first.log.suffix(2_000))")
         let second = try ServiceProcess(fixture.configuration)
         let third = try ServiceProcess(fixture.configuration)
-        usleep(4_000_000)  // the group settles with three members
+        sleepThread(for: .seconds(4))  // the group settles with three members
         var progress = log.answered.count
         #expect(eventually(seconds: 30) { log.answered.count > progress }, "no progress with three instances")
         second.terminate()  // leaves cleanly
@@ -146,7 +148,7 @@ struct FaultScenarioTests {
         configuration.brokers = "127.0.0.1:\(port)"
         configuration.model = try TestModel.write()
         let service = try ServiceProcess(configuration)
-        usleep(5_000_000)
+        sleepThread(for: .seconds(5))
         #expect(service.process.isRunning, "the service gave up instead of waiting: \(service.log.suffix(2_000))")
         #expect(service.log.contains("waiting for broker 127.0.0.1:\(port)"), "\(service.log.suffix(2_000))")
 
@@ -176,7 +178,7 @@ struct FaultScenarioTests {
         #expect(eventually(seconds: 60) { log.answered.count > 1_000 }, "\(service.log.suffix(2_000))")
         try fixture.broker.setBrokerDown(1)
         let downAt = log.answered.count
-        usleep(30_000_000)
+        sleepThread(for: .seconds(30))
         #expect(service.process.isRunning, "the service died during the outage: \(service.log.suffix(2_000))")
         try fixture.broker.setBrokerUp(1)
         try fixture.send(Array(PipelineFixture.requests(count)[(count / 2)...]), keyOffset: count / 2)

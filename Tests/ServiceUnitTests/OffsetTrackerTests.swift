@@ -1,5 +1,6 @@
 import Foundation
 import Kafka
+import Platform
 import Service
 import Synchronization
 import Testing
@@ -75,18 +76,18 @@ import Testing
         #expect(tracker.takeCommittable().isEmpty)  // offset 0 is still open
     }
 
-    @Test func aCompletingThreadAndARegisteringThreadNeverLoseAWatermark() async {
+    @Test func aCompletingThreadAndARegisteringThreadNeverLoseAWatermark() async throws {
         let tracker = OffsetTracker()
         let total = 200_000
         let queue = TicketQueue()
-        let producer = Thread {
+        let producer = try PinnedThread(name: "registering", cpu: nil) {
             for offset in 0..<total {
                 queue.push(tracker.begin(partition, offset: Int64(offset), consumer: 0))
             }
             queue.finish()
         }
         let committed = Atomic<Int64>(-1)
-        let completer = Thread {
+        let completer = try PinnedThread(name: "completing", cpu: nil) {
             var rng = SystemRandomNumberGenerator()
             var held: [OffsetTracker.Ticket] = []
             while true {
@@ -104,10 +105,10 @@ import Testing
             }
             for entry in tracker.takeCommittable() { committed.store(entry.position.offset, ordering: .relaxed) }
         }
-        producer.start()
-        completer.start()
-        let deadline = Date().addingTimeInterval(60)
-        while committed.load(ordering: .relaxed) != Int64(total) && Date() < deadline { usleep(5_000) }
+        let deadline = MonotonicDeadline.after(.seconds(60))
+        while committed.load(ordering: .relaxed) != Int64(total) && !deadline.hasPassed { sleepThread(for: .milliseconds(5)) }
+        producer.join()
+        completer.join()
         #expect(committed.load(ordering: .relaxed) == Int64(total))
         #expect(tracker.totalInFlight == 0)
     }

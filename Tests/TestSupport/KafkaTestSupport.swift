@@ -1,5 +1,6 @@
 import Foundation
 import Kafka
+import Platform
 import Synchronization
 
 /// Unique names so that tests sharing a process never share topics or groups.
@@ -69,8 +70,8 @@ public func poll(
     until predicate: ([KafkaMessage]) -> Bool
 ) -> [KafkaMessage] {
     var messages: [KafkaMessage] = []
-    let deadline = Date().addingTimeInterval(seconds)
-    while Date() < deadline && !predicate(messages) {
+    let deadline = MonotonicDeadline.after(.milliseconds(Int64(seconds * 1_000)))
+    while !deadline.hasPassed && !predicate(messages) {
         consumer.poll(into: &messages, maxMessages: 500, timeoutMilliseconds: 100)
     }
     return messages
@@ -85,7 +86,8 @@ public final class PollingLoop: Sendable {
 
     public init(_ consumer: KafkaConsumer) {
         self.consumer = consumer
-        let thread = Thread { [self] in
+        // Never joined: `stop()` waits for `finished`, and the thread is detached when released.
+        _ = try? PinnedThread(name: "polling-loop", cpu: nil) { [self] in
             var batch: [KafkaMessage] = []
             while !stopped.load(ordering: .acquiring) {
                 batch.removeAll(keepingCapacity: true)
@@ -95,7 +97,6 @@ public final class PollingLoop: Sendable {
             try? consumer.close()
             finished.store(true, ordering: .releasing)
         }
-        thread.start()
     }
 
     public var messages: [KafkaMessage] { received.withLock { $0 } }
@@ -103,17 +104,17 @@ public final class PollingLoop: Sendable {
     /// Stops polling and closes the consumer (leaving the group), waiting up to 10 s.
     public func stop() {
         stopped.store(true, ordering: .releasing)
-        let deadline = Date().addingTimeInterval(10)
-        while !finished.load(ordering: .acquiring) && Date() < deadline { usleep(10_000) }
+        let deadline = MonotonicDeadline.after(.seconds(10))
+        while !finished.load(ordering: .acquiring) && !deadline.hasPassed { sleepThread(for: .milliseconds(10)) }
     }
 }
 
 /// Waits until `condition` holds, checking every 50 ms for up to `seconds`; returns whether it held.
 public func eventually(seconds: Double, _ condition: () throws -> Bool) rethrows -> Bool {
-    let deadline = Date().addingTimeInterval(seconds)
-    while Date() < deadline {
+    let deadline = MonotonicDeadline.after(.milliseconds(Int64(seconds * 1_000)))
+    while !deadline.hasPassed {
         if try condition() { return true }
-        usleep(50_000)
+        sleepThread(for: .milliseconds(50))
     }
     return try condition()
 }

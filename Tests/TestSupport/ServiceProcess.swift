@@ -1,4 +1,5 @@
 import Foundation
+import Platform
 import Service
 
 /// The built `anomaly-service` executable, run as a child process against the test's broker.
@@ -40,8 +41,8 @@ public final class ServiceProcess {
 
     /// Waits up to `seconds` for the process to exit; its status, or nil if it is still running.
     public func waitForExit(seconds: Double) -> Int32? {
-        let deadline = Date().addingTimeInterval(seconds)
-        while process.isRunning && Date() < deadline { usleep(20_000) }
+        let deadline = MonotonicDeadline.after(.milliseconds(Int64(seconds * 1_000)))
+        while process.isRunning && !deadline.hasPassed { sleepThread(for: .milliseconds(20)) }
         return process.isRunning ? nil : process.terminationStatus
     }
 
