@@ -1,4 +1,5 @@
 import Platform
+import Synchronization
 import Testing
 
 @Suite struct PinnedThreadTests {
@@ -12,34 +13,37 @@ import Testing
     @Test func threadIsNamedAndPinnedToTheRequestedCPU() throws {
         let allowed = try CPUSet.allowed()
         let cpu = allowed.cpus.last!
-        let observed = Collected<(name: String?, cpus: [Int])>((nil, []))
+        let observed = Mutex<(name: String?, cpus: [Int])>((nil, []))
         let thread = try PinnedThread(name: "ring-test-pin", cpu: cpu) {
-            observed.set((PinnedThread.currentName, (try? CPUSet.allowed().cpus) ?? []))
+            let value = (PinnedThread.currentName, (try? CPUSet.allowed().cpus) ?? [])
+            observed.withLock { $0 = value }
         }
         thread.join()
-        #expect(observed.value.name == "ring-test-pin")
-        #expect(observed.value.cpus == [cpu])
+        #expect(observed.withLock { $0 }.name == "ring-test-pin")
+        #expect(observed.withLock { $0 }.cpus == [cpu])
         #expect(thread.cpu == cpu)
     }
 
     @Test func unpinnedThreadKeepsTheProcessCPUSet() throws {
         let allowed = try CPUSet.allowed()
-        let observed = Collected<[Int]>([])
+        let observed = Mutex<[Int]>([])
         let thread = try PinnedThread(name: "ring-test-free", cpu: nil) {
-            observed.set((try? CPUSet.allowed().cpus) ?? [])
+            let value = (try? CPUSet.allowed().cpus) ?? []
+            observed.withLock { $0 = value }
         }
         thread.join()
-        #expect(observed.value == allowed.cpus)
+        #expect(observed.withLock { $0 } == allowed.cpus)
     }
 
     @Test func longNamesAreCutTo15BytesOnACharacterBoundary() throws {
-        let observed = Collected<String?>(nil)
+        let observed = Mutex<String?>(nil)
         let thread = try PinnedThread(name: "worker-é-1234567890", cpu: nil) {
-            observed.set(PinnedThread.currentName)
+            let value = PinnedThread.currentName
+            observed.withLock { $0 = value }
         }
         thread.join()
-        #expect(observed.value == "worker-é-12345")
-        #expect(observed.value?.utf8.count == 15)
+        #expect(observed.withLock { $0 } == "worker-é-12345")
+        #expect(observed.withLock { $0 }?.utf8.count == 15)
         #expect(thread.name == "worker-é-1234567890")
     }
 
