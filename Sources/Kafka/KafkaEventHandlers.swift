@@ -1,6 +1,4 @@
-#if canImport(Glibc)
-import Glibc
-#endif
+import Platform
 
 /// Observers for a client's background events. Each may run on librdkafka's threads (logs) or on
 /// the thread that polls the client (errors, statistics), so each must be thread-safe.
@@ -26,8 +24,6 @@ public struct KafkaEventHandlers: Sendable {
     /// Writes warnings and errors (syslog level 4 and below) to standard error.
     public static let standardErrorLog: @Sendable (KafkaLogEntry) -> Void = { entry in
         guard entry.level <= 4 else { return }
-        let line = "librdkafka[\(entry.level)] \(entry.facility): \(entry.message)\n"
-        var bytes = Array(line.utf8)
-        _ = unsafe write(2, &bytes, bytes.count)
+        writeToStandardError("librdkafka[\(entry.level)] \(entry.facility): \(entry.message)\n")
     }
 }

@@ -35,8 +35,8 @@ public struct KafkaStatistics: Sendable {
     }
 
     /// Parses one statistics document; nil when it is not librdkafka's statistics JSON.
-    public init?(json: UnsafeRawBufferPointer) {
-        guard let root = unsafe try? JSONSerialization.jsonObject(with: Data(json)) as? [String: Any] else { return nil }
+    public init?(json: [UInt8]) {
+        guard let root = try? JSONSerialization.jsonObject(with: Data(json)) as? [String: Any] else { return nil }
         clientName = root["name"] as? String ?? ""
         clientType = root["type"] as? String ?? ""
         producerQueueMessages = Self.int(root["msg_cnt"])

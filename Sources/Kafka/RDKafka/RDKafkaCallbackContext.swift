@@ -78,8 +78,9 @@ let rdkafkaStatisticsCallback:
         guard let context = unsafe RDKafkaCallbackContext.from(opaque), let onStatistics = context.onStatistics,
             let json = unsafe json
         else { return 0 }
-        let bytes = unsafe UnsafeRawBufferPointer(start: json, count: length)
-        if let statistics = unsafe KafkaStatistics(json: bytes) {
+        // A copy, every statistics interval (seconds): cheap, and the parser stays safe Swift.
+        let bytes = unsafe Array(UnsafeRawBufferPointer(start: json, count: length))
+        if let statistics = KafkaStatistics(json: bytes) {
             onStatistics(statistics)
         }
         return 0  // 0: librdkafka frees the JSON buffer
