@@ -115,10 +115,15 @@ public final class ModelReloader: Sendable {
     deinit { stop() }
 
     /// Size, modification time and inode: what changes when a file is rewritten or replaced.
+    /// Read through Foundation, whose file attributes are safe Swift (`stat(2)` takes pointers).
     private func fingerprint() -> [Int64]? {
-        var info = stat()
-        guard unsafe stat(path, &info) == 0 else { return nil }
-        return [Int64(info.st_size), Int64(info.st_mtim.tv_sec), Int64(info.st_mtim.tv_nsec), Int64(info.st_ino)]
+        guard let attributes = try? FileManager.default.attributesOfItem(atPath: path),
+            let size = (attributes[.size] as? NSNumber)?.int64Value,
+            let inode = (attributes[.systemFileNumber] as? NSNumber)?.int64Value,
+            let modified = attributes[.modificationDate] as? Date
+        else { return nil }
+        // The modification time as a Date keeps a fraction of a microsecond: compared bit for bit.
+        return [size, Int64(bitPattern: modified.timeIntervalSince1970.bitPattern), inode]
     }
 
     private func run() {
