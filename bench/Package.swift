@@ -8,8 +8,10 @@ import PackageDescription
 let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
 let rootPackage = root.lastPathComponent.lowercased()
 
+/// The root package's settings, so benchmark code is held to the same rules as the product.
 let swiftSettings: [SwiftSetting] = [
-    .enableUpcomingFeature("MemberImportVisibility")
+    .enableUpcomingFeature("MemberImportVisibility"),
+    .strictMemorySafety(),
 ]
 
 let package = Package(
@@ -22,7 +24,7 @@ let package = Package(
         .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift", from: "0.2.0"),
     ],
     targets: [
-        // Ring hand-off against a Mutex-protected deque and a condition-variable queue (issue 3).
+        // Ring hand-off against a Mutex-protected deque and a condition-variable queue.
         .executableTarget(
             name: "ring-bench",
             dependencies: [
@@ -32,7 +34,7 @@ let package = Package(
             path: "Sources/RingBench",
             swiftSettings: swiftSettings
         ),
-        // Parse+featurize and SVM scoring per batch size against a plain sgemm (issue 4).
+        // Parse+featurize and SVM scoring per batch size against a plain sgemm.
         .executableTarget(
             name: "inference-bench",
             dependencies: [.product(name: "Inference", package: rootPackage)],
@@ -40,7 +42,7 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         // End to end over the embedded broker: drain throughput and open-loop latency, service
-        // against the echo pipeline in the same invocation (issues 5 and 6).
+        // against the echo pipeline in the same invocation.
         .executableTarget(
             name: "e2e-bench",
             dependencies: [
@@ -53,7 +55,7 @@ let package = Package(
             path: "Sources/E2EBench",
             swiftSettings: swiftSettings
         ),
-        // ordo-one/benchmark micro-benchmarks with stored thresholds (issue 6):
+        // ordo-one/benchmark micro-benchmarks with stored thresholds:
         // `swift package benchmark thresholds check --target Micro`.
         .executableTarget(
             name: "Micro",

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The whole benchmark suite (issue 6), one command from a fresh clone:
+# The whole benchmark suite, one command from a fresh clone:
 #   bench/run-suite.sh
 # 1. micro-benchmarks (ordo-one/benchmark) checked against bench/Thresholds: a regression fails;
 # 2. end to end on the embedded broker, in one invocation: a drain of 10^6 preloaded requests

@@ -1,22 +1,32 @@
 // swift-tools-version:6.2
-// libFuzzer targets for the request parsers and the feature extractor (issue 7). Its own package,
+// libFuzzer targets for the request parsers and the feature extractor. Its own package,
 // like bench/, so the fuzzing flags never touch the product build:
 //   scripts/fuzz.sh            # builds with -sanitize=fuzzer,address and runs each target
+import Foundation
 import PackageDescription
 
-let settings: [SwiftSetting] = []
+/// SwiftPM names a path dependency after its folder, which is whatever the clone was called
+/// (`anomaly-service`, `main`, ...), so the product references below use that name.
+let rootPackage = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+    .lastPathComponent.lowercased()
+
+/// The root package's settings (see ../Package.swift).
+let settings: [SwiftSetting] = [
+    .enableUpcomingFeature("MemberImportVisibility"),
+    .strictMemorySafety(),
+]
 
 let package = Package(
     name: "anomaly-service-fuzz",
     platforms: [.macOS(.v15)],
-    dependencies: [.package(name: "anomaly-service", path: "..")],
+    dependencies: [.package(path: "..")],
     targets: [
         // LLVMFuzzerRunDriver's declaration: each target's main hands libFuzzer its callback.
         .target(name: "CFuzzDriver"),
         // The invariants every target checks, shared.
         .target(
             name: "FuzzSupport",
-            dependencies: ["CFuzzDriver", .product(name: "Inference", package: "anomaly-service")],
+            dependencies: ["CFuzzDriver", .product(name: "Inference", package: rootPackage)],
             swiftSettings: settings
         ),
         // JSON objects: inputs are steered to the JSON scanner (a leading `{` is forced).

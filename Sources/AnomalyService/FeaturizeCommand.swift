@@ -91,8 +91,14 @@ private final class DenseRows: FeatureRows {
     }
 
     func append(_ request: ParsedRequest) throws {
-        unsafe row.withUnsafeMutableBufferPointer { buffer in unsafe extractor.extract(request, into: buffer) }
-        try unsafe row.withUnsafeBufferPointer { buffer in try unsafe matrix.append(buffer) }
+        // The row moves out of the property while it is written, so no copy is made and no access
+        // to the property stays open.
+        var row: [Float] = []
+        swap(&row, &self.row)
+        defer { swap(&row, &self.row) }
+        var span = row.mutableSpan
+        extractor.extract(request, into: &span)
+        try matrix.append(row.span)
     }
 
     func finish() throws { try matrix.finish() }
@@ -122,12 +128,12 @@ private final class PartRows: FeatureRows {
 
     func append(_ request: ParsedRequest) throws {
         var failure: Error?
-        unsafe extractor.forEachPart(of: request) { kind, features in
+        extractor.forEachPart(of: request) { kind, features in
             guard failure == nil else { return }
             do {
-                try unsafe indices.append(elements: features.indices)
-                try unsafe data.append(elements: features.values)
-                nonZeros += Int64(features.indices.count)
+                try features.withIndices { try indices.append(elements: $0) }
+                try features.withValues { try data.append(elements: $0) }
+                nonZeros += Int64(features.count)
                 try Self.append(nonZeros, to: indptr)
                 try Self.append(requests, to: partRow)
                 try Self.append(Int8(kind.rawValue), to: partKind)
@@ -141,9 +147,8 @@ private final class PartRows: FeatureRows {
     }
 
     private static func append<T: BitwiseCopyable>(_ value: T, to writer: NumPyMatrixWriter) throws {
-        try withUnsafePointer(to: value) { pointer in
-            try unsafe writer.append(elements: UnsafeBufferPointer(start: pointer, count: 1))
-        }
+        let element: InlineArray<1, T> = [value]
+        try writer.append(elements: element.span)
     }
 
     func finish() throws {
@@ -173,23 +178,23 @@ private struct Featurizer {
         var summary = Summary()
         let fileName = (input == "-") ? "-" : URL(fileURLWithPath: input).lastPathComponent
         do {
-            try unsafe reader.forEachLine { lineNumber, bytes in
+            try reader.forEachLine { lineNumber, bytes in
                 if let maxRows, summary.rows >= maxRows { throw Stop() }
-                guard let bytes = unsafe bytes else {
+                guard let bytes else {
                     summary.errors += 1
                     try errorsFile.write(
                         "{\"line\":\(lineNumber),\"reason\":\"\(RequestParseError.tooLarge)\",\"input\":\"\"}\n"
                     )
                     return
                 }
-                if unsafe bytes.allSatisfy({ $0 == 0x20 || $0 == 0x09 || $0 == 0x0D }) {
+                if bytes.indices.allSatisfy({ bytes[$0] == 0x20 || bytes[$0] == 0x09 || bytes[$0] == 0x0D }) {
                     summary.blank += 1
                     return
                 }
-                if let reason = unsafe parser.parseReason(bytes, into: request) {
+                if let reason = parser.parseReason(bytes, into: request) {
                     summary.errors += 1
                     try errorsFile.write(
-                        "{\"line\":\(lineNumber),\"reason\":\"\(reason)\",\"input\":\(unsafe JSONText.quotedPrefix(bytes))}\n"
+                        "{\"line\":\(lineNumber),\"reason\":\"\(reason)\",\"input\":\(JSONText.quotedPrefix(bytes))}\n"
                     )
                     return
                 }

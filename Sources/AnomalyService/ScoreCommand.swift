@@ -99,14 +99,14 @@ private struct OfflineScoring {
 
     mutating func run() throws {
         let reader = try LineReader(path: input)
-        try unsafe reader.forEachLine { lineNumber, bytes in
-            guard let bytes = unsafe bytes else {
+        try reader.forEachLine { lineNumber, bytes in
+            guard let bytes else {
                 report(line: lineNumber, reason: "\(RequestParseError.tooLarge)")
                 return
             }
-            if unsafe bytes.allSatisfy({ $0 == 0x20 || $0 == 0x09 || $0 == 0x0D }) { return }
-            let value = unsafe Array(bytes)
-            let labelled = unsafe parser.parseReason(bytes, into: request) == nil && request.label >= 0
+            if bytes.indices.allSatisfy({ bytes[$0] == 0x20 || bytes[$0] == 0x09 || bytes[$0] == 0x0D }) { return }
+            let value = bytes.indices.map { bytes[$0] }
+            let labelled = parser.parseReason(bytes, into: request) == nil && request.label >= 0
             labels.append(labelled ? (request.label, request.string(.source) ?? "-") : (-1, ""))
             pending.append(
                 InputRecord(

@@ -69,7 +69,7 @@ import Testing
         let request = ParsedRequest()
         return try list.map { name, json in
             let bytes = Array(json.utf8)
-            let failure = unsafe bytes.withUnsafeBytes { unsafe parser.parseReason($0, into: request) }
+            let failure = parser.parseReason(bytes.span, into: request)
             guard failure == nil else { throw InferenceError.malformedRequest(failure!) }
             let verdict = scorer.score(request)
             return (name, verdict.score, verdict.score > model.threshold)
@@ -103,7 +103,7 @@ import Testing
         let benign = (1...30).map { "field\($0)=value\($0)" }.joined(separator: "&")
         let json = #"{"path":"/form","query":"\#(benign)&q=%3Cscript%3Ealert(1)%3C%2Fscript%3E"}"#
         let bytes = Array(json.utf8)
-        #expect(unsafe bytes.withUnsafeBytes { unsafe parser.parseReason($0, into: request) } == nil)
+        #expect(parser.parseReason(bytes.span, into: request) == nil)
         let verdict = scorer.score(request)
         #expect(verdict.part == .param)
         #expect(verdict.score > model.threshold)

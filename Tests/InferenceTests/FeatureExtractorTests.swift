@@ -34,12 +34,10 @@ import Testing
         for json in requests + requests.reversed() {
             let request = ParsedRequest()
             try parser.parse(Array(json.utf8), into: request)
-            unsafe row.withUnsafeMutableBufferPointer { buffer in
-                unsafe written.withUnsafeBufferPointer { unsafe extractor.clear(buffer, written: $0) }
-                unsafe extractor.extract(request, into: buffer, rowIsZero: true)
-            }
-            written = unsafe Array(extractor.writtenIndices)
+            var span = row.mutableSpan
+            extractor.extract(request, into: &span, clearing: &written)
             #expect(row == extractor.extract(request), "\(json)")
+            #expect(written == extractor.withWrittenIndices { $0.array })
         }
     }
 
@@ -112,7 +110,7 @@ import Testing
             try parser.parse(Array(json.utf8), into: request)
             let row = extractor.extract(request)
             let expected = zip(row, weights).reduce(Float(0)) { $0 + $1.0 * $1.1 }
-            let dot = unsafe weights.withUnsafeBufferPointer { unsafe extractor.dot(request, weights: $0) }
+            let dot = extractor.dot(request, weights: weights.span)
             #expect(abs(dot - expected) <= 1e-5 * max(1, abs(expected)), "\(json): \(dot) vs \(expected)")
         }
     }
@@ -142,8 +140,8 @@ import Testing
             for json in requests {
                 let request = ParsedRequest()
                 try parser.parse(Array(json.utf8), into: request)
-                let memoised = unsafe weights.withUnsafeBufferPointer { unsafe extractor.dot(request, weights: $0, cacheKey: key) }
-                let counted = unsafe weights.withUnsafeBufferPointer { unsafe counting.dot(request, weights: $0) }
+                let memoised = extractor.dot(request, weights: weights.span, cacheKey: key)
+                let counted = counting.dot(request, weights: weights.span)
                 #expect(abs(memoised - counted) <= 1e-5 * max(1, abs(counted)), "\(json)")
             }
         }
@@ -163,8 +161,8 @@ import Testing
         weights[dimension - extractor.configuration.numericFeatures.count] = 3  // path_length
         let request = ParsedRequest()
         try parser.parse(Array(#"{"path": "/search", "query": "q=1 union select password from users", "headers": {"User-Agent": "curl/8"}}"#.utf8), into: request)
-        let all = unsafe weights.withUnsafeBufferPointer { unsafe extractor.explain(request, weights: $0, limit: .max) }
-        let dot = unsafe weights.withUnsafeBufferPointer { unsafe extractor.dot(request, weights: $0) }
+        let all = extractor.explain(request, weights: weights.span, limit: .max)
+        let dot = extractor.dot(request, weights: weights.span)
         #expect(abs(all.reduce(0) { $0 + $1.contribution } - dot) <= 1e-4 * max(1, abs(dot)))
         let top = Array(all.prefix(2))
         #expect(top.contains { $0.block == "params" && $0.feature == "uni" }, "\(top)")

@@ -14,7 +14,7 @@ import Testing
         let writer = try NumPyMatrixWriter(path: path, columns: 3)
         for row in 0..<5 {
             let values: [Float] = [Float(row), Float(row) + 0.5, -1]
-            try unsafe values.withUnsafeBufferPointer { buffer in try unsafe writer.append(buffer) }
+            try writer.append(values.span)
         }
         try writer.finish()
         let data = try Data(contentsOf: URL(fileURLWithPath: path))
@@ -40,9 +40,9 @@ import Testing
         let reader = try LineReader(path: path, maxLineBytes: 100)
         var lines: [String?] = []
         var numbers: [Int] = []
-        try unsafe reader.forEachLine { number, bytes in
+        try reader.forEachLine { number, bytes in
             numbers.append(number)
-            lines.append(unsafe bytes.map { unsafe String(decoding: $0, as: UTF8.self) })
+            if let bytes { lines.append(String(decoding: bytes.array, as: UTF8.self)) } else { lines.append(nil) }
         }
         #expect(numbers == [1, 2, 3, 4, 5, 6])
         #expect(lines == ["a", "", "bc", nil, nil, "last"])

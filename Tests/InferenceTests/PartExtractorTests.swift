@@ -19,10 +19,10 @@ import Testing
     /// (kind, decoded bytes) of every part of `input`.
     func partBytes(_ input: String) throws -> [(RequestPart, [UInt8])] {
         let bytes = Array(input.utf8)
-        let failure = unsafe bytes.withUnsafeBytes { unsafe parser.parseReason($0, into: request) }
+        let failure = parser.parseReason(bytes.span, into: request)
         #expect(failure == nil)
         var out: [(RequestPart, [UInt8])] = []
-        unsafe extractor.forEachPart(of: request) { kind, features in out.append((kind, Array(unsafe features.text))) }
+        extractor.forEachPart(of: request) { kind, features in out.append((kind, features.withText { $0.array })) }
         return out
     }
 
@@ -60,12 +60,12 @@ import Testing
         let small = try PartExtractor(configuration: configuration)
         let query = (1...10).map { "p\($0)=v\($0)" }.joined(separator: "&")
         let bytes = Array(#"{"path":"/","query":"\#(query)"}"#.utf8)
-        _ = unsafe bytes.withUnsafeBytes { unsafe parser.parseReason($0, into: request) }
+        _ = parser.parseReason(bytes.span, into: request)
         var kinds: [RequestPart] = []
         var last = ""
-        unsafe small.forEachPart(of: request) { kind, features in
+        small.forEachPart(of: request) { kind, features in
             kinds.append(kind)
-            if kind == .param { last = unsafe String(decoding: features.text, as: UTF8.self) }
+            if kind == .param { last = String(decoding: features.withText { $0.array }, as: UTF8.self) }
         }
         // path, then 6 - 1 (path) - 3 (reserved) = 2 parameters, the second holding the rest.
         #expect(kinds == [.path, .param, .param, .names])
@@ -74,10 +74,10 @@ import Testing
 
     @Test func aPartRowIsUnitNGramsPlusTokens() throws {
         let bytes = Array(#"{"path":"/a"}"#.utf8)
-        _ = unsafe bytes.withUnsafeBytes { unsafe parser.parseReason($0, into: request) }
+        _ = parser.parseReason(bytes.span, into: request)
         var rows: [(indices: [Int32], values: [Float])] = []
-        unsafe extractor.forEachPart(of: request) { _, features in
-            rows.append((Array(unsafe features.indices), Array(unsafe features.values)))
+        extractor.forEachPart(of: request) { _, features in
+            rows.append((features.withIndices { $0.array }, features.withValues { $0.array }))
         }
         #expect(rows.count == 1)
         // `^/`, `^/a`, `^/a$`, `/`, `/a`, `/a$`, `a`, `a$`: 8 n-grams, then kind, length, classes.

@@ -26,7 +26,7 @@ import Testing
         for _ in 0..<rounds {
             for json in Self.requests {
                 let bytes = Array(json.utf8)
-                #expect(unsafe bytes.withUnsafeBytes { unsafe parser.parseReason($0, into: request) } == nil)
+                #expect(parser.parseReason(bytes.span, into: request) == nil)
                 let verdict = scorer.score(request)
                 out.append(
                     Answer(verdict: verdict, category: scorer.category(), explanation: scorer.explanation(limit: 4))

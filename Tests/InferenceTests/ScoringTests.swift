@@ -35,14 +35,15 @@ enum GoldenVectors {
             for start in stride(from: 0, to: rows, by: batch) {
                 let count = min(batch, rows - start)
                 for index in 0..<count {
-                    let row = unsafe scorer.row(index)
-                    for column in 0..<model.dimension {
-                        unsafe row[column] = Float(features.values[(start + index) * model.dimension + column])
+                    scorer.withRow(index) { row in
+                        for column in 0..<model.dimension {
+                            row[column] = Float(features.values[(start + index) * model.dimension + column])
+                        }
                     }
                 }
-                let decisions = unsafe scorer.score(count: count)
+                let decisions = scorer.score(count: count) { $0.array }
                 for index in 0..<count {
-                    let actual = Double(unsafe decisions[index])
+                    let actual = Double(decisions[index])
                     let target = expected[start + index]
                     let excess = abs(actual - target) - (1e-4 * abs(target) + 1e-5)
                     worst = max(worst, excess)
@@ -63,13 +64,14 @@ enum GoldenVectors {
         for index in 0..<17 {
             let row = (0..<80).map { _ in Float(generator.next() >> 40) / Float(1 << 24) * 0.3 }
             rows.append(row)
-            let target = unsafe scorer.row(index)
-            for column in 0..<80 { unsafe target[column] = row[column] }
+            scorer.withRow(index) { target in
+                for column in 0..<80 { target[column] = row[column] }
+            }
         }
-        let decisions = unsafe scorer.score(count: 17)
+        let decisions = scorer.score(count: 17) { $0.array }
         for index in 0..<17 {
             let expected = reference.decision(rows[index])
-            #expect(abs(Double(unsafe decisions[index]) - expected) <= 1e-4 * abs(expected) + 1e-5)
+            #expect(abs(Double(decisions[index]) - expected) <= 1e-4 * abs(expected) + 1e-5)
         }
     }
 
@@ -84,14 +86,15 @@ enum GoldenVectors {
             var row = [Float](repeating: 0, count: 272)
             for _ in 0..<4 { row[Int(generator.next() % 272)] = Float(generator.next() % 100) / 100 }
             rows.append(row)
-            let target = unsafe scorer.row(index)
-            for column in 0..<272 { unsafe target[column] = row[column] }
+            scorer.withRow(index) { target in
+                for column in 0..<272 { target[column] = row[column] }
+            }
         }
-        let decisions = unsafe scorer.score(count: batch)
+        let decisions = scorer.score(count: batch) { $0.array }
         #expect(scorer.lastColumnCount <= 4 * batch)
         for index in 0..<batch {
             let expected = reference.decision(rows[index])
-            #expect(abs(Double(unsafe decisions[index]) - expected) <= 1e-4 * abs(expected) + 1e-5)
+            #expect(abs(Double(decisions[index]) - expected) <= 1e-4 * abs(expected) + 1e-5)
         }
     }
 
@@ -114,8 +117,8 @@ enum GoldenVectors {
         let scorer = BatchScorer(model: model, maxBatch: 4)
         let request = ParsedRequest()
         try RequestParser().parse(Array(#"{"path": "/a", "query": "b=<script>"}"#.utf8), into: request)
-        unsafe extractor.extract(request, into: scorer.row(0))
-        let decision = unsafe scorer.score(count: 1)[0]
+        scorer.withRow(0) { row in extractor.extract(request, into: &row) }
+        let decision = scorer.score(count: 1) { $0[0] }
         let expected = ReferenceScorer(model: model).decision(extractor.extract(request))
         #expect(abs(Double(decision) - expected) <= 1e-4 * abs(expected) + 1e-5)
         // The service's path for linear models: no row, the decision from the block counts.
@@ -137,15 +140,23 @@ enum GoldenVectors {
         let request = ParsedRequest()
         for (index, json) in requests.enumerated() {
             try RequestParser().parse(Array(json.utf8), into: request)
-            unsafe extractor.extract(request, into: scorer.row(index))
-            let indices = unsafe Array(extractor.writtenIndices)
+            scorer.withRow(index) { row in extractor.extract(request, into: &row) }
+            let indices = extractor.withWrittenIndices { $0.array }
             #expect(Set(indices).count == indices.count, "each written index is listed once")
             written.append(indices)
         }
-        let dense = unsafe Array(scorer.score(count: 3))
-        let sparse = unsafe Array(scorer.score(count: 3, nonZeroColumns: written, denseFrom: extractor.hashedDimension))
+        let dense = scorer.score(count: 3) { $0.array }
+        let sparse = scorer.score(count: 3, nonZeroColumns: written, denseFrom: extractor.hashedDimension) { $0.array }
         for index in 0..<3 {
             #expect(abs(sparse[index] - dense[index]) <= 1e-4 * abs(dense[index]) + 1e-5)
+        }
+    }
+
+    @Test func aListedColumnOutsideTheRowStopsInsteadOfReadingPastIt() async {
+        await #expect(processExitsWith: .failure) {
+            let model = ModelFileTests.randomModel(kernel: .linear, dimension: 8)
+            let columns: [Int32] = [3, 8]
+            _ = BatchScorer(model: model, maxBatch: 1).linearDecision(row: 0, nonZeroColumns: columns.span, denseFrom: 8)
         }
     }
 }

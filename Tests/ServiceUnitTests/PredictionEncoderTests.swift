@@ -48,15 +48,13 @@ import Testing
                 == "requests/3/1234567890123"
         )
         let invalid: [UInt8] = [0x61, 0xFF, 0x62]
-        let repaired = try unsafe invalid.withUnsafeBufferPointer { bytes in
-            try object(
-                unsafe encoder.encode(
-                    idBytes: bytes,
-                    verdict: PredictionEncoder.Verdict(score: 0, anomalous: false),
-                    source: message
-                )
+        let repaired = try object(
+            encoder.encode(
+                idBytes: invalid.span,
+                verdict: PredictionEncoder.Verdict(score: 0, anomalous: false),
+                source: message
             )
-        }
+        )
         #expect(repaired["id"] as? String == "a\u{FFFD}b")
     }
 
@@ -84,12 +82,12 @@ import Testing
             )
         )
         let verdict = PredictionEncoder.Verdict(score: 2, anomalous: true, part: .userAgent, category: 1)
-        let json = try object(unsafe partEncoder.encode(idBytes: nil, verdict: verdict, source: message))
+        let json = try object(partEncoder.encode(idBytes: nil, verdict: verdict, source: message))
         #expect(json["category"] as? String == "xss")
         #expect(json["part"] as? String == "user_agent")
         #expect(json["anomalous"] as? Bool == true)
         let normal = try object(
-            unsafe partEncoder.encode(
+            partEncoder.encode(
                 idBytes: nil,
                 verdict: PredictionEncoder.Verdict(score: -1, anomalous: false, part: .path),
                 source: message

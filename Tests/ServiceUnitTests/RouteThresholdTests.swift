@@ -9,7 +9,7 @@ struct RouteThresholdTests {
         let routes = RouteThresholds([.init(prefix: "/admin", threshold: -1), .init(prefix: "/admin/public", threshold: 2)])
         func rule(_ path: String) -> Float? {
             let bytes = Array(path.utf8)
-            return unsafe bytes.withUnsafeBufferPointer { unsafe routes.rule(forPath: $0) }.map { routes.rules[$0].threshold }
+            return routes.rule(forPath: bytes.span).map { routes.rules[$0].threshold }
         }
         #expect(rule("/admin/users") == -1)
         #expect(rule("/admin/public/logo.png") == 2)

@@ -17,9 +17,17 @@ extension FeatureExtractor {
     /// allocates: for anomalous predictions only. Buckets shared by several n-grams are named by
     /// the first n-gram that reached them; parameter tokens by their block (their text is hashed
     /// whole and not kept).
-    public func explain(_ request: ParsedRequest, weights: UnsafeBufferPointer<Float>, limit: Int) -> [FeatureContribution] {
+    public func explain(_ request: ParsedRequest, weights: Span<Float>, limit: Int) -> [FeatureContribution] {
         precondition(weights.count == dimension, "weights have \(weights.count) floats, not \(dimension)")
-        guard let weights = weights.baseAddress, limit > 0 else { return [] }
+        return unsafe weights.withUnsafeBufferPointer { buffer in
+            guard let weights = buffer.baseAddress else { return [] }
+            return unsafe explain(request, weights: weights, limit: limit)
+        }
+    }
+
+    /// ``explain(_:weights:limit:)`` with ``dimension`` weights at `weights`.
+    func explain(_ request: ParsedRequest, weights: UnsafePointer<Float>, limit: Int) -> [FeatureContribution] {
+        guard limit > 0 else { return [] }
         // Candidates as numbers; text is made only for the `limit` that are kept.
         struct Term {
             var contribution: Float

@@ -4,7 +4,7 @@ extension FeatureExtractor {
     public static func contentGroup(of request: ParsedRequest) -> UInt64 {
         var hash = FeatureHash.fnv64Basis
         for field in [RequestField.method, .path, .query, .body] {
-            hash = unsafe request.withBytes(of: field) { bytes in unsafe FeatureHash.fnv64(bytes, from: hash) }
+            hash = unsafe request.withUnsafeBytes(of: field) { bytes in unsafe FeatureHash.fnv64(bytes, from: hash) }
             hash = (hash ^ 0) &* FeatureHash.fnv64Prime
         }
         return hash

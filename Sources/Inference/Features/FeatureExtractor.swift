@@ -49,7 +49,7 @@ import Foundation
     let touched: UnsafeMutablePointer<Int32>
     let touchedValues: UnsafeMutablePointer<Float>
     /// Hashed-part indices the last ``extract(_:into:rowIsZero:)`` made non-zero, each once, for
-    /// ``clear(_:written:)`` and sparse scoring.
+    /// ``clear(_:written:)`` and sparse scoring (always below ``hashedDimension``).
     let written: UnsafeMutablePointer<Int32>
     let writtenCapacity: Int
     private(set) var writtenCount = 0
@@ -141,32 +141,48 @@ import Foundation
     /// - Parameters:
     ///   - request: a parsed request.
     ///   - row: exactly ``dimension`` floats.
-    public func extract(_ request: ParsedRequest, into row: UnsafeMutableBufferPointer<Float>) {
-        unsafe extract(request, into: row, rowIsZero: false)
+    public func extract(_ request: ParsedRequest, into row: inout MutableSpan<Float>) {
+        extract(request, into: &row, rowIsZero: false)
     }
 
-    /// The hashed-part indices the last extraction made non-zero, each once; with the numeric
-    /// tail (from ``hashedDimension``), the only non-zero entries of its row. Valid until the next
-    /// extraction.
-    public var writtenIndices: UnsafeBufferPointer<Int32> {
-        unsafe UnsafeBufferPointer(start: written, count: writtenCount)
+    /// Calls `body` with the hashed-part indices the last extraction made non-zero, each once;
+    /// with the numeric tail (from ``hashedDimension``), the only non-zero entries of its row.
+    public func withWrittenIndices<R, E: Error>(_ body: (Span<Int32>) throws(E) -> R) throws(E) -> R {
+        try body(unsafe Span(_unsafeStart: written, count: writtenCount))
     }
 
-    /// Zeroes what an extraction wrote: `written` (its ``writtenIndices``) and the numeric tail,
+    /// Writes the features of `request` into `row`, which holds what an earlier call left in it:
+    /// only the entries `written` lists and the numeric tail are cleared first (start with a zero
+    /// row and an empty list), and `written` then lists the entries this extraction wrote. Does not
+    /// allocate once `written` has the capacity.
+    public func extract(_ request: ParsedRequest, into row: inout MutableSpan<Float>, clearing written: inout [Int32]) {
+        clear(&row, written: written.span)
+        extract(request, into: &row, rowIsZero: true)
+        written.removeAll(keepingCapacity: true)
+        unsafe written.append(contentsOf: UnsafeBufferPointer(start: self.written, count: writtenCount))
+    }
+
+    /// Zeroes what an extraction wrote: `written` (its written indices) and the numeric tail,
     /// instead of all ``dimension`` floats (16,400 at the default model's configuration).
-    public func clear(_ row: UnsafeMutableBufferPointer<Float>, written: UnsafeBufferPointer<Int32>) {
+    public func clear(_ row: inout MutableSpan<Float>, written: Span<Int32>) {
         precondition(row.count == dimension, "feature row has \(row.count) floats, not \(dimension)")
-        guard let out = row.baseAddress else { return }
-        for unsafe index in unsafe written { unsafe out[Int(index)] = 0 }
-        unsafe (out + hashedDimension).update(repeating: 0, count: dimension - hashedDimension)
+        for position in written.indices { row[Int(written[position])] = 0 }
+        for index in hashedDimension..<dimension { row[index] = 0 }
     }
 
     /// Writes the features of `request` into `row`. With `rowIsZero` the caller promises the row is
     /// all zero (for example, cleared with ``clear(_:written:)``) and only the touched entries are
     /// written; otherwise the whole row is overwritten. Does not allocate.
-    public func extract(_ request: ParsedRequest, into row: UnsafeMutableBufferPointer<Float>, rowIsZero: Bool) {
+    public func extract(_ request: ParsedRequest, into row: inout MutableSpan<Float>, rowIsZero: Bool) {
         precondition(row.count == dimension, "feature row has \(row.count) floats, not \(dimension)")
-        guard let out = row.baseAddress else { return }
+        unsafe row.withUnsafeMutableBufferPointer { buffer in
+            guard let out = buffer.baseAddress else { return }
+            unsafe extract(request, into: out, rowIsZero: rowIsZero)
+        }
+    }
+
+    /// ``extract(_:into:rowIsZero:)`` into ``dimension`` floats at `out`.
+    func extract(_ request: ParsedRequest, into out: UnsafeMutablePointer<Float>, rowIsZero: Bool) {
         writtenCount = 0
         if !rowIsZero || normalizeHashedPart {
             unsafe out.update(repeating: 0, count: dimension)
@@ -200,10 +216,17 @@ import Foundation
     ///   - cacheKey: names `weights` for the header memo (``HeaderDotCache``): the share of a
     ///     user-agent or referer block is counted once per distinct header and then looked up.
     ///     One key per weight vector, never reused for other values; nil counts every header.
-    public func dot(_ request: ParsedRequest, weights: UnsafeBufferPointer<Float>, cacheKey: UInt64? = nil) -> Float {
+    public func dot(_ request: ParsedRequest, weights: Span<Float>, cacheKey: UInt64? = nil) -> Float {
         precondition(weights.count == dimension, "weights have \(weights.count) floats, not \(dimension)")
+        return unsafe weights.withUnsafeBufferPointer { buffer in
+            guard let weights = buffer.baseAddress else { return 0 }
+            return unsafe dot(request, weights: weights, cacheKey: cacheKey)
+        }
+    }
+
+    /// ``dot(_:weights:cacheKey:)`` with ``dimension`` weights at `weights`.
+    func dot(_ request: ParsedRequest, weights: UnsafePointer<Float>, cacheKey: UInt64?) -> Float {
         precondition(!normalizeHashedPart, "dot(_:weights:) cannot apply whole-row normalisation")
-        guard let weights = weights.baseAddress else { return 0 }
         writtenCount = 0
         var numeric = NumericAccumulator()
         var sum: Float = 0
@@ -215,7 +238,7 @@ import Foundation
             pending = nil
             guard memo, let field = headerFields[block] else { return false }
             // The whole header: its capacity is within the scratch's, so decoding keeps all of it.
-            return unsafe request.withBytes(of: field) { header in
+            return unsafe request.withUnsafeBytes(of: field) { header in
                 guard let slot = unsafe headerCache.slot(block: block, header: header) else { return false }
                 if let share = unsafe headerCache.value(in: slot, header: header) {
                     sum += share
@@ -228,7 +251,7 @@ import Foundation
             let share = unsafe dotBlock(touchedCount: touchedCount, weight: weight, weights: weights)
             sum += share
             if let pending, pending.block == block, let field = headerFields[block] {
-                unsafe request.withBytes(of: field) { header in
+                unsafe request.withUnsafeBytes(of: field) { header in
                     unsafe headerCache.store(share, in: pending.slot, header: header)
                 }
             }
@@ -285,7 +308,8 @@ import Foundation
     /// The features of `request` as a new array. Allocates; for tests and tools.
     public func extract(_ request: ParsedRequest) -> [Float] {
         var row = [Float](repeating: 0, count: dimension)
-        unsafe row.withUnsafeMutableBufferPointer { buffer in unsafe extract(request, into: buffer) }
+        var span = row.mutableSpan
+        extract(request, into: &span)
         return row
     }
 
@@ -299,7 +323,7 @@ import Foundation
     ) -> Int {
         let rawCount = min(request.count(of: field), scratchCapacity)
         guard rawCount > 0 else { return 0 }
-        unsafe request.withBytes(of: field) { bytes in
+        unsafe request.withUnsafeBytes(of: field) { bytes in
             if let base = bytes.baseAddress, rawCount > 0 { unsafe scratch.update(from: base, count: rawCount) }
         }
         let isForm = field == .query || field == .body

@@ -91,7 +91,7 @@ import Synchronization
     /// multiplications, not 110. Only a slot index and a pre-check; the bytes decide a hit.
     static func hash(_ header: UnsafeBufferPointer<UInt8>) -> UInt64 {
         guard let base = header.baseAddress else { return FeatureHash.fnv64Basis }
-        let raw = UnsafeRawPointer(base)
+        let raw = unsafe UnsafeRawPointer(base)
         var hash = FeatureHash.fnv64Basis ^ UInt64(header.count)
         var offset = 0
         while offset + 8 <= header.count {

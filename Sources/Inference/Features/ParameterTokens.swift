@@ -19,7 +19,7 @@ extension FeatureExtractor {
     func hashParameterTokens(of request: ParsedRequest, basis: UInt32, touchedCount: inout Int) {
         var budget = Self.maxParameters
         for field in [RequestField.query, .body] {
-            unsafe request.withBytes(of: field) { raw in
+            unsafe request.withUnsafeBytes(of: field) { raw in
                 let structured = unsafe field == .body && Self.isStructured(raw)
                 guard let base = raw.baseAddress, raw.count > 0, !structured else { return }
                 var start = 0

@@ -10,13 +10,18 @@ public enum JSONText {
     }
 
     /// The first `limit` bytes of `bytes` as a JSON string literal (invalid UTF-8 repaired).
-    public static func quotedPrefix(_ bytes: UnsafeRawBufferPointer, limit: Int = 256) -> String {
-        quoted(unsafe String(decoding: bytes.prefix(limit), as: UTF8.self))
+    public static func quotedPrefix(_ bytes: Span<UInt8>, limit: Int = 256) -> String {
+        quoted(unsafe bytes.withUnsafeBufferPointer { bytes in unsafe String(decoding: bytes.prefix(limit), as: UTF8.self) })
     }
 
     /// Appends `bytes` as a JSON string literal: quotes, backslashes and control characters
     /// escaped; invalid UTF-8 is repaired (U+FFFD) first so the output is always valid JSON.
-    public static func appendQuoted(_ bytes: UnsafeBufferPointer<UInt8>, to out: inout [UInt8]) {
+    public static func appendQuoted(_ bytes: Span<UInt8>, to out: inout [UInt8]) {
+        unsafe bytes.withUnsafeBufferPointer { bytes in unsafe appendQuoted(bytes, to: &out) }
+    }
+
+    /// ``appendQuoted(_:to:)`` over a buffer.
+    static func appendQuoted(_ bytes: UnsafeBufferPointer<UInt8>, to out: inout [UInt8]) {
         guard unsafe UTF8Validation.isValid(UnsafeRawBufferPointer(bytes)) else {
             var repaired = unsafe String(decoding: bytes, as: UTF8.self)
             repaired.withUTF8 { valid in unsafe appendQuoted(valid, to: &out) }

@@ -44,7 +44,7 @@ import Foundation
     /// or `nil` bytes for a line longer than ``maxLineBytes``. The bytes are valid only inside `body`.
     ///
     /// - Throws: ``InferenceError`` ``InferenceError/Code/io`` on a read error, or what `body` throws.
-    public func forEachLine(_ body: (Int, UnsafeRawBufferPointer?) throws -> Void) throws {
+    public func forEachLine(_ body: (Int, Span<UInt8>?) throws -> Void) throws {
         var filled = 0
         var lineNumber = 0
         var skippingOverlong = false
@@ -74,10 +74,8 @@ import Foundation
                     if lineEnd - start > maxLineBytes {
                         try body(lineNumber, nil)
                     } else {
-                        try unsafe body(
-                            lineNumber,
-                            UnsafeRawBufferPointer(start: buffer + start, count: lineEnd - start)
-                        )
+                        let line = unsafe UnsafeRawBufferPointer(start: buffer + start, count: lineEnd - start)
+                        try body(lineNumber, unsafe Span(_unsafeBytes: line))
                     }
                 }
                 start = end + 1

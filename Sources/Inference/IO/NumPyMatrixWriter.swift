@@ -50,17 +50,17 @@ import Foundation
     }
 
     /// Appends elements to a one-dimensional array; `T` must be the writer's dtype.
-    public func append<T: BitwiseCopyable>(elements: UnsafeBufferPointer<T>) throws(InferenceError) {
+    public func append<T: BitwiseCopyable>(elements: Span<T>) throws(InferenceError) {
         precondition(columns == 0, "append(elements:) is for one-dimensional arrays")
-        unsafe pending.append(UnsafeRawBufferPointer(elements).assumingMemoryBound(to: UInt8.self))
+        unsafe elements.withUnsafeBytes { bytes in unsafe pending.append(bytes.assumingMemoryBound(to: UInt8.self)) }
         rows += elements.count
         if pending.count >= flushBytes { try flush() }
     }
 
     /// Appends one row of exactly ``columns`` floats.
-    public func append(_ row: UnsafeBufferPointer<Float>) throws(InferenceError) {
+    public func append(_ row: Span<Float>) throws(InferenceError) {
         precondition(row.count == columns, "row has \(row.count) floats, not \(columns)")
-        unsafe pending.append(UnsafeBufferPointer(start: row.baseAddress, count: row.count))
+        unsafe row.withUnsafeBufferPointer { row in unsafe pending.append(row) }
         rows += 1
         if pending.count >= flushBytes { try flush() }
     }

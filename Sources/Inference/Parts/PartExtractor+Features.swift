@@ -44,7 +44,7 @@ extension PartExtractor {
     /// spare byte); each n-gram's start and length are passed for explanations.
     @inline(__always)
     func forEachNGram(count: Int, _ body: (_ column: Int) -> Void) {
-        forEachNGram(in: scratch, count: count) { column, _, _ in body(column) }
+        unsafe forEachNGram(in: scratch, count: count) { column, _, _ in body(column) }
     }
 
     @inline(__always)

@@ -1,12 +1,41 @@
 import Foundation
 
-/// The features of one part, valid only inside the ``PartExtractor/forEachPart(of:_:)`` callback.
-public struct PartFeatures {
-    /// Column of each non-zero (a column may repeat: its values add).
-    public let indices: UnsafeBufferPointer<Int32>
-    public let values: UnsafeBufferPointer<Float>
-    /// The part's text as the n-grams saw it: decoded and normalised.
-    public let text: UnsafeBufferPointer<UInt8>
+/// The features of one part, as ``PartExtractor/forEachPart(of:_:)`` hands them to its callback.
+///
+/// They are the extractor's buffers, which the next part overwrites: read them inside the
+/// callback. A copy kept longer keeps the extractor alive, so it reads another part's features,
+/// never freed memory.
+@safe public struct PartFeatures {
+    /// Owns the buffers `handle` points into.
+    let owner: PartExtractor
+    let handle: _UnsafeHandle
+
+    /// The number of non-zeros.
+    public var count: Int { unsafe handle.indices.count }
+
+    /// Calls `body` with the column of each non-zero (a column may repeat: its values add).
+    public func withIndices<R, E: Error>(_ body: (Span<Int32>) throws(E) -> R) throws(E) -> R {
+        try body(unsafe Span(_unsafeElements: handle.indices))
+    }
+
+    /// Calls `body` with the value of each non-zero, in the order of ``withIndices(_:)``.
+    public func withValues<R, E: Error>(_ body: (Span<Float>) throws(E) -> R) throws(E) -> R {
+        try body(unsafe Span(_unsafeElements: handle.values))
+    }
+
+    /// Calls `body` with the part's text as the n-grams saw it: decoded and normalised.
+    public func withText<R, E: Error>(_ body: (Span<UInt8>) throws(E) -> R) throws(E) -> R {
+        try body(unsafe Span(_unsafeElements: handle.text))
+    }
+
+    /// One part's features where the extractor keeps them, for the module's hot path (no reference
+    /// counting per part): valid only inside the extractor's callback.
+    @unsafe struct _UnsafeHandle {
+        /// Column of each non-zero.
+        let indices: UnsafeBufferPointer<Int32>
+        let values: UnsafeBufferPointer<Float>
+        let text: UnsafeBufferPointer<UInt8>
+    }
 }
 
 /// Splits a request into its parts (``RequestPart``) and computes each part's sparse feature row
@@ -94,37 +123,44 @@ public struct PartFeatures {
     /// Absent or empty fields give no part, except that a request with no part at all gives its
     /// (empty) path, so every request is scored.
     public func forEachPart(of request: ParsedRequest, _ body: (RequestPart, PartFeatures) -> Void) {
-        var parts = forEachContentPart(of: request, body)
-        parts += forEachHeaderPart(.userAgent, of: request, partsBefore: parts, body)
-        parts += forEachHeaderPart(.referer, of: request, partsBefore: parts, body)
-        if parts == 0 { emit(.path, count: 0, body) }
+        unsafe forEachPartHandle(of: request) { kind, handle in
+            body(kind, unsafe PartFeatures(owner: self, handle: handle))
+        }
+    }
+
+    /// ``forEachPart(of:_:)`` with each part's buffers.
+    func forEachPartHandle(of request: ParsedRequest, _ body: (RequestPart, PartFeatures._UnsafeHandle) -> Void) {
+        var parts = unsafe forEachContentPart(of: request, body)
+        parts += unsafe forEachHeaderPart(.userAgent, of: request, partsBefore: parts, body)
+        parts += unsafe forEachHeaderPart(.referer, of: request, partsBefore: parts, body)
+        if parts == 0 { unsafe emit(.path, count: 0, body) }
     }
 
     /// The parts of the path, the parameters, a structured body and the names, as
     /// ``forEachPart(of:_:)`` gives them; returns how many.
     @discardableResult
-    public func forEachContentPart(of request: ParsedRequest, _ body: (RequestPart, PartFeatures) -> Void) -> Int {
+    func forEachContentPart(of request: ParsedRequest, _ body: (RequestPart, PartFeatures._UnsafeHandle) -> Void) -> Int {
         var emitted = 0
         namesCount = 0
         nameCount = 0
         if request.count(of: .path) > 0 {
-            emit(.path, count: unsafe decodeField(request, .path), body)
+            unsafe emit(.path, count: decodeField(request, .path), body)
             emitted += 1
         }
         // Room for the parameters: the parts after them (names, user agent, referer path) keep theirs.
         var budget = configuration.maxParts - emitted - 3
         for field in [RequestField.query, .body] {
-            unsafe request.withBytes(of: field) { raw in
+            unsafe request.withUnsafeBytes(of: field) { raw in
                 guard raw.count > 0 else { return }
                 if field == .body, unsafe FeatureExtractor.isStructured(raw) {
                     unsafe load(raw)
-                    let count = unsafe decodeScratch(count: min(raw.count, scratchCapacity), plusAsSpace: false)
-                    emit(.body, count: count, body)
+                    let count = decodeScratch(count: min(raw.count, scratchCapacity), plusAsSpace: false)
+                    unsafe emit(.body, count: count, body)
                     emitted += 1
                     return
                 }
                 unsafe forEachParameter(raw, budget: &budget, collectNames: true) { count in
-                    emit(.param, count: count, body)
+                    unsafe emit(.param, count: count, body)
                     emitted += 1
                 }
             }
@@ -132,7 +168,7 @@ public struct PartFeatures {
         if namesCount > 0 {
             unsafe scratch.update(from: names, count: namesCount)
             nameCount = 0
-            emit(.names, count: namesCount, body)
+            unsafe emit(.names, count: namesCount, body)
             emitted += 1
         }
         nameCount = 0
@@ -144,25 +180,25 @@ public struct PartFeatures {
     /// many. A header's parts depend on its bytes alone (and, past ``PartFeatureConfiguration/maxParts``,
     /// on `partsBefore`), so a scorer may memoise them.
     @discardableResult
-    public func forEachHeaderPart(
+    func forEachHeaderPart(
         _ field: RequestField,
         of request: ParsedRequest,
         partsBefore: Int,
-        _ body: (RequestPart, PartFeatures) -> Void
+        _ body: (RequestPart, PartFeatures._UnsafeHandle) -> Void
     ) -> Int {
         guard request.count(of: field) > 0 else { return 0 }
         nameCount = 0
         guard field == .referer else {
-            emit(.userAgent, count: unsafe decodeField(request, field), body)
+            unsafe emit(.userAgent, count: decodeField(request, field), body)
             return 1
         }
         var emitted = 0
-        unsafe request.withBytes(of: .referer) { raw in
+        unsafe request.withUnsafeBytes(of: .referer) { raw in
             let (pathRange, queryStart) = unsafe Self.splitURL(raw)
             if !pathRange.isEmpty {
                 unsafe load(UnsafeBufferPointer(rebasing: raw[pathRange]))
-                let count = unsafe decodeScratch(count: min(pathRange.count, scratchCapacity), plusAsSpace: false)
-                emit(.referer, count: count, body)
+                let count = decodeScratch(count: min(pathRange.count, scratchCapacity), plusAsSpace: false)
+                unsafe emit(.referer, count: count, body)
                 emitted += 1
             }
             if let queryStart, queryStart < raw.count {
@@ -172,7 +208,7 @@ public struct PartFeatures {
                     budget: &budget,
                     collectNames: false
                 ) { count in
-                    emit(.referer, count: count, body)
+                    unsafe emit(.referer, count: count, body)
                     emitted += 1
                 }
             }
@@ -181,11 +217,11 @@ public struct PartFeatures {
     }
 
     /// Featurises the scratch's first `count` bytes as a `kind` part and hands it to `body`.
-    private func emit(_ kind: RequestPart, count: Int, _ body: (RequestPart, PartFeatures) -> Void) {
-        unsafe featurise(kind, count: count)
+    private func emit(_ kind: RequestPart, count: Int, _ body: (RequestPart, PartFeatures._UnsafeHandle) -> Void) {
+        featurise(kind, count: count)
         unsafe body(
             kind,
-            PartFeatures(
+            PartFeatures._UnsafeHandle(
                 indices: UnsafeBufferPointer(start: indices, count: featureCount),
                 values: UnsafeBufferPointer(start: values, count: featureCount),
                 text: UnsafeBufferPointer(start: scratch, count: count)
@@ -201,8 +237,8 @@ public struct PartFeatures {
     /// Copies `field` into the scratch and decodes it; returns the decoded length.
     private func decodeField(_ request: ParsedRequest, _ field: RequestField) -> Int {
         let count = min(request.count(of: field), scratchCapacity)
-        unsafe request.withBytes(of: field) { raw in unsafe load(raw) }
-        return unsafe decodeScratch(count: count, plusAsSpace: false)
+        unsafe request.withUnsafeBytes(of: field) { raw in unsafe load(raw) }
+        return decodeScratch(count: count, plusAsSpace: false)
     }
 
     /// Copies `raw` (cut to the scratch) into the scratch.
@@ -250,7 +286,7 @@ public struct PartFeatures {
                 // The name: decoded into its own buffer.
                 let nameRaw = hasName ? min(equals - start, scratchCapacity) : 0
                 unsafe scratch.update(from: base + start, count: nameRaw)
-                let nameLength = min(unsafe decodeScratch(count: nameRaw, plusAsSpace: true), Self.maxNameBytes)
+                let nameLength = min(decodeScratch(count: nameRaw, plusAsSpace: true), Self.maxNameBytes)
                 unsafe name.update(from: scratch, count: nameLength)
                 nameCount = nameLength
                 if collectNames, hasName {
@@ -265,7 +301,7 @@ public struct PartFeatures {
                 let valueStart = hasName ? equals + 1 : start
                 let valueRaw = min(end - valueStart, scratchCapacity)
                 if valueRaw > 0 { unsafe scratch.update(from: base + valueStart, count: valueRaw) }
-                body(unsafe decodeScratch(count: max(valueRaw, 0), plusAsSpace: true))
+                body(decodeScratch(count: max(valueRaw, 0), plusAsSpace: true))
                 budget -= 1
             }
             start = end + 1

@@ -77,7 +77,7 @@ public struct PartVerdict: Sendable, Equatable {
         recount = nil
         lastRequest = request
         let intercept = model.intercept
-        func consider(_ kind: RequestPart, _ features: PartFeatures) -> Float {
+        func consider(_ kind: RequestPart, _ features: PartFeatures._UnsafeHandle) -> Float {
             let score = unsafe dot(features) + intercept
             if score > best.score || best.score == -.infinity {
                 best = PartVerdict(score: score, part: kind)
@@ -95,10 +95,10 @@ public struct PartVerdict: Sendable, Equatable {
             // Past half the part budget a header's parts could depend on what came before it.
             let slot =
                 parts < extractor.configuration.maxParts / 2
-                ? unsafe request.withBytes(of: field) { header in unsafe headerMemo.slot(block: block, header: header) }
+                ? unsafe request.withUnsafeBytes(of: field) { header in unsafe headerMemo.slot(block: block, header: header) }
                 : nil
             let hit = slot.flatMap { slot in
-                unsafe request.withBytes(of: field) { header in unsafe headerMemo.value(in: slot, header: header) }
+                unsafe request.withUnsafeBytes(of: field) { header in unsafe headerMemo.value(in: slot, header: header) }
             }
             if let slot, let hit {
                 if hit > best.score {
@@ -115,14 +115,14 @@ public struct PartVerdict: Sendable, Equatable {
                 headerBest = max(headerBest, unsafe consider(kind, features))
             }
             if let slot, count > 0 {
-                unsafe request.withBytes(of: field) { header in
+                unsafe request.withUnsafeBytes(of: field) { header in
                     unsafe headerMemo.store(headerBest, partCount: count, in: slot, header: header)
                 }
             }
             parts += count
         }
         if parts == 0 {
-            unsafe extractor.forEachPart(of: request) { kind, features in _ = unsafe consider(kind, features) }
+            unsafe extractor.forEachPartHandle(of: request) { kind, features in _ = unsafe consider(kind, features) }
         }
         return best
     }
@@ -145,20 +145,20 @@ public struct PartVerdict: Sendable, Equatable {
 
     /// `weights · x` of one part's row, straight from its sparse features.
     @inline(__always)
-    private func dot(_ features: PartFeatures) -> Float {
+    private func dot(_ features: PartFeatures._UnsafeHandle) -> Float {
         var sum: Float = 0
-        for index in 0..<features.indices.count {
+        for index in unsafe 0..<features.indices.count {
             unsafe sum += weights[Int(features.indices[index])] * features.values[index]
         }
         return sum
     }
 
-    private func keep(_ features: PartFeatures) {
-        bestCount = features.indices.count
+    private func keep(_ features: PartFeatures._UnsafeHandle) {
+        bestCount = unsafe features.indices.count
         unsafe bestIndices.update(from: features.indices.baseAddress!, count: bestCount)
         unsafe bestValues.update(from: features.values.baseAddress!, count: bestCount)
-        bestTextCount = features.text.count
-        if let text = features.text.baseAddress, bestTextCount > 0 {
+        bestTextCount = unsafe features.text.count
+        if let text = unsafe features.text.baseAddress, bestTextCount > 0 {
             unsafe bestText.update(from: text, count: bestTextCount)
         }
     }

@@ -85,9 +85,20 @@ public enum RequestFormat: Sendable, Equatable {
     /// The number of bytes kept for `field`.
     public func count(of field: RequestField) -> Int { unsafe lengths[field.rawValue] }
 
-    /// Calls `body` with the kept bytes of `field` (empty when absent); the buffer is valid only
-    /// inside `body` and until the next parse.
-    public func withBytes<R, E: Error>(
+    /// Calls `body` with the kept bytes of `field` (empty when absent).
+    public func withBytes<R, E: Error>(of field: RequestField, _ body: (Span<UInt8>) throws(E) -> R) throws(E) -> R {
+        try unsafe withUnsafeBytes(of: field) { (bytes) throws(E) -> R in try body(unsafe Span(_unsafeElements: bytes)) }
+    }
+
+    /// Appends the kept bytes of `field` (none when absent) to `out`: one copy, no allocation once
+    /// `out` has the capacity.
+    public func appendBytes(of field: RequestField, to out: inout [UInt8]) {
+        unsafe withUnsafeBytes(of: field) { bytes in unsafe out.append(contentsOf: bytes) }
+    }
+
+    /// As ``withBytes(of:_:)`` with the storage itself, for the module's hot paths: the buffer is
+    /// valid only inside `body` and until the next parse.
+    func withUnsafeBytes<R, E: Error>(
         of field: RequestField,
         _ body: (UnsafeBufferPointer<UInt8>) throws(E) -> R
     ) throws(E) -> R {
@@ -98,7 +109,7 @@ public enum RequestFormat: Sendable, Equatable {
     /// The field as a `String` (invalid UTF-8 repaired), or `nil` when absent. Allocates.
     public func string(_ field: RequestField) -> String? {
         guard isPresent(field) else { return nil }
-        return unsafe withBytes(of: field) { bytes in unsafe String(decoding: bytes, as: UTF8.self) }
+        return unsafe withUnsafeBytes(of: field) { bytes in unsafe String(decoding: bytes, as: UTF8.self) }
     }
 
     /// Stores `value` as the field (cut to the field's capacity), or removes it when `nil`.

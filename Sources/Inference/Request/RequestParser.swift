@@ -25,14 +25,19 @@ public struct RequestParser: Sendable {
     ///   - request: reusable storage; on failure it holds an unspecified partial request.
     /// - Throws: ``InferenceError`` with code ``InferenceError/Code/malformedRequest`` and a
     ///   ``RequestParseError`` reason.
-    public func parse(_ input: UnsafeRawBufferPointer, into request: ParsedRequest) throws(InferenceError) {
-        if let error = unsafe parseReason(input, into: request) {
+    public func parse(_ input: Span<UInt8>, into request: ParsedRequest) throws(InferenceError) {
+        if let error = parseReason(input, into: request) {
             throw InferenceError.malformedRequest(error)
         }
     }
 
-    /// Parses `input` into `request`; returns why it failed, or `nil` on success.
-    public func parseReason(_ input: UnsafeRawBufferPointer, into request: ParsedRequest) -> RequestParseError? {
+    /// Parses `input` into `request`; returns why it failed, or `nil` on success. Does not allocate.
+    public func parseReason(_ input: Span<UInt8>, into request: ParsedRequest) -> RequestParseError? {
+        unsafe input.withUnsafeBytes { bytes in unsafe parseReason(bytes, into: request) }
+    }
+
+    /// ``parseReason(_:into:)`` over the bytes themselves: the scanners read them through pointers.
+    func parseReason(_ input: UnsafeRawBufferPointer, into request: ParsedRequest) -> RequestParseError? {
         request.reset()
         guard input.count <= limits.maxInputBytes else { return .tooLarge }
         var start = 0

@@ -10,8 +10,30 @@ public enum BLAS {
         openblas_set_num_threads(1)
     }
 
-    /// `C[m×n] = alpha · A[m×k] · B[k×n]` (also the plain sgemm of the peak-throughput reference).
+    /// `C[m×n] = alpha · A[m×k] · B[k×n]`: the plain sgemm of the peak-throughput reference.
     public static func multiply(
+        m: Int,
+        n: Int,
+        k: Int,
+        alpha: Float = 1,
+        a: Span<Float>,
+        b: Span<Float>,
+        c: inout MutableSpan<Float>
+    ) {
+        precondition(m >= 0 && n >= 0 && k >= 0, "negative dimension")
+        precondition(a.count >= m * k && b.count >= k * n && c.count >= m * n, "matrices smaller than \(m)×\(k)·\(k)×\(n)")
+        unsafe a.withUnsafeBufferPointer { a in
+            unsafe b.withUnsafeBufferPointer { b in
+                unsafe c.withUnsafeMutableBufferPointer { c in
+                    guard let a = a.baseAddress, let b = b.baseAddress, let c = c.baseAddress else { return }
+                    unsafe multiply(m: m, n: n, k: k, alpha: alpha, a: a, b: b, c: c)
+                }
+            }
+        }
+    }
+
+    /// `C[m×n] = alpha · A[m×k] · B[k×n]`.
+    static func multiply(
         m: Int,
         n: Int,
         k: Int,

@@ -1,12 +1,13 @@
 /// Scores micro-batches of feature rows with one ``SVMModel``, on the calling thread, without
 /// allocating.
 ///
-/// Write up to ``maxBatch`` rows with ``row(_:)`` (e.g. ``FeatureExtractor/extract(_:into:)``),
-/// then call ``score(count:)``:
+/// Write up to ``maxBatch`` rows with ``withRow(_:_:)`` (e.g. ``FeatureExtractor/extract(_:into:)``),
+/// then call ``score(count:_:)``:
 ///
 /// - `rbf`: `G = 2γ · X · SVᵀ` (one `sgemm`), `K = exp(G − γ‖x‖² − γ‖sv‖²)` (a vectorised exp,
 ///   clamped at 0 from above), `f = K · dual + b` (one `sgemv`). Hashed n-gram rows are sparse
-///   (about 30-300 of 4112 features set), so the GEMM runs over the batch's non-zero columns only:
+///   (a few hundred of the model's `dim` features set; `dim` is 4,112 to 65,536 for the
+///   shipped extractors), so the GEMM runs over the batch's non-zero columns only:
 ///   `X[:, S] · SVᵀ[S, :]` with `S` the columns set in any row, gathered from a transposed copy
 ///   of the support vectors; when `S` covers most columns the full `X · SVᵀ` is used instead;
 /// - `linear`: `f = X · w + b` (one `sgemv`).
@@ -19,7 +20,7 @@
 /// same size).
 @safe public final class BatchScorer {
     public let model: SVMModel
-    /// The largest batch ``score(count:)`` accepts.
+    /// The largest batch ``score(count:_:)`` accepts.
     public let maxBatch: Int
     public let dimension: Int
     /// How `X · SVᵀ` is computed.
@@ -61,7 +62,7 @@
     ///
     /// - Parameters:
     ///   - model: the model to evaluate.
-    ///   - maxBatch: the largest batch ``score(count:)`` will be given.
+    ///   - maxBatch: the largest batch ``score(count:_:)`` will be given.
     ///   - product: how `X · SVᵀ` is computed for `rbf` models (see ``KernelProduct``).
     public init(model: SVMModel, maxBatch: Int, product: KernelProduct = .automatic) {
         precondition(maxBatch > 0, "maxBatch must be positive")
@@ -132,16 +133,24 @@
         return unsafe raw.initializeMemory(as: Float.self, repeating: 0, count: max(count, 1))
     }
 
-    /// The feature row `index` of the next batch, to be filled by the caller.
-    public func row(_ index: Int) -> UnsafeMutableBufferPointer<Float> {
+    /// Calls `body` with the feature row `index` of the next batch (``dimension`` floats, as the
+    /// last batch left them), to be filled by the caller.
+    public func withRow<R, E: Error>(_ index: Int, _ body: (inout MutableSpan<Float>) throws(E) -> R) throws(E) -> R {
         precondition(index >= 0 && index < maxBatch, "row \(index) outside the batch of \(maxBatch)")
-        return unsafe UnsafeMutableBufferPointer(start: features + index * dimension, count: dimension)
+        var row = unsafe MutableSpan(_unsafeStart: features + index * dimension, count: dimension)
+        return try body(&row)
     }
 
-    /// Decision values of rows `0..<count`; valid until the next call.
-    public func score(count: Int) -> UnsafeBufferPointer<Float> {
+    /// Scores rows `0..<count` and calls `body` with their decision values.
+    public func score<R, E: Error>(count: Int, _ body: (Span<Float>) throws(E) -> R) throws(E) -> R {
+        scoreRows(count: count)
+        return try body(unsafe Span(_unsafeStart: decisions, count: count))
+    }
+
+    /// Writes the decision values of rows `0..<count` into `decisions`.
+    private func scoreRows(count: Int) {
         precondition(count >= 0 && count <= maxBatch, "batch of \(count) outside 0...\(maxBatch)")
-        guard count > 0 else { return unsafe UnsafeBufferPointer(start: decisions, count: 0) }
+        guard count > 0 else { return }
         switch model.kernel {
         case .linear:
             unsafe BLAS.multiplyVector(m: count, n: dimension, a: features, x: weights, y: decisions)
@@ -178,30 +187,40 @@
         }
         let intercept = model.intercept
         for index in 0..<count { unsafe decisions[index] += intercept }
-        return unsafe UnsafeBufferPointer(start: decisions, count: count)
     }
 
-    /// Decision values of rows `0..<count` when the caller knows each row's non-zeros:
-    /// `nonZeroColumns[row]` lists the row's non-zero columns below `denseFrom`, each once (e.g.
-    /// ``FeatureExtractor/writtenIndices``), and columns from `denseFrom` on are read as they are.
-    /// A linear model then reads a few hundred weights per row instead of the whole row
-    /// (16,400 floats for the default model); other kernels score as ``score(count:)`` does.
-    /// Valid until the next call.
-    public func score(count: Int, nonZeroColumns: [[Int32]], denseFrom: Int) -> UnsafeBufferPointer<Float> {
-        guard model.kernel == .linear else { return unsafe score(count: count) }
+    /// Scores rows `0..<count` when the caller knows each row's non-zeros, and calls `body` with
+    /// their decision values: `nonZeroColumns[row]` lists the row's non-zero columns below
+    /// `denseFrom`, each once (e.g. ``FeatureExtractor/withWrittenIndices(_:)``), and columns
+    /// from `denseFrom` on are read as they are. A linear model then reads a few hundred weights
+    /// per row instead of the whole row (16,400 floats for the default model); other kernels score
+    /// as ``score(count:_:)`` does.
+    public func score<R, E: Error>(
+        count: Int,
+        nonZeroColumns: [[Int32]],
+        denseFrom: Int,
+        _ body: (Span<Float>) throws(E) -> R
+    ) throws(E) -> R {
+        guard model.kernel == .linear else { return try score(count: count, body) }
         precondition(count >= 0 && count <= maxBatch && nonZeroColumns.count >= count, "batch of \(count) rows")
         for index in 0..<count {
             unsafe nonZeroColumns[index].withUnsafeBufferPointer { columns in
                 unsafe decisions[index] = linearDecision(row: index, nonZeroColumns: columns, denseFrom: denseFrom)
             }
         }
-        return unsafe UnsafeBufferPointer(start: decisions, count: count)
+        return try body(unsafe Span(_unsafeStart: decisions, count: count))
     }
 
     /// Linear models only: the decision value of row `index` from its non-zero columns below
-    /// `denseFrom` (each listed once) and every column from `denseFrom` on. A request's row can be
-    /// scored as soon as it is extracted, while it is still in cache.
-    public func linearDecision(row index: Int, nonZeroColumns: UnsafeBufferPointer<Int32>, denseFrom: Int) -> Float {
+    /// `denseFrom` (each listed once, each below ``dimension``) and every column from `denseFrom`
+    /// on. A request's row can be scored as soon as it is extracted, while it is still in cache.
+    public func linearDecision(row index: Int, nonZeroColumns: Span<Int32>, denseFrom: Int) -> Float {
+        unsafe nonZeroColumns.withUnsafeBufferPointer { columns in
+            unsafe linearDecision(row: index, nonZeroColumns: columns, denseFrom: denseFrom)
+        }
+    }
+
+    private func linearDecision(row index: Int, nonZeroColumns: UnsafeBufferPointer<Int32>, denseFrom: Int) -> Float {
         precondition(model.kernel == .linear, "linearDecision needs a linear model")
         precondition(index >= 0 && index < maxBatch, "row \(index) outside the batch of \(maxBatch)")
         precondition(denseFrom >= 0 && denseFrom <= dimension, "dense tail from \(denseFrom) outside the row")
@@ -209,6 +228,8 @@
         var sum: Float = 0
         for unsafe column in unsafe nonZeroColumns {
             let at = Int(column)
+            // The caller's columns index the row and the weights: checked, or one could read past them.
+            precondition(at >= 0 && at < dimension, "column \(at) outside the row of \(dimension)")
             unsafe sum += row[at] * weights[at]
         }
         for column in denseFrom..<dimension { unsafe sum += row[column] * weights[column] }
@@ -221,18 +242,16 @@
     /// models: each request costs its n-grams, not its dimension.
     public func linearDecision(of request: ParsedRequest, extractor: FeatureExtractor) -> Float {
         precondition(model.kernel == .linear, "linearDecision needs a linear model")
-        return unsafe extractor.dot(
-            request,
-            weights: UnsafeBufferPointer(start: weights, count: dimension),
-            cacheKey: headerMemoKey
-        ) + model.intercept
+        precondition(extractor.dimension == dimension, "extractor dimension \(extractor.dimension), not \(dimension)")
+        return unsafe extractor.dot(request, weights: UnsafePointer(weights), cacheKey: headerMemoKey) + model.intercept
     }
 
     /// Linear models only: the largest terms of `request`'s decision value, named
     /// (``FeatureExtractor/explain(_:weights:limit:)``).
     public func explanation(of request: ParsedRequest, extractor: FeatureExtractor, limit: Int) -> [FeatureContribution] {
         precondition(model.kernel == .linear, "explanations need a linear model")
-        return unsafe extractor.explain(request, weights: UnsafeBufferPointer(start: weights, count: dimension), limit: limit)
+        precondition(extractor.dimension == dimension, "extractor dimension \(extractor.dimension), not \(dimension)")
+        return unsafe extractor.explain(request, weights: UnsafePointer(weights), limit: limit)
     }
 
     /// Whether fewer than 1 in 8 of the batch's first row's features are non-zero (hashed n-gram
@@ -384,7 +403,7 @@
             + 5 * Double(count) * Double(supportVectorCount)
     }
 
-    /// Floating-point operations of one ``score(count:)`` call with `count` rows (GEMM/GEMV, norms
+    /// Floating-point operations of one ``score(count:_:)`` call with `count` rows (GEMM/GEMV, norms
     /// and the exp counted as one each).
     ///
     /// - Parameter columns: the GEMM's inner dimension (``lastColumnCount`` after a compacted batch).

@@ -10,8 +10,13 @@ public struct ReferenceScorer: Sendable {
     }
 
     /// The decision value of one feature row of ``SVMModel/dimension`` floats.
-    public func decision(_ row: UnsafeBufferPointer<Float>) -> Double {
+    public func decision(_ row: Span<Float>) -> Double {
         precondition(row.count == model.dimension, "row has \(row.count) floats, not \(model.dimension)")
+        return unsafe row.withUnsafeBufferPointer { row in unsafe decision(row) }
+    }
+
+    /// The reference's loops over the row's buffer, unchecked.
+    private func decision(_ row: UnsafeBufferPointer<Float>) -> Double {
         let dimension = model.dimension
         switch model.kernel {
         case .linear:
@@ -37,6 +42,6 @@ public struct ReferenceScorer: Sendable {
 
     /// The decision value of `row`. Allocates nothing but is slow: O(n_sv · dim) per call.
     public func decision(_ row: [Float]) -> Double {
-        unsafe row.withUnsafeBufferPointer { unsafe decision($0) }
+        decision(row.span)
     }
 }

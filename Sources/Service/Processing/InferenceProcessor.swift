@@ -104,16 +104,14 @@ public final class InferenceProcessor: BatchProcessor {
         categoryOf.removeAll(keepingCapacity: true)
         for index in range {
             let input = batch[index]
-            let failure = unsafe input.message.value.withUnsafeBytes { bytes in
-                unsafe parser.parseReason(bytes, into: request)
-            }
+            let failure = parser.parseReason(input.message.value.span, into: request)
             if let failure {
                 outputs.append(.deadLetter(for: input, error: failure.rawValue, detail: Self.explain(failure)))
                 continue
             }
             let route =
                 routes.isEmpty
-                ? 0 : unsafe request.withBytes(of: .path) { unsafe routes.rule(forPath: $0).map { $0 + 1 } ?? 0 }
+                ? 0 : request.withBytes(of: .path) { routes.rule(forPath: $0).map { $0 + 1 } ?? 0 }
             var explanation: [UInt8]? = nil
             if let partScorer {
                 let verdict = partScorer.score(request)
@@ -136,25 +134,25 @@ public final class InferenceProcessor: BatchProcessor {
                 }
             } else if let scorer, let extractor {
                 let rowIndex = scored.count
-                let row = unsafe scorer.row(rowIndex)
-                unsafe rowWritten[rowIndex].withUnsafeBufferPointer { unsafe extractor.clear(row, written: $0) }
-                unsafe extractor.extract(request, into: row, rowIsZero: true)
-                rowWritten[rowIndex].removeAll(keepingCapacity: true)
-                unsafe rowWritten[rowIndex].append(contentsOf: extractor.writtenIndices)
+                scorer.withRow(rowIndex) { row in extractor.extract(request, into: &row, clearing: &rowWritten[rowIndex]) }
             }
             scored.append(index)
             routeOf.append(route)
             explanations.append(explanation)
             if request.isPresent(.id) {
                 let start = idBytes.count
-                unsafe request.withBytes(of: .id) { bytes in unsafe idBytes.append(contentsOf: bytes) }
+                request.appendBytes(of: .id, to: &idBytes)
                 ids.append(start..<idBytes.count)
             } else {
                 ids.append(nil)
             }
         }
         guard !scored.isEmpty else { return }
-        if !scoresEachRow, let scorer { unsafe scores.append(contentsOf: scorer.score(count: scored.count)) }
+        if !scoresEachRow, let scorer {
+            scorer.score(count: scored.count) { decisions in
+                for index in decisions.indices { scores.append(decisions[index]) }
+            }
+        }
         for (position, index) in scored.enumerated() {
             let input = batch[index]
             let score = scores[position]
@@ -187,12 +185,9 @@ public final class InferenceProcessor: BatchProcessor {
             category: categoryOf.isEmpty || categoryOf[position] < 0 ? nil : categoryOf[position],
             explanation: explanations[position]
         )
-        guard let range = ids[position] else {
-            return unsafe encoder.encode(idBytes: nil, verdict: verdict, source: source)
-        }
-        return unsafe idBytes.withUnsafeBufferPointer { all in
-            unsafe encoder.encode(idBytes: UnsafeBufferPointer(rebasing: all[range]), verdict: verdict, source: source)
-        }
+        guard let range = ids[position] else { return encoder.encode(idBytes: nil, verdict: verdict, source: source) }
+        let all = idBytes  // the array, not its bytes: a span of the property would outlive the access to it
+        return encoder.encode(idBytes: all.span.extracting(range), verdict: verdict, source: source)
     }
 
     static func explain(_ error: RequestParseError) -> String {

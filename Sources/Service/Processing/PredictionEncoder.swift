@@ -74,51 +74,50 @@ public struct PredictionEncoder: Sendable {
     /// (offline: `<file>:<line>`).
     package func encode(id: String?, score: Float, anomalous: Bool, source: KafkaMessage) -> [UInt8] {
         let verdict = Verdict(score: score, anomalous: anomalous)
-        guard var id else { return unsafe encode(idBytes: nil, verdict: verdict, source: source) }
-        return id.withUTF8 { bytes in unsafe encode(idBytes: bytes, verdict: verdict, source: source) }
+        guard let id else { return encode(idBytes: nil, verdict: verdict, source: source) }
+        return encode(idBytes: id.utf8.span, verdict: verdict, source: source)
     }
 
     /// As ``encode(id:score:anomalous:source:)`` with the id's UTF-8 bytes (e.g. straight from
     /// the parsed request), so no intermediate string is built.
-    package func encode(idBytes: UnsafeBufferPointer<UInt8>?, verdict: Verdict, source: KafkaMessage) -> [UInt8] {
+    package func encode(idBytes: Span<UInt8>?, verdict: Verdict, source: KafkaMessage) -> [UInt8] {
         let middle = middles[verdict.route]
         let anomalous = verdict.anomalous
-        var topic = source.topic
-        return topic.withUTF8 { topicBytes in
-            var out: [UInt8] = []
-            out.reserveCapacity(96 + middle.count + 2 * (unsafe idBytes?.count ?? 0) + 2 * topicBytes.count)
-            out.append(contentsOf: Self.openingBytes)
-            if let idBytes = unsafe idBytes {
-                unsafe JSONText.appendQuoted(idBytes, to: &out)
-            } else {
-                var fallback =
-                    sourceStyle == .kafka
-                    ? "\(source.topic)/\(source.partition)/\(source.offset)" : "\(source.topic):\(source.offset)"
-                fallback.withUTF8 { bytes in unsafe JSONText.appendQuoted(bytes, to: &out) }
-            }
-            out.append(contentsOf: anomalous ? Self.anomalousBytes : Self.normalBytes)
-            var scoreText = Self.number(verdict.score)  // short: Swift keeps it inline, no allocation
-            scoreText.withUTF8 { bytes in unsafe out.append(contentsOf: bytes) }
-            if let category = verdict.category { out.append(contentsOf: categoryBytes[category]) }
-            if let part = verdict.part {
-                out.append(contentsOf: Self.partBytes)
-                out.append(contentsOf: RequestPart.nameBytes[Int(part.rawValue)])
-                out.append(UInt8(ascii: "\""))
-            }
-            if let explanation = verdict.explanation { out.append(contentsOf: explanation) }
-            out.append(contentsOf: middle)
-            unsafe JSONText.appendQuoted(topicBytes, to: &out)
-            if sourceStyle == .kafka {
-                out.append(contentsOf: Self.partitionBytes)
-                JSONText.appendInteger(Int64(source.partition), to: &out)
-                out.append(contentsOf: Self.offsetBytes)
-            } else {
-                out.append(contentsOf: Self.lineBytes)
-            }
-            JSONText.appendInteger(source.offset, to: &out)
-            out.append(contentsOf: Self.closingBytes)
-            return out
+        let topic = source.topic
+        let topicBytes = topic.utf8.span
+        var out: [UInt8] = []
+        out.reserveCapacity(96 + middle.count + 2 * (idBytes?.count ?? 0) + 2 * topicBytes.count)
+        out.append(contentsOf: Self.openingBytes)
+        if let idBytes {
+            JSONText.appendQuoted(idBytes, to: &out)
+        } else {
+            let fallback =
+                sourceStyle == .kafka
+                ? "\(source.topic)/\(source.partition)/\(source.offset)" : "\(source.topic):\(source.offset)"
+            JSONText.appendQuoted(fallback.utf8.span, to: &out)
         }
+        out.append(contentsOf: anomalous ? Self.anomalousBytes : Self.normalBytes)
+        let scoreText = Self.number(verdict.score)  // short: Swift keeps it inline, no allocation
+        out.append(contentsOf: scoreText.utf8)
+        if let category = verdict.category { out.append(contentsOf: categoryBytes[category]) }
+        if let part = verdict.part {
+            out.append(contentsOf: Self.partBytes)
+            out.append(contentsOf: RequestPart.nameBytes[Int(part.rawValue)])
+            out.append(UInt8(ascii: "\""))
+        }
+        if let explanation = verdict.explanation { out.append(contentsOf: explanation) }
+        out.append(contentsOf: middle)
+        JSONText.appendQuoted(topicBytes, to: &out)
+        if sourceStyle == .kafka {
+            out.append(contentsOf: Self.partitionBytes)
+            JSONText.appendInteger(Int64(source.partition), to: &out)
+            out.append(contentsOf: Self.offsetBytes)
+        } else {
+            out.append(contentsOf: Self.lineBytes)
+        }
+        JSONText.appendInteger(source.offset, to: &out)
+        out.append(contentsOf: Self.closingBytes)
+        return out
     }
 
     /// `,"explanation":[{"block":…,"feature":…,"contribution":…},…]`, for ``Verdict/explanation``.

@@ -61,10 +61,10 @@ public struct RouteThresholds: Sendable, Equatable {
     var isEmpty: Bool { rules.isEmpty }
 
     /// The index in ``rules`` of the longest prefix of `path`, or nil.
-    package func rule(forPath path: UnsafeBufferPointer<UInt8>) -> Int? {
+    package func rule(forPath path: Span<UInt8>) -> Int? {
         for (index, prefix) in prefixBytes.enumerated() where prefix.count <= path.count {
             var matches = true
-            for offset in 0..<prefix.count where unsafe path[offset] != prefix[offset] {
+            for offset in 0..<prefix.count where path[offset] != prefix[offset] {
                 matches = false
                 break
             }

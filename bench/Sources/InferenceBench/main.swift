@@ -1,7 +1,7 @@
 import Foundation
 import Inference
 
-// inference-bench (issue 4): parse+featurize ns/request, batched SVM scoring µs/request at batch
+// inference-bench: parse+featurize ns/request, batched SVM scoring µs/request at batch
 // 1/8/64/256 against a naive per-request loop and a plain large sgemm, all in one release run.
 //
 //   cd bench && swift run -c release --scratch-path .build-inf inference-bench [--model PATH] [--data DIR]
@@ -14,7 +14,6 @@ let repetitions = Int(option("--repetitions") ?? "") ?? 7
 let dataDirectory = option("--data") ?? "../../shared/data"
 let modelPath = option("--model") ?? "../models/default.model"
 
-Timing.useWallClock = arguments.contains("--wall")
 BLAS.useSingleThread()
 print(
     "# inference-bench: \(ProcessInfo.processInfo.activeProcessorCount) cores, 1 BLAS thread, median of \(repetitions), "
@@ -44,19 +43,19 @@ for line in corpus.lines {
 let featureRows = features.count / extractor.dimension
 let parseSeconds = Timing.median(repetitions: repetitions) {
     for line in corpus.lines {
-        line.withUnsafeBytes { bytes in blackHole(unsafe parser.parseReason(bytes, into: request)) }
+        blackHole(parser.parseReason(line.span, into: request))
+    }
+}
+/// Parses and featurises every line into `row` (a global's span cannot outlive an access to it,
+/// so the row comes in as `inout`).
+@MainActor func featurizeCorpus(into row: inout [Float]) {
+    var buffer = row.mutableSpan
+    for line in corpus.lines where parser.parseReason(line.span, into: request) == nil {
+        extractor.extract(request, into: &buffer)
     }
 }
 let featurizeSeconds = Timing.median(repetitions: repetitions) {
-    row.withUnsafeMutableBufferPointer { buffer in
-        for line in corpus.lines {
-            line.withUnsafeBytes { bytes in
-                if unsafe parser.parseReason(bytes, into: request) == nil {
-                    unsafe extractor.extract(request, into: buffer)
-                }
-            }
-        }
-    }
+    featurizeCorpus(into: &row)
 }
 let requests = Double(corpus.lines.count)
 print("")
@@ -123,21 +122,13 @@ var peakA = [Float](repeating: 0.5, count: peakM * peakK)
 var peakB = [Float](repeating: 0.25, count: peakK * peakN)
 var peakC = [Float](repeating: 0, count: peakM * peakN)
 for index in peakA.indices { peakA[index] = Float(index % 13) / 13 }
+/// `peakC = peakA · peakB` (`inout` for the same reason as ``featurizeCorpus(into:)``).
+@MainActor func multiplyPeak(into c: inout [Float]) {
+    var product = c.mutableSpan
+    BLAS.multiply(m: peakM, n: peakN, k: peakK, a: peakA.span, b: peakB.span, c: &product)
+}
 let peakSeconds = Timing.median(repetitions: repetitions) {
-    peakA.withUnsafeBufferPointer { a in
-        peakB.withUnsafeBufferPointer { b in
-            peakC.withUnsafeMutableBufferPointer { c in
-                unsafe BLAS.multiply(
-                    m: peakM,
-                    n: peakN,
-                    k: peakK,
-                    a: a.baseAddress!,
-                    b: b.baseAddress!,
-                    c: c.baseAddress!
-                )
-            }
-        }
-    }
+    multiplyPeak(into: &peakC)
 }
 let peakGFLOPS = 2 * Double(peakM * peakN * peakK) / peakSeconds / 1e9
 
@@ -160,9 +151,10 @@ for (name, product) in products {
         func load(_ batchIndex: Int) {
             for index in 0..<batch {
                 let source = (batchIndex * batch + index) % featureRows
-                let target = unsafe scorer.row(index)
-                for column in 0..<model.dimension {
-                    unsafe target[column] = features[source * model.dimension + column]
+                scorer.withRow(index) { target in
+                    for column in 0..<model.dimension {
+                        target[column] = features[source * model.dimension + column]
+                    }
                 }
             }
         }
@@ -171,10 +163,10 @@ for (name, product) in products {
         var columns = 0
         for batchIndex in 0..<batchCount {
             load(batchIndex)
-            let inner = max(1, Timing.calls(toFill: 0.02) { blackHole(unsafe scorer.score(count: batch)[0]) })
+            let inner = max(1, Timing.calls(toFill: 0.02) { blackHole(scorer.score(count: batch) { $0[0] }) })
             seconds +=
                 Timing.median(repetitions: repetitions) {
-                    for _ in 0..<inner { blackHole(unsafe scorer.score(count: batch)[0]) }
+                    for _ in 0..<inner { blackHole(scorer.score(count: batch) { $0[0] }) }
                 } / Double(inner)
             columns += model.kernel == .linear ? model.dimension : scorer.lastColumnCount
             flops +=
@@ -201,13 +193,9 @@ let reference = ReferenceScorer(model: model)
 let naiveRows = min(featureRows, 64)
 let naiveSeconds =
     Timing.median(repetitions: max(3, repetitions / 2)) {
-        features.withUnsafeBufferPointer { all in
-            for index in 0..<naiveRows {
-                let slice = unsafe UnsafeBufferPointer(
-                    rebasing: all[(index * model.dimension)..<((index + 1) * model.dimension)]
-                )
-                blackHole(unsafe reference.decision(slice))
-            }
+        let all = features.span
+        for index in 0..<naiveRows {
+            blackHole(reference.decision(all.extracting((index * model.dimension)..<((index + 1) * model.dimension))))
         }
     } / Double(naiveRows)
 let naiveFlops = Double(model.dimension) * (model.kernel == .linear ? 2 : 3 * Double(model.supportVectorCount))

@@ -28,7 +28,7 @@ func threadCPUSeconds() -> Double {
 
 private func cpuSeconds(who: __rusage_who_t) -> Double {
     var usage = rusage()
-    getrusage(who, &usage)
+    unsafe getrusage(who, &usage)
     return Double(usage.ru_utime.tv_sec + usage.ru_stime.tv_sec)
         + Double(usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) / 1e6
 }

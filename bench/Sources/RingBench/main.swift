@@ -1,5 +1,5 @@
 // ring-bench: the SPMC ring against a Mutex-protected deque and a condition-variable queue
-// (issue 3), plus the result-path choice (MPSC ring vs one SPSC ring per worker) and the idle
+// plus the result-path choice (MPSC ring vs one SPSC ring per worker) and the idle
 // CPU of a parked worker.
 //
 //   swift run -c release --scratch-path .build-ring ring-bench [--items N] [--reps R] [--pin]

@@ -34,7 +34,7 @@ public final class FuzzHarness {
     /// Parses `input`; a success must respect every field capacity and parse the same way twice.
     /// Returns whether it parsed.
     @discardableResult
-    public func parse(_ input: UnsafeRawBufferPointer) -> Bool {
+    public func parse(_ input: Span<UInt8>) -> Bool {
         let first = parser.parseReason(input, into: request)
         for field in RequestField.allCases {
             let count = request.count(of: field)
@@ -53,10 +53,11 @@ public final class FuzzHarness {
     /// Features of the parsed request: finite, and the rowless linear decision (the service's
     /// path) equal to the decision over the extracted row.
     public func checkFeatures() {
-        let row = scorer.row(0)
-        extractor.extract(request, into: row)
-        for value in row where !value.isFinite { fatalError("non-finite feature \(value)") }
-        let dense = scorer.score(count: 1)[0]
+        scorer.withRow(0) { row in
+            extractor.extract(request, into: &row)
+            for index in row.indices where !row[index].isFinite { fatalError("non-finite feature \(row[index])") }
+        }
+        let dense = scorer.score(count: 1) { $0[0] }
         let rowless = scorer.linearDecision(of: request, extractor: extractor)
         guard dense.isFinite, rowless.isFinite, abs(dense - rowless) <= 1e-3 * (1 + abs(dense)) else {
             fatalError("decision over the row \(dense) but without the row \(rowless)")
@@ -83,13 +84,13 @@ public final class FuzzHarness {
 /// Copies `input` into `buffer`, replacing its first non-blank byte by `first` when that byte is
 /// not already one of `keep`: steers the parser's format dispatch towards one scanner.
 public func steer(
-    _ input: UnsafeRawBufferPointer,
+    _ input: Span<UInt8>,
     into buffer: inout [UInt8],
     keep: Set<UInt8>,
     first: UInt8
 ) {
     buffer.removeAll(keepingCapacity: true)
-    buffer.append(contentsOf: input)
+    for index in input.indices { buffer.append(input[index]) }
     if let index = buffer.firstIndex(where: { $0 != 0x20 && $0 != 0x09 && $0 != 0x0A && $0 != 0x0D }) {
         if !keep.contains(buffer[index]) { buffer[index] = first }
     } else {
@@ -105,6 +106,6 @@ public func runFuzzer(
     _ callback: @convention(c) (UnsafePointer<UInt8>?, Int) -> Int32
 ) -> Int32 {
     var argc = argc
-    var argv = argv
-    return LLVMFuzzerRunDriver(&argc, &argv, callback)
+    var argv = unsafe argv
+    return unsafe LLVMFuzzerRunDriver(&argc, &argv, callback)
 }
