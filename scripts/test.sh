@@ -6,11 +6,20 @@ cd "$(dirname "$0")/.."
 
 bash scripts/setup.sh
 
+echo "== swift format lint --strict (the tree's style, .swift-format)"
+swift format lint --strict --recursive --parallel Package.swift Sources Tests \
+    bench/Package.swift bench/Sources bench/Benchmarks fuzz/Package.swift fuzz/Sources
+
 echo "== swift build"
-swift build --build-tests
+# The import check makes every module declare what it imports, so the layering in
+# docs/ARCHITECTURE.md cannot erode through a transitive dependency.
+swift build --build-tests --explicit-target-dependency-import-check error
 
 echo "== swift test"
-swift test --skip-build 2>&1 | tee /tmp/anomaly-swift-test.log | grep -v '^◇ ' || true
+# Serially: the broker and process tests block their threads (polling loops, child processes), and
+# Swift Testing runs tests on a cooperative pool as wide as the CPU count, so on a 2-core machine
+# parallel suites starved short tests past their time limits. Serial costs about 3 minutes.
+swift test --skip-build --no-parallel 2>&1 | tee /tmp/anomaly-swift-test.log | grep -v '^◇ ' || true
 grep -Eq '^✔ Test run with [0-9]+ tests? (in [0-9]+ suites? )?passed' /tmp/anomaly-swift-test.log || {
     echo "swift test failed"; grep -E '^✘' /tmp/anomaly-swift-test.log | head -50; exit 1; }
 
