@@ -93,9 +93,18 @@ let package = Package(
         .testTarget(name: "KafkaTests", dependencies: ["Kafka", "Platform", "TestSupport"]),
         // Service tests by what they need: nothing but the module; the embedded broker over TCP;
         // the built `anomaly-service` executable as a child process.
-        .testTarget(name: "ServiceUnitTests", dependencies: ["Service", "Kafka", "Inference", "Platform", "TestSupport"]),
-        .testTarget(name: "ServiceBrokerTests", dependencies: ["Service", "Kafka", "Inference", "Platform", "TestSupport"]),
-        .testTarget(name: "ServiceProcessTests", dependencies: ["Service", "Kafka", "Inference", "Platform", "TestSupport"]),
+        .testTarget(
+            name: "ServiceUnitTests",
+            dependencies: ["Service", "Kafka", "Inference", "Platform", "TestSupport"]
+        ),
+        .testTarget(
+            name: "ServiceBrokerTests",
+            dependencies: ["Service", "Kafka", "Inference", "Platform", "TestSupport"]
+        ),
+        .testTarget(
+            name: "ServiceProcessTests",
+            dependencies: ["Service", "Kafka", "Inference", "Platform", "TestSupport"]
+        ),
         .testTarget(name: "DemoTests", dependencies: ["Demo", "Kafka", "TestSupport"]),
         .testTarget(name: "InferenceTests", dependencies: ["Inference"], resources: [.copy("Fixtures")]),
     ]

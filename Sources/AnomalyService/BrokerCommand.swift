@@ -30,7 +30,9 @@ struct BrokerCommand: ParsableCommand {
 
     func validate() throws {
         guard partitions > 0 else { throw ValidationError("--partitions must be at least 1, got \(partitions)") }
-        guard (1...16).contains(brokers) else { throw ValidationError("--brokers must be between 1 and 16, got \(brokers)") }
+        guard (1...16).contains(brokers) else {
+            throw ValidationError("--brokers must be between 1 and 16, got \(brokers)")
+        }
     }
 
     func run() throws {

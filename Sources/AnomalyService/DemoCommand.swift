@@ -36,7 +36,10 @@ struct DemoCommand: ParsableCommand {
     var noPin = false
     @Flag(help: "Answer each request with its own bytes instead of scoring it (the transport's ceiling).")
     var echo = false
-    @Option(help: "An existing Kafka cluster (host:port,...) instead of the embedded broker; its topics requests, predictions and requests.dlq must exist.")
+    @Option(
+        help:
+            "An existing Kafka cluster (host:port,...) instead of the embedded broker; its topics requests, predictions and requests.dlq must exist."
+    )
     var brokers: String?
     @Option(help: "Leading seconds whose latency is not recorded (start-up).")
     var warmup: Double = 1

@@ -65,7 +65,10 @@ struct ServeCommand: ParsableCommand {
     var modelPollSeconds: String?
     @Option(help: "default, or edge: 1-2 workers, small rings and queues, for small gateways.")
     var profile: String?
-    @Flag(help: "Add the 5 largest contributing features to each anomalous prediction (linear models; setting: explain = N).")
+    @Flag(
+        help:
+            "Add the 5 largest contributing features to each anomalous prediction (linear models; setting: explain = N)."
+    )
     var explain = false
     @Option(help: "PREFIX=VALUE: requests whose path starts with PREFIX use this threshold (repeatable).")
     var threshold: [String] = []
@@ -82,7 +85,9 @@ struct ServeCommand: ParsableCommand {
         let signals = SignalWaiter(.interrupt, .terminate, .hangup)
         // The model first: a bad file fails at once, not after the broker comes up.
         let model = try configuration.loadModel()
-        logger.info("model \(model.identifier) loaded: \(model.kernel) kernel, \(model.supportVectorCount) support vectors, dim \(model.dimension)")
+        logger.info(
+            "model \(model.identifier) loaded: \(model.kernel) kernel, \(model.supportVectorCount) support vectors, dim \(model.dimension)"
+        )
         // The endpoint before the broker wait: /healthz answers and /readyz says why not yet.
         let metrics = Mutex<ServiceMetrics?>(nil)
         var endpoint: OperationsServer?
@@ -98,12 +103,16 @@ struct ServeCommand: ParsableCommand {
                 ),
                 logger: logger
             )
-            logger.info("metrics and health on \(configuration.metricsHost):\(endpoint!.port) (/metrics, /healthz, /readyz)")
+            logger.info(
+                "metrics and health on \(configuration.metricsHost):\(endpoint!.port) (/metrics, /healthz, /readyz)"
+            )
         }
         defer { endpoint?.stop() }
         try waitForBroker(configuration, seconds: waitForBrokerSeconds, logger: logger)
         if configuration.explain > 0 && model.kernel != .linear {
-            logger.warning("explanations need a linear model; \(model.identifier) is \(model.kernel): predictions go unexplained")
+            logger.warning(
+                "explanations need a linear model; \(model.identifier) is \(model.kernel): predictions go unexplained"
+            )
         }
         let models = ModelSwitch(model)
         let pipeline = try Pipeline(
@@ -176,7 +185,9 @@ struct ServeCommand: ParsableCommand {
 /// A stderr logger at `level`, or a validation error naming the bad level.
 func makeLogger(label: String, level: String, format: String = "text") throws -> Logger {
     guard let parsed = Logger.Level(rawValue: level) else {
-        throw ValidationError("--log-level '\(level)' is not one of trace, debug, info, notice, warning, error, critical")
+        throw ValidationError(
+            "--log-level '\(level)' is not one of trace, debug, info, notice, warning, error, critical"
+        )
     }
     guard format == "text" || format == "json" else {
         throw ValidationError("--log-format '\(format)' is not text or json")

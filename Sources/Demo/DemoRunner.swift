@@ -87,21 +87,31 @@ public final class DemoRunner: Sendable {
         let topics = (input: "requests", output: "predictions", deadLetter: "requests.dlq", suffix: suffix)
         if let brokers = options.brokers {
             try SharedClusterStart.pin(
-                groups: ["anomaly-demo" + suffix: [topics.input], "demo-observer" + suffix: [topics.output, topics.deadLetter]],
+                groups: [
+                    "anomaly-demo" + suffix: [topics.input],
+                    "demo-observer" + suffix: [topics.output, topics.deadLetter],
+                ],
                 brokers: brokers
             )
-            status("cluster at \(brokers); topics \(topics.input), \(topics.output), \(topics.deadLetter) from their current ends")
+            status(
+                "cluster at \(brokers); topics \(topics.input), \(topics.output), \(topics.deadLetter) from their current ends"
+            )
             return (topics, brokers, nil)
         }
         let broker: EmbeddedBroker
         do {
             broker = try EmbeddedBroker(
-                topics: [topics.input: options.partitions, topics.output: options.partitions, topics.deadLetter: options.partitions]
+                topics: [
+                    topics.input: options.partitions, topics.output: options.partitions,
+                    topics.deadLetter: options.partitions,
+                ]
             )
         } catch {
             throw .startup("embedded broker: \(error)")
         }
-        status("embedded broker at \(broker.bootstrapServers); topics \(topics.input), \(topics.output), \(topics.deadLetter)")
+        status(
+            "embedded broker at \(broker.bootstrapServers); topics \(topics.input), \(topics.output), \(topics.deadLetter)"
+        )
         return (topics, broker.bootstrapServers, broker)
     }
 
@@ -128,7 +138,9 @@ public final class DemoRunner: Sendable {
             makeProcessor = { _ in EchoProcessor() }
         } else {
             let model = try configuration.loadModel()
-            status("model \(model.identifier): \(model.kernel), \(model.supportVectorCount) support vectors, dim \(model.dimension)")
+            status(
+                "model \(model.identifier): \(model.kernel), \(model.supportVectorCount) support vectors, dim \(model.dimension)"
+            )
             makeProcessor = makeInferenceProcessors(model: model, maxBatch: configuration.maxBatch)
         }
         let pipeline = try Pipeline(configuration: configuration, logger: logger, makeProcessor: makeProcessor)
@@ -148,7 +160,12 @@ public final class DemoRunner: Sendable {
             throw .startup("the service's consumer group did not form within 30 s")
         }
 
-        let sender = try DemoSender(bootstrapServers: bootstrapServers, topic: topics.input, ledger: ledger, options: options)
+        let sender = try DemoSender(
+            bootstrapServers: bootstrapServers,
+            topic: topics.input,
+            ledger: ledger,
+            options: options
+        )
         let started = MonotonicDeadline.now().sinceOrigin
         ledger.warmupEndNanoseconds.store(
             (started + .milliseconds(Int64(options.warmupSeconds * 1_000))).nanosecondsSinceOrigin,
@@ -174,7 +191,9 @@ public final class DemoRunner: Sendable {
             if sender.isFinished { break }
         }
         let drainUntil = MonotonicDeadline.now().sinceOrigin + .milliseconds(Int64(options.drainSeconds * 1_000))
-        while ledger.counts.answered < ledger.counts.sent && MonotonicDeadline.now().sinceOrigin < drainUntil { sleepThread(for: .microseconds(10_000)) }
+        while ledger.counts.answered < ledger.counts.sent && MonotonicDeadline.now().sinceOrigin < drainUntil {
+            sleepThread(for: .microseconds(10_000))
+        }
         let elapsed = (ledger.lastAnswer ?? MonotonicDeadline.now().sinceOrigin) - started
         ledger.total.merge(ledger.latency.snapshot(reset: true))
         let counts = ledger.counts

@@ -15,7 +15,8 @@ final class DemoSender: @unchecked Sendable {
     private let finished = Atomic<Bool>(false)
     private var thread: PinnedThread?
 
-    init(bootstrapServers: String, topic: String, ledger: DemoLedger, options: DemoRunner.Options) throws(ServiceError) {
+    init(bootstrapServers: String, topic: String, ledger: DemoLedger, options: DemoRunner.Options) throws(ServiceError)
+    {
         var configuration = KafkaConfiguration.producer(bootstrapServers: bootstrapServers)
         // Fixed-rate runs measure latency: up to 1,000/s each request goes at once; above, one
         // produce request per message would swamp the single mock broker thread (queueing that
@@ -45,7 +46,9 @@ final class DemoSender: @unchecked Sendable {
         var index = 0
         while true {
             let now = MonotonicDeadline.now().sinceOrigin
-            let due = options.rate > 0 ? start.nanosecondsSinceOrigin + Int64(Double(index) * interval) : now.nanosecondsSinceOrigin
+            let due =
+                options.rate > 0
+                ? start.nanosecondsSinceOrigin + Int64(Double(index) * interval) : now.nanosecondsSinceOrigin
             if due >= end.nanosecondsSinceOrigin || now >= end { break }
             let wait = due - now.nanosecondsSinceOrigin
             if wait > 50_000 {

@@ -31,7 +31,9 @@ public enum SharedClusterStart {
             } catch {
                 throw .startup("topic \(topic) on \(brokers) is not usable (create it first): \(error)")
             }
-            guard !offsets.isEmpty else { throw .startup("topic \(topic) on \(brokers) has no partitions (create it first)") }
+            guard !offsets.isEmpty else {
+                throw .startup("topic \(topic) on \(brokers) has no partitions (create it first)")
+            }
             ends[topic] = offsets
         }
         for (group, topics) in groups.sorted(by: { $0.key < $1.key }) {

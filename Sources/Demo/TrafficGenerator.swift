@@ -56,8 +56,12 @@ public struct TrafficGenerator: Sendable {
         case 0: return ("GET", "/", "", "")
         case 1: return ("GET", "/products/\(next() % 5_000)", "", "")
         case 2: return ("GET", "/search", "q=\(pick(Self.words))+\(pick(Self.words))&page=\(next() % 5 + 1)", "")
-        case 3: return ("GET", "/static/\(pick(["css/site.css", "js/app.js", "img/logo.png", "fonts/inter.woff2"]))", "", "")
-        case 4: return ("POST", "/login", "", "username=\(pick(Self.names))&password=\(pick(Self.words))\(next() % 100)")
+        case 3:
+            return (
+                "GET", "/static/\(pick(["css/site.css", "js/app.js", "img/logo.png", "fonts/inter.woff2"]))", "", ""
+            )
+        case 4:
+            return ("POST", "/login", "", "username=\(pick(Self.names))&password=\(pick(Self.words))\(next() % 100)")
         case 5: return ("GET", "/api/v1/users/\(next() % 90_000)/orders", "limit=20&offset=\(next() % 10 * 20)", "")
         case 6: return ("POST", "/cart/add", "", "product_id=\(next() % 5_000)&quantity=\(next() % 3 + 1)")
         default: return ("GET", "/category/\(pick(Self.words))", "sort=price&order=asc", "")
@@ -110,7 +114,9 @@ public struct TrafficGenerator: Sendable {
         "Mozilla/5.0 (X11; Linux x86_64; rv:121.0) Gecko/20100101 Firefox/121.0",
         "Mozilla/5.0 (iPhone; CPU iPhone OS 17_2 like Mac OS X) AppleWebKit/605.1.15 Mobile/15E148",
     ]
-    static let scannerAgents = ["sqlmap/1.7.2#stable (https://sqlmap.org)", "Nikto/2.5.0", "Mozilla/5.0 zgrab/0.x", "masscan/1.3"]
+    static let scannerAgents = [
+        "sqlmap/1.7.2#stable (https://sqlmap.org)", "Nikto/2.5.0", "Mozilla/5.0 zgrab/0.x", "masscan/1.3",
+    ]
     static let payloads = [
         "' OR '1'='1' --", "1 UNION SELECT username,password FROM users--", "1; DROP TABLE orders--",
         "admin'--", "1' AND SLEEP(5)#", "<script>alert(document.cookie)</script>",

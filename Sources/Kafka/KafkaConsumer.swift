@@ -121,7 +121,10 @@ public final class KafkaConsumer: RebalanceDispatcher, Sendable {
     }
 
     /// The group's committed offsets for `partitions` (negative when none), asked of the coordinator.
-    public func committed(_ partitions: [TopicPartition], timeoutMilliseconds: Int32 = 5000) throws(KafkaError)
+    public func committed(
+        _ partitions: [TopicPartition],
+        timeoutMilliseconds: Int32 = 5000
+    ) throws(KafkaError)
         -> [TopicPartitionOffset]
     {
         try handle.committed(partitions, timeoutMilliseconds: timeoutMilliseconds)
@@ -152,7 +155,10 @@ public final class KafkaConsumer: RebalanceDispatcher, Sendable {
         try client.commit(offsets)
     }
 
-    private static func groupClient(_ configuration: KafkaConfiguration, for purpose: String) throws(KafkaError)
+    private static func groupClient(
+        _ configuration: KafkaConfiguration,
+        for purpose: String
+    ) throws(KafkaError)
         -> RDKafkaConsumerHandle
     {
         guard configuration["group.id"] != nil else {

@@ -75,7 +75,10 @@ public final class KafkaProducer: Sendable {
     }
 
     /// The high watermark of each partition of `topic`: where the next record of each will land.
-    public func highWatermarks(topic: String, timeoutMilliseconds: Int32 = 5000) throws(KafkaError)
+    public func highWatermarks(
+        topic: String,
+        timeoutMilliseconds: Int32 = 5000
+    ) throws(KafkaError)
         -> [TopicPartitionOffset]
     {
         try handle.client.highWatermarks(topic: topic, timeoutMilliseconds: timeoutMilliseconds)

@@ -24,6 +24,9 @@ struct DemoClusterTests {
         #expect(lines.contains { $0.hasPrefix("cluster at \(cluster.bootstrapServers); topics requests") }, "\(lines)")
         // A second run on the same cluster reads only its own records.
         let second = try DemoRunner(options: options, logger: PipelineFixture.logger).run { _ in }
-        #expect(second.lost == 0 && second.duplicates == 0 && second.predicted + second.deadLettered == second.sent, "\(second)")
+        #expect(
+            second.lost == 0 && second.duplicates == 0 && second.predicted + second.deadLettered == second.sent,
+            "\(second)"
+        )
     }
 }

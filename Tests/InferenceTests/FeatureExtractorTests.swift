@@ -124,7 +124,9 @@ import Testing
         }
         let firstWeights = randomWeights()
         let secondWeights = randomWeights()
-        let agents = ["Mozilla/5.0 (X11; Linux x86_64) Firefox/121.0", "curl/8.4.0", "", String(repeating: "A", count: 300)]
+        let agents = [
+            "Mozilla/5.0 (X11; Linux x86_64) Firefox/121.0", "curl/8.4.0", "", String(repeating: "A", count: 300),
+        ]
         let referers = ["https://shop.example/", "https://shop.example/cart?id=1", ""]
         var requests: [String] = []
         for (index, agent) in agents.enumerated() {
@@ -160,7 +162,13 @@ import Testing
         weights[bucket(of: "uni", block: 1)] = 5
         weights[dimension - extractor.configuration.numericFeatures.count] = 3  // path_length
         let request = ParsedRequest()
-        try parser.parse(Array(#"{"path": "/search", "query": "q=1 union select password from users", "headers": {"User-Agent": "curl/8"}}"#.utf8), into: request)
+        try parser.parse(
+            Array(
+                #"{"path": "/search", "query": "q=1 union select password from users", "headers": {"User-Agent": "curl/8"}}"#
+                    .utf8
+            ),
+            into: request
+        )
         let all = extractor.explain(request, weights: weights.span, limit: .max)
         let dot = extractor.dot(request, weights: weights.span)
         #expect(abs(all.reduce(0) { $0 + $1.contribution } - dot) <= 1e-4 * max(1, abs(dot)))

@@ -156,7 +156,11 @@ enum GoldenVectors {
         await #expect(processExitsWith: .failure) {
             let model = ModelFileTests.randomModel(kernel: .linear, dimension: 8)
             let columns: [Int32] = [3, 8]
-            _ = BatchScorer(model: model, maxBatch: 1).linearDecision(row: 0, nonZeroColumns: columns.span, denseFrom: 8)
+            _ = BatchScorer(model: model, maxBatch: 1).linearDecision(
+                row: 0,
+                nonZeroColumns: columns.span,
+                denseFrom: 8
+            )
         }
     }
 }

@@ -10,8 +10,12 @@ struct ConsumerGroupTests {
         let topic = Unique.name("split")
         let group = Unique.name("g")
         let broker = try EmbeddedBroker(topics: [topic: 6])
-        let first = PollingLoop(try KafkaConsumer(configuration: TestConfig.consumer(broker, group: group), topics: [topic]))
-        let second = PollingLoop(try KafkaConsumer(configuration: TestConfig.consumer(broker, group: group), topics: [topic]))
+        let first = PollingLoop(
+            try KafkaConsumer(configuration: TestConfig.consumer(broker, group: group), topics: [topic])
+        )
+        let second = PollingLoop(
+            try KafkaConsumer(configuration: TestConfig.consumer(broker, group: group), topics: [topic])
+        )
         defer {
             first.stop()
             second.stop()
@@ -26,7 +30,9 @@ struct ConsumerGroupTests {
         #expect(splitInTwo, "two members did not split the six partitions")
         let rebalancesBefore = first.consumer.rebalanceCount + second.consumer.rebalanceCount
 
-        let third = PollingLoop(try KafkaConsumer(configuration: TestConfig.consumer(broker, group: group), topics: [topic]))
+        let third = PollingLoop(
+            try KafkaConsumer(configuration: TestConfig.consumer(broker, group: group), topics: [topic])
+        )
         defer { third.stop() }
         let splitInThree = try eventually(seconds: 40) {
             let sets = try [first, second, third].map { Set(try $0.consumer.assignment()) }
@@ -48,11 +54,17 @@ struct ConsumerGroupTests {
             do { try consumer.commit() } catch { revoked.recordError(error) }
         })
         let first = PollingLoop(
-            try KafkaConsumer(configuration: TestConfig.consumer(broker, group: group), topics: [topic], rebalance: handlers)
+            try KafkaConsumer(
+                configuration: TestConfig.consumer(broker, group: group),
+                topics: [topic],
+                rebalance: handlers
+            )
         )
         defer { first.stop() }
         #expect(try eventually(seconds: 30) { try first.consumer.assignment().count == 4 })
-        let second = PollingLoop(try KafkaConsumer(configuration: TestConfig.consumer(broker, group: group), topics: [topic]))
+        let second = PollingLoop(
+            try KafkaConsumer(configuration: TestConfig.consumer(broker, group: group), topics: [topic])
+        )
         defer { second.stop() }
         #expect(try eventually(seconds: 40) { try !second.consumer.assignment().isEmpty })
         #expect(!revoked.partitions.isEmpty)

@@ -1,8 +1,8 @@
 import Foundation
 import Kafka
 import Platform
-import TestSupport
 import Synchronization
+import TestSupport
 import Testing
 
 @Suite(.timeLimit(.minutes(2)))
@@ -48,7 +48,9 @@ struct DeferredRevocationTests {
         }
         #expect(try eventually(seconds: 30) { try first.assignment().count == 4 })
 
-        let second = PollingLoop(try KafkaConsumer(configuration: TestConfig.consumer(broker, group: group), topics: [topic]))
+        let second = PollingLoop(
+            try KafkaConsumer(configuration: TestConfig.consumer(broker, group: group), topics: [topic])
+        )
         defer { second.stop() }
         #expect(eventually(seconds: 30) { first.isRevocationPending }, "no revocation reached the first member")
         // Held: the revoked partitions are still this member's, and nobody else has them.

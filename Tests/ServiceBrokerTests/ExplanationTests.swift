@@ -18,7 +18,11 @@ struct ExplanationTests {
         let pipeline = try Pipeline(
             configuration: fixture.configuration,
             logger: PipelineFixture.logger,
-            makeProcessor: makeInferenceProcessors(model: try fixture.configuration.loadModel(), maxBatch: 8, explain: 5)
+            makeProcessor: makeInferenceProcessors(
+                model: try fixture.configuration.loadModel(),
+                maxBatch: 8,
+                explain: 5
+            )
         )
         try pipeline.start()
         let predictions = try fixture.read(fixture.configuration.output, atLeast: requests.count)

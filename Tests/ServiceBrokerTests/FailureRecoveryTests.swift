@@ -15,12 +15,23 @@ struct FailureRecoveryTests {
         let makeProcessor = makeInferenceProcessors(model: model, maxBatch: 64)
         let count = 30_000
         let log = try AnswerLog(fixture)
-        let first = try Pipeline(configuration: fixture.configuration, logger: PipelineFixture.logger, makeProcessor: makeProcessor)
+        let first = try Pipeline(
+            configuration: fixture.configuration,
+            logger: PipelineFixture.logger,
+            makeProcessor: makeProcessor
+        )
         try first.start()
         try fixture.send(Array(PipelineFixture.requests(count)[..<(count / 2)]))
         // Mid-stream: the first instance is answering before the second joins.
-        #expect(eventually(seconds: 40) { first.counters.snapshot.acknowledged > 0 }, "the first instance answered nothing")
-        let second = try Pipeline(configuration: fixture.configuration, logger: PipelineFixture.logger, makeProcessor: makeProcessor)
+        #expect(
+            eventually(seconds: 40) { first.counters.snapshot.acknowledged > 0 },
+            "the first instance answered nothing"
+        )
+        let second = try Pipeline(
+            configuration: fixture.configuration,
+            logger: PipelineFixture.logger,
+            makeProcessor: makeProcessor
+        )
         try second.start()
         #expect(eventually(seconds: 40) { !second.assignment().isEmpty }, "the second instance got no partitions")
         try fixture.send(Array(PipelineFixture.requests(count)[(count / 2)...]), keyOffset: count / 2)

@@ -22,20 +22,33 @@ struct HostileInputTests {
     static func cases() -> [(name: String, key: [UInt8], value: [UInt8], outcome: Outcome)] {
         // Every byte value, in a fixed scrambled order (Knuth's multiplicative hash).
         let binary = (0..<4096).map { UInt8(truncatingIfNeeded: (UInt32($0) &* 2_654_435_761) >> 13) }
-        let megabyteBody = Array(#"{"path":"/upload","body":""#.utf8) + Array(repeating: UInt8(ascii: "a"), count: 1 << 20)
+        let megabyteBody =
+            Array(#"{"path":"/upload","body":""#.utf8) + Array(repeating: UInt8(ascii: "a"), count: 1 << 20)
             + Array(#""}"#.utf8)
         let manyHeaders =
             #"{"path":"/h","headers":{"# + (0..<10_000).map { #""x-h\#($0)":"v\#($0)""# }.joined(separator: ",") + "}}"
-        let deep = #"{"path":"/d","extra":"# + String(repeating: "[", count: 10_000) + String(repeating: "]", count: 10_000) + "}"
+        let deep =
+            #"{"path":"/d","extra":"# + String(repeating: "[", count: 10_000) + String(repeating: "]", count: 10_000)
+            + "}"
         let deepObject = String(repeating: #"{"a":"#, count: 500) + "1" + String(repeating: "}", count: 500)
-        let manyParameters = #"{"path":"/p","query":""# + (0..<5_000).map { "p\($0)=\($0)" }.joined(separator: "&") + #""}"#
+        let manyParameters =
+            #"{"path":"/p","query":""# + (0..<5_000).map { "p\($0)=\($0)" }.joined(separator: "&") + #""}"#
         func utf8(_ text: String) -> [UInt8] { Array(text.utf8) }
         return [
             ("empty", utf8("k-empty"), [], .deadLettered("empty")),
             ("blank", utf8("k-blank"), utf8(" \n\t "), .deadLettered("empty")),
-            ("invalid UTF-8 in a string", utf8("k-utf8"), utf8(#"{"path":"/a"#) + [0xC3, 0x28] + utf8(#""}"#), .deadLettered("invalidUTF8")),
-            ("overlong UTF-8", utf8("k-overlong"), utf8(#"{"path":"/"#) + [0xC0, 0xAF] + utf8(#""}"#), .deadLettered("invalidUTF8")),
-            ("UTF-16 surrogate in UTF-8", utf8("k-surrogate"), utf8(#"{"path":"/"#) + [0xED, 0xA0, 0x80] + utf8(#""}"#), .deadLettered("invalidUTF8")),
+            (
+                "invalid UTF-8 in a string", utf8("k-utf8"), utf8(#"{"path":"/a"#) + [0xC3, 0x28] + utf8(#""}"#),
+                .deadLettered("invalidUTF8")
+            ),
+            (
+                "overlong UTF-8", utf8("k-overlong"), utf8(#"{"path":"/"#) + [0xC0, 0xAF] + utf8(#""}"#),
+                .deadLettered("invalidUTF8")
+            ),
+            (
+                "UTF-16 surrogate in UTF-8", utf8("k-surrogate"),
+                utf8(#"{"path":"/"#) + [0xED, 0xA0, 0x80] + utf8(#""}"#), .deadLettered("invalidUTF8")
+            ),
             ("binary", utf8("k-binary"), binary, .answered),
             ("NUL bytes", utf8("k-nul"), utf8(#"{"path":"/a"#) + [0, 0, 0] + utf8(#""}"#), .answered),
             ("escaped NUL", utf8("k-escaped-nul"), utf8(#"{"path":"/a\u0000b","query":"x=\u0000"}"#), .scored),
@@ -48,15 +61,28 @@ struct HostileInputTests {
             ("truncated escape", utf8("k-truncated-escape"), utf8(#"{"path":"/a\u00"#), .answered),
             ("duplicate keys", utf8("k-duplicates"), utf8(#"{"path":"/a","path":"/b","path":"/c"}"#), .answered),
             ("wrong types", utf8("k-types"), utf8(#"{"path":["/a"],"headers":"x"}"#), .deadLettered("wrongFieldType")),
-            ("CLF with broken quoting", utf8("k-clf-quotes"),
-             utf8(#"203.0.113.9 - - [10/Oct/2000:13:55:36 -0700] "GET /a?x=" OR 1=1 HTTP/1.1" 200 1 "-" "ua"#), .answered),
-            ("CLF with an unclosed quote", utf8("k-clf-unclosed"),
-             utf8(#"203.0.113.9 - - [10/Oct/2000:13:55:36 -0700] "GET /a HTTP/1.1 200 1 "-" "ua"#), .answered),
-            ("CLF with a 100 KB target", utf8("k-clf-long"),
-             utf8(#"203.0.113.9 - - [10/Oct/2000:13:55:36 -0700] "GET /"# + String(repeating: "%2e%2e/", count: 15_000) + #" HTTP/1.1" 200 1 "-" "ua""#),
-             .scored),
+            (
+                "CLF with broken quoting", utf8("k-clf-quotes"),
+                utf8(#"203.0.113.9 - - [10/Oct/2000:13:55:36 -0700] "GET /a?x=" OR 1=1 HTTP/1.1" 200 1 "-" "ua"#),
+                .answered
+            ),
+            (
+                "CLF with an unclosed quote", utf8("k-clf-unclosed"),
+                utf8(#"203.0.113.9 - - [10/Oct/2000:13:55:36 -0700] "GET /a HTTP/1.1 200 1 "-" "ua"#), .answered
+            ),
+            (
+                "CLF with a 100 KB target", utf8("k-clf-long"),
+                utf8(
+                    #"203.0.113.9 - - [10/Oct/2000:13:55:36 -0700] "GET /"#
+                        + String(repeating: "%2e%2e/", count: 15_000) + #" HTTP/1.1" 200 1 "-" "ua""#
+                ),
+                .scored
+            ),
             ("100 KB key", Array(repeating: UInt8(ascii: "k"), count: 100_000), utf8(#"{"path":"/k"}"#), .scored),
-            ("percent-encoding bomb", utf8("k-percent"), utf8(#"{"path":"/"# + String(repeating: "%25", count: 20_000) + #"41"}"#), .scored),
+            (
+                "percent-encoding bomb", utf8("k-percent"),
+                utf8(#"{"path":"/"# + String(repeating: "%25", count: 20_000) + #"41"}"#), .scored
+            ),
         ]
     }
 
@@ -89,7 +115,9 @@ struct HostileInputTests {
             answers[message.key ?? [], default: []].append("scored")
         }
         for message in deadLetters {
-            let reason = message.headers.first { $0.name == DeadLetterHeader.error }.map { String(decoding: $0.value ?? [], as: UTF8.self) }
+            let reason = message.headers.first { $0.name == DeadLetterHeader.error }.map {
+                String(decoding: $0.value ?? [], as: UTF8.self)
+            }
             let detail = message.headers.first { $0.name == DeadLetterHeader.detail }?.value ?? []
             #expect(reason?.isEmpty == false && !detail.isEmpty, "a dead letter names its reason")
             answers[message.key ?? [], default: []].append(reason ?? "")
@@ -107,6 +135,8 @@ struct HostileInputTests {
         }
         let counts = pipeline.counters.snapshot
         #expect(counts.predicted + counts.deadLettered == cases.count)
-        print("hostile input: \(cases.count) inputs, \(counts.predicted) scored, \(counts.deadLettered) dead-lettered, 0 lost")
+        print(
+            "hostile input: \(cases.count) inputs, \(counts.predicted) scored, \(counts.deadLettered) dead-lettered, 0 lost"
+        )
     }
 }

@@ -18,11 +18,14 @@ struct InferencePipelineTests {
             expected["k-\(values.count - 1)"] = .prediction(id: "benign-\(index)", anomalous: false)
         }
         for index in 0..<30 {
-            values.append(Array(#"{"path":"/search","query":"q=' OR 1=1 UNION SELECT password FROM users-- \#(index)"}"#.utf8))
+            values.append(
+                Array(#"{"path":"/search","query":"q=' OR 1=1 UNION SELECT password FROM users-- \#(index)"}"#.utf8)
+            )
             expected["k-\(values.count - 1)"] = .prediction(id: nil, anomalous: true)
         }
         for index in 0..<10 {
-            let line = #"203.0.113.\#(index) - - [10/Oct/2000:13:55:36 -0700] "GET /search?q=shoes HTTP/1.1" 200 2326 "-" "Mozilla/5.0""#
+            let line =
+                #"203.0.113.\#(index) - - [10/Oct/2000:13:55:36 -0700] "GET /search?q=shoes HTTP/1.1" 200 2326 "-" "Mozilla/5.0""#
             values.append(Array(line.utf8))
             expected["k-\(values.count - 1)"] = .prediction(id: nil, anomalous: false)
         }
@@ -51,7 +54,9 @@ struct InferencePipelineTests {
         #expect(predictions.count == 70)
         #expect(deadLetters.count == garbage.count)
         let inputs = try fixture.read(fixture.configuration.input, atLeast: values.count)
-        let inputByKey = Dictionary(uniqueKeysWithValues: inputs.map { (String(decoding: $0.key ?? [], as: UTF8.self), $0) })
+        let inputByKey = Dictionary(
+            uniqueKeysWithValues: inputs.map { (String(decoding: $0.key ?? [], as: UTF8.self), $0) }
+        )
 
         for message in predictions {
             let key = String(decoding: message.key ?? [], as: UTF8.self)
@@ -62,7 +67,10 @@ struct InferencePipelineTests {
             let input = try #require(inputByKey[key])
             let json = try #require(try JSONSerialization.jsonObject(with: Data(message.value)) as? [String: Any])
             #expect(json["id"] as? String == id ?? "\(input.topic)/\(input.partition)/\(input.offset)")
-            #expect(json["anomalous"] as? Bool == anomalous, "\(key): \(String(decoding: message.value, as: UTF8.self))")
+            #expect(
+                json["anomalous"] as? Bool == anomalous,
+                "\(key): \(String(decoding: message.value, as: UTF8.self))"
+            )
             let score = try #require(json["score"] as? Double)
             let threshold = try #require(json["threshold"] as? Double)
             #expect((score > threshold) == (json["anomalous"] as? Bool))
@@ -80,7 +88,9 @@ struct InferencePipelineTests {
             }
             let input = try #require(inputByKey[key])
             #expect(message.value == input.value, "a dead letter keeps the original bytes")
-            let headers = Dictionary(uniqueKeysWithValues: message.headers.map { ($0.name, String(decoding: $0.value ?? [], as: UTF8.self)) })
+            let headers = Dictionary(
+                uniqueKeysWithValues: message.headers.map { ($0.name, String(decoding: $0.value ?? [], as: UTF8.self)) }
+            )
             #expect(headers[DeadLetterHeader.error] == reason)
             #expect(headers[DeadLetterHeader.detail]?.isEmpty == false)
             #expect(headers[DeadLetterHeader.sourceTopic] == input.topic)

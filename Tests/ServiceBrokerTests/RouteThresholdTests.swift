@@ -9,13 +9,19 @@ struct RouteThresholdTests {
     @Test func predictionsUseAndReportTheirRoutesThreshold() throws {
         var fixture = try PipelineFixture(partitions: 2, consumers: 1, workers: 2)
         fixture.configuration.model = try TestModel.write()
-        let routes = RouteThresholds([.init(prefix: "/admin", threshold: -1_000), .init(prefix: "/admin/public", threshold: 1_000)])
+        let routes = RouteThresholds([
+            .init(prefix: "/admin", threshold: -1_000), .init(prefix: "/admin/public", threshold: 1_000),
+        ])
         let paths = ["/admin/users", "/admin/public/logo.png", "/search"]
         try fixture.send(paths.map { Array(#"{"id":"\#($0)","path":"\#($0)","query":"q=1"}"#.utf8) })
         let pipeline = try Pipeline(
             configuration: fixture.configuration,
             logger: PipelineFixture.logger,
-            makeProcessor: makeInferenceProcessors(model: try fixture.configuration.loadModel(), maxBatch: 8, routes: routes)
+            makeProcessor: makeInferenceProcessors(
+                model: try fixture.configuration.loadModel(),
+                maxBatch: 8,
+                routes: routes
+            )
         )
         try pipeline.start()
         let predictions = try fixture.read(fixture.configuration.output, atLeast: paths.count)

@@ -43,7 +43,10 @@ struct FailureRecoveryTests {
         let answered = log.answered
         #expect(committed.values.contains { $0 > 0 }, "nothing was committed: \(service.log.suffix(2_000))")
         for input in inputs where input.offset < (committed[input.partition] ?? -1) {
-            #expect(answered[String(decoding: input.key ?? [], as: UTF8.self)] != nil, "offset \(input.offset) committed unanswered")
+            #expect(
+                answered[String(decoding: input.key ?? [], as: UTF8.self)] != nil,
+                "offset \(input.offset) committed unanswered"
+            )
         }
     }
 }

@@ -48,7 +48,8 @@ struct FaultScenarioTests {
     }
 
     /// Inputs by key: partition and offset, read from the input topic.
-    static func positions(_ fixture: PipelineFixture, count: Int) throws -> [String: (partition: Int32, offset: Int64)] {
+    static func positions(_ fixture: PipelineFixture, count: Int) throws -> [String: (partition: Int32, offset: Int64)]
+    {
         let inputs = try fixture.read(fixture.configuration.input, atLeast: count)
         return Dictionary(
             inputs.map { (String(decoding: $0.key ?? [], as: UTF8.self), ($0.partition, $0.offset)) },
@@ -89,17 +90,26 @@ struct FaultScenarioTests {
         #expect(last.waitForExit(seconds: 40) == 0, "\(last.log.suffix(2_000))")
 
         let missing = (0..<count).filter { answered["k-\($0)"] == nil }
-        #expect(missing.isEmpty, "\(missing.count) inputs unanswered, e.g. \(missing.prefix(5)) (kills at \(moments) s)")
+        #expect(
+            missing.isEmpty,
+            "\(missing.count) inputs unanswered, e.g. \(missing.prefix(5)) (kills at \(moments) s)"
+        )
         let positions = try Self.positions(fixture, count: count)
         let uncommitted = snapshots.reduce(0) { total, snapshot in
-            total + snapshot.answered.filter { key in
-                guard let position = positions[key] else { return false }
-                return position.offset >= snapshot.committed[position.partition] ?? 0
-            }.count
+            total
+                + snapshot.answered.filter { key in
+                    guard let position = positions[key] else { return false }
+                    return position.offset >= snapshot.committed[position.partition] ?? 0
+                }.count
         }
         let duplicates = answered.values.reduce(0) { $0 + $1 - 1 }
-        #expect(duplicates <= uncommitted, "\(duplicates) duplicates, but only \(uncommitted) answers were uncommitted at the kills")
-        print("kill -9 x5 at \(moments.map { String(format: "%.1f", $0) }) s after progress: \(count) inputs, 0 lost, \(duplicates) duplicates, bound \(uncommitted) (answered but uncommitted at the kills)")
+        #expect(
+            duplicates <= uncommitted,
+            "\(duplicates) duplicates, but only \(uncommitted) answers were uncommitted at the kills"
+        )
+        print(
+            "kill -9 x5 at \(moments.map { String(format: "%.1f", $0) }) s after progress: \(count) inputs, 0 lost, \(duplicates) duplicates, bound \(uncommitted) (answered but uncommitted at the kills)"
+        )
     }
 
     @Test func threeInstancesJoiningAndLeavingUnderLoadLoseNothingAndOwnEveryPartition() throws {
@@ -136,10 +146,15 @@ struct FaultScenarioTests {
         let ends = fixture.inputCounts(inputs)
         let committed = try fixture.committedOffsets(partitions: partitions)
         for partition in 0..<partitions {
-            #expect(committed[partition] == ends[partition], "partition \(partition): committed \(String(describing: committed[partition])) of \(String(describing: ends[partition]))")
+            #expect(
+                committed[partition] == ends[partition],
+                "partition \(partition): committed \(String(describing: committed[partition])) of \(String(describing: ends[partition]))"
+            )
         }
         let duplicates = answered.values.reduce(0) { $0 + $1 - 1 }
-        print("scale-out (3 instances, one leaving, one killed, one joining): \(count) inputs, 0 lost, \(duplicates) duplicates, \(partitions) of \(partitions) partitions committed to the end")
+        print(
+            "scale-out (3 instances, one leaving, one killed, one joining): \(count) inputs, 0 lost, \(duplicates) duplicates, \(partitions) of \(partitions) partitions committed to the end"
+        )
     }
 
     @Test func aBrokerUnreachableAtStartIsWaitedForWithClearLogs() throws {
@@ -224,8 +239,13 @@ struct BadModelFileTests {
         var configuration = FeatureConfiguration.default
         configuration.extractor = "http-ngram-v99"
         let model = SVMModel(
-            name: "future", version: "1", kernel: .linear, intercept: 0, dimension: configuration.dimension,
-            weights: [Float](repeating: 0.01, count: configuration.dimension), featureConfiguration: configuration
+            name: "future",
+            version: "1",
+            kernel: .linear,
+            intercept: 0,
+            dimension: configuration.dimension,
+            weights: [Float](repeating: 0.01, count: configuration.dimension),
+            featureConfiguration: configuration
         )
         return model.encodedFile()
     }

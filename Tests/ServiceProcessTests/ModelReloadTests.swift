@@ -37,14 +37,20 @@ struct ModelReloadTests {
 
         _ = try TestModel.write(version: "2", to: path)
         kill(service.process.processIdentifier, SIGHUP)
-        #expect(eventually(seconds: 20) { service.log.contains("service-test@2 replaces service-test@1") }, "\(service.log.suffix(2_000))")
+        #expect(
+            eventually(seconds: 20) { service.log.contains("service-test@2 replaces service-test@1") },
+            "\(service.log.suffix(2_000))"
+        )
         try fixture.send(Array(requests[1_000..<2_000]), keyOffset: 1_000)
         #expect(log.wait(for: 2_000).count == 2_000)
         #expect(Self.models(log, output: output, keys: 1_000..<2_000).keys.sorted() == ["service-test@2"])
 
         try Data("not a model".utf8).write(to: URL(fileURLWithPath: path), options: .atomic)
         kill(service.process.processIdentifier, SIGHUP)
-        #expect(eventually(seconds: 20) { service.log.contains("model reload refused") }, "\(service.log.suffix(2_000))")
+        #expect(
+            eventually(seconds: 20) { service.log.contains("model reload refused") },
+            "\(service.log.suffix(2_000))"
+        )
         #expect(service.log.contains("still scoring with service-test@2"))
         try fixture.send(Array(requests[2_000..<3_000]), keyOffset: 2_000)
         let answered = log.wait(for: 3_000)
@@ -64,7 +70,10 @@ struct ModelReloadTests {
         try fixture.send(Array(PipelineFixture.requests(100)))
         #expect(log.wait(for: 100).count == 100, "\(service.log.suffix(2_000))")
         _ = try TestModel.write(version: "3", to: path)
-        #expect(eventually(seconds: 20) { service.log.contains("model reloaded (the file changed): service-test@3") }, "\(service.log.suffix(2_000))")
+        #expect(
+            eventually(seconds: 20) { service.log.contains("model reloaded (the file changed): service-test@3") },
+            "\(service.log.suffix(2_000))"
+        )
         service.terminate()
         #expect(service.waitForExit(seconds: 40) == 0, "\(service.log.suffix(2_000))")
     }

@@ -26,7 +26,8 @@ struct OperationsEndpointTests {
         }
         guard connected else { return nil }
         let request = Array("GET \(path) HTTP/1.1\r\nHost: localhost\r\n\r\n".utf8)
-        guard unsafe request.withUnsafeBytes({ unsafe send(socket, $0.baseAddress, $0.count, 0) }) == request.count else {
+        guard unsafe request.withUnsafeBytes({ unsafe send(socket, $0.baseAddress, $0.count, 0) }) == request.count
+        else {
             return nil
         }
         var response: [UInt8] = []
@@ -37,7 +38,8 @@ struct OperationsEndpointTests {
             response += chunk[0..<count]
         }
         let text = String(decoding: response, as: UTF8.self)
-        guard let statusLine = text.split(separator: "\r\n").first, let code = statusLine.split(separator: " ").dropFirst().first,
+        guard let statusLine = text.split(separator: "\r\n").first,
+            let code = statusLine.split(separator: " ").dropFirst().first,
             let status = Int(code), let split = text.range(of: "\r\n\r\n")
         else { return nil }
         return (status, String(text[split.upperBound...]))
@@ -57,9 +59,15 @@ struct OperationsEndpointTests {
         configuration.model = try TestModel.write()
         let port = try FaultScenarioTests.freePort()
         let service = try ServiceProcess(configuration, extra: ["--metrics-port", String(port)])
-        #expect(eventually(seconds: 20) { Self.get("/healthz", port: port)?.status == 200 }, "\(service.log.suffix(2_000))")
+        #expect(
+            eventually(seconds: 20) { Self.get("/healthz", port: port)?.status == 200 },
+            "\(service.log.suffix(2_000))"
+        )
         let ready = Self.get("/readyz", port: port)
-        #expect(ready?.status == 503 && ready?.body.contains("waiting for the broker") == true, "\(String(describing: ready))")
+        #expect(
+            ready?.status == 503 && ready?.body.contains("waiting for the broker") == true,
+            "\(String(describing: ready))"
+        )
         #expect(Self.get("/nowhere", port: port)?.status == 404)
         service.kill9()
     }
@@ -69,7 +77,10 @@ struct OperationsEndpointTests {
         let (fixture, log) = try PipelineFixture.preloaded(count)
         let port = try FaultScenarioTests.freePort()
         let service = try ServiceProcess(fixture.configuration, extra: ["--metrics-port", String(port)])
-        #expect(eventually(seconds: 60) { Self.get("/readyz", port: port)?.status == 200 }, "\(service.log.suffix(2_000))")
+        #expect(
+            eventually(seconds: 60) { Self.get("/readyz", port: port)?.status == 200 },
+            "\(service.log.suffix(2_000))"
+        )
         let answered = log.wait(for: count)
         #expect(answered.count == count)
         // Lag per partition arrives with librdkafka's statistics, every 5 s.
@@ -87,12 +98,23 @@ struct OperationsEndpointTests {
         #expect(Self.sample("anomaly_dead_lettered_total", in: text) == dead)
         #expect(Self.sample("anomaly_acknowledged_total", in: text) == Double(count))
         #expect(Self.sample("anomaly_assigned_partitions", in: text) == 4)
-        #expect(Self.sample("anomaly_model_info", labels: #"{name="service-test",version="1",kernel="rbf"}"#, in: text) == 1)
+        #expect(
+            Self.sample("anomaly_model_info", labels: #"{name="service-test",version="1",kernel="rbf"}"#, in: text) == 1
+        )
         #expect((Self.sample("anomaly_batch_seconds_count", in: text) ?? 0) > 0)
-        #expect(Self.sample("anomaly_batch_size_bucket", labels: #"{le="+Inf"}"#, in: text) == Self.sample("anomaly_batch_seconds_count", in: text))
+        #expect(
+            Self.sample("anomaly_batch_size_bucket", labels: #"{le="+Inf"}"#, in: text)
+                == Self.sample("anomaly_batch_seconds_count", in: text)
+        )
         #expect(Self.sample("anomaly_latency_seconds_count", in: text) == Double(count))
         for partition in 0..<4 {
-            #expect(Self.sample("anomaly_consumer_lag", labels: "{topic=\"\(fixture.configuration.input)\",partition=\"\(partition)\"}", in: text) == 0)
+            #expect(
+                Self.sample(
+                    "anomaly_consumer_lag",
+                    labels: "{topic=\"\(fixture.configuration.input)\",partition=\"\(partition)\"}",
+                    in: text
+                ) == 0
+            )
         }
         service.terminate()
         #expect(service.waitForExit(seconds: 40) == 0, "\(service.log.suffix(2_000))")

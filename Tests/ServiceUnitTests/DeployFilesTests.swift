@@ -28,7 +28,9 @@ import Testing
         // The block scalar under `service.toml: |`, indented four spaces.
         let lines = yaml.split(separator: "\n", omittingEmptySubsequences: false)
         let start = try #require(lines.firstIndex { $0.trimmingCharacters(in: .whitespaces) == "service.toml: |" })
-        let block = lines[(start + 1)...].prefix { $0.isEmpty || $0.hasPrefix("    ") }.map { $0.dropFirst(min(4, $0.count)) }
+        let block = lines[(start + 1)...].prefix { $0.isEmpty || $0.hasPrefix("    ") }.map {
+            $0.dropFirst(min(4, $0.count))
+        }
         let configuration = try Self.check(block.joined(separator: "\n"), source: path)
         #expect(configuration.metricsPort == 9464)
         #expect(configuration.model == "/var/lib/anomaly-service/default.model")

@@ -42,7 +42,11 @@ import Testing
         tracker.complete(b)
         tracker.complete(a)
         let committed = Set(tracker.takeCommittable().map(\.position))
-        #expect(committed == [.init(topic: "requests", partition: 3, offset: 1), .init(topic: "requests", partition: 4, offset: 8)])
+        #expect(
+            committed == [
+                .init(topic: "requests", partition: 3, offset: 1), .init(topic: "requests", partition: 4, offset: 8),
+            ]
+        )
     }
 
     @Test func acknowledgementsAfterRevocationAreLateAndCommitNothing() {
@@ -98,7 +102,10 @@ import Testing
                 let cut = held.count / 2
                 for ticket in held[cut...] { tracker.complete(ticket) }
                 held.removeSubrange(cut...)
-                if queue.isFinished && batch.isEmpty { for ticket in held { tracker.complete(ticket) }; held = [] }
+                if queue.isFinished && batch.isEmpty {
+                    for ticket in held { tracker.complete(ticket) }
+                    held = []
+                }
                 for entry in tracker.takeCommittable() {
                     committed.store(entry.position.offset, ordering: .relaxed)
                 }
@@ -106,7 +113,9 @@ import Testing
             for entry in tracker.takeCommittable() { committed.store(entry.position.offset, ordering: .relaxed) }
         }
         let deadline = MonotonicDeadline.after(.seconds(60))
-        while committed.load(ordering: .relaxed) != Int64(total) && !deadline.hasPassed { sleepThread(for: .milliseconds(5)) }
+        while committed.load(ordering: .relaxed) != Int64(total) && !deadline.hasPassed {
+            sleepThread(for: .milliseconds(5))
+        }
         producer.join()
         completer.join()
         #expect(committed.load(ordering: .relaxed) == Int64(total))

@@ -41,7 +41,12 @@ public struct PipelineFixture: Sendable {
 
     /// Produces raw values with keys `k-<i>` (or `keys`) to the input topic and waits for their
     /// acknowledgement; `messageMaxBytes` raises the producer's message size limit (1 MB).
-    public func send(_ values: [[UInt8]], keyOffset: Int = 0, keys: [[UInt8]]? = nil, messageMaxBytes: Int? = nil) throws {
+    public func send(
+        _ values: [[UInt8]],
+        keyOffset: Int = 0,
+        keys: [[UInt8]]? = nil,
+        messageMaxBytes: Int? = nil
+    ) throws {
         let log = DeliveryLog()
         var producerConfiguration = TestConfig.producer(broker)
         if let messageMaxBytes { producerConfiguration["message.max.bytes"] = String(messageMaxBytes) }

@@ -18,13 +18,14 @@ public final class ServiceProcess {
         _ = FileManager.default.createFile(atPath: logPath, contents: nil)
         let log = try FileHandle(forWritingTo: URL(fileURLWithPath: logPath))
         process.executableURL = Self.executable
-        process.arguments = [
-            "serve", "--brokers", configuration.brokers, "--group", configuration.group,
-            "--input", configuration.input, "--output", configuration.output,
-            "--dead-letter", configuration.deadLetter, "--model", configuration.model,
-            "--workers", String(configuration.workers ?? 2), "--no-pin", "--log-level", "info",
-            "--kafka-consumer", "session.timeout.ms=6000", "--kafka-consumer", "heartbeat.interval.ms=500",
-        ] + extra
+        process.arguments =
+            [
+                "serve", "--brokers", configuration.brokers, "--group", configuration.group,
+                "--input", configuration.input, "--output", configuration.output,
+                "--dead-letter", configuration.deadLetter, "--model", configuration.model,
+                "--workers", String(configuration.workers ?? 2), "--no-pin", "--log-level", "info",
+                "--kafka-consumer", "session.timeout.ms=6000", "--kafka-consumer", "heartbeat.interval.ms=500",
+            ] + extra
         process.standardOutput = log
         process.standardError = log
         try process.run()

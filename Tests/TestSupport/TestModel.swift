@@ -25,11 +25,21 @@ public enum TestModel {
         let attack = try features(#"{"path":"/search","query":"q=' OR 1=1 UNION SELECT password FROM users--"}"#)
         let benign = try features(#"{"path":"/search","query":"q=shoes&page=1"}"#)
         let model = SVMModel(
-            name: "service-test", version: version, kernel: .rbf, gamma: 0.5, intercept: 0, threshold: 0,
-            dimension: extractor.dimension, supportVectors: attack + benign, dualCoefficients: [1, -1],
+            name: "service-test",
+            version: version,
+            kernel: .rbf,
+            gamma: 0.5,
+            intercept: 0,
+            threshold: 0,
+            dimension: extractor.dimension,
+            supportVectors: attack + benign,
+            dualCoefficients: [1, -1],
             featureConfiguration: .default
         )
-        let path = path ?? FileManager.default.temporaryDirectory.appendingPathComponent(Unique.name("service-test") + ".model").path
+        let path =
+            path
+            ?? FileManager.default.temporaryDirectory.appendingPathComponent(Unique.name("service-test") + ".model")
+            .path
         try Data(model.encodedFile()).write(to: URL(fileURLWithPath: path), options: .atomic)
         return path
     }

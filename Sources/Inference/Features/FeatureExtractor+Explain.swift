@@ -95,12 +95,22 @@ extension FeatureExtractor {
         }
         unsafe writeNumeric(&numeric, into: numericTail)
         for index in 0..<min(NumericFeature.allCases.count, dimension - hashedDimension) {
-            offer(Term(contribution: unsafe weights[hashedDimension + index] * numericTail[index], block: -1, numeric: index))
+            offer(
+                Term(
+                    contribution: unsafe weights[hashedDimension + index] * numericTail[index],
+                    block: -1,
+                    numeric: index
+                )
+            )
         }
         let names = configuration.blocks.map(\.field)
         return best.map { term in
             if term.numeric >= 0 {
-                return FeatureContribution(block: "numeric", feature: NumericFeature.allCases[term.numeric].name, contribution: term.contribution)
+                return FeatureContribution(
+                    block: "numeric",
+                    feature: NumericFeature.allCases[term.numeric].name,
+                    contribution: term.contribution
+                )
             }
             let text =
                 term.source >= 0

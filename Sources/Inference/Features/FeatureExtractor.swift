@@ -188,9 +188,14 @@ import Foundation
             unsafe out.update(repeating: 0, count: dimension)
         }
         var numeric = NumericAccumulator()
-        hashBlocks(of: request, into: &numeric, skip: { _ in false }) { _, touchedCount, weight in
-            unsafe flushBlock(touchedCount: touchedCount, weight: weight, into: out)
-        }
+        hashBlocks(
+            of: request,
+            into: &numeric,
+            skip: { _ in false },
+            finish: { _, touchedCount, weight in
+                unsafe flushBlock(touchedCount: touchedCount, weight: weight, into: out)
+            }
+        )
         if normalizeHashedPart {
             var norm: Float = 0
             for index in 0..<hashedDimension { norm += unsafe out[index] * out[index] }

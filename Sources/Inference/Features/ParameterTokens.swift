@@ -43,7 +43,8 @@ extension FeatureExtractor {
 
     /// A body starting (after blanks) with `{`, `[` or `<` is not form data.
     static func isStructured(_ raw: UnsafeBufferPointer<UInt8>) -> Bool {
-        for unsafe byte in unsafe raw {
+        for index in 0..<raw.count {
+            let byte = unsafe raw[index]
             switch byte {
             case UInt8(ascii: " "), UInt8(ascii: "\t"), UInt8(ascii: "\r"), UInt8(ascii: "\n"): continue
             case UInt8(ascii: "{"), UInt8(ascii: "["), UInt8(ascii: "<"): return true

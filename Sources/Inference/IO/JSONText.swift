@@ -11,7 +11,10 @@ public enum JSONText {
 
     /// The first `limit` bytes of `bytes` as a JSON string literal (invalid UTF-8 repaired).
     public static func quotedPrefix(_ bytes: Span<UInt8>, limit: Int = 256) -> String {
-        quoted(unsafe bytes.withUnsafeBufferPointer { bytes in unsafe String(decoding: bytes.prefix(limit), as: UTF8.self) })
+        quoted(
+            unsafe bytes.withUnsafeBufferPointer { bytes in unsafe String(decoding: bytes.prefix(limit), as: UTF8.self)
+            }
+        )
     }
 
     /// Appends `bytes` as a JSON string literal: quotes, backslashes and control characters
@@ -28,7 +31,8 @@ public enum JSONText {
             return
         }
         out.append(UInt8(ascii: "\""))
-        for unsafe byte in unsafe bytes {
+        for index in 0..<bytes.count {
+            let byte = unsafe bytes[index]
             switch byte {
             case UInt8(ascii: "\""): out.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "\"")])
             case UInt8(ascii: "\\"): out.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "\\")])

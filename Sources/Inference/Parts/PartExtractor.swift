@@ -139,7 +139,8 @@ import Foundation
     /// The parts of the path, the parameters, a structured body and the names, as
     /// ``forEachPart(of:_:)`` gives them; returns how many.
     @discardableResult
-    func forEachContentPart(of request: ParsedRequest, _ body: (RequestPart, PartFeatures._UnsafeHandle) -> Void) -> Int {
+    func forEachContentPart(of request: ParsedRequest, _ body: (RequestPart, PartFeatures._UnsafeHandle) -> Void) -> Int
+    {
         var emitted = 0
         namesCount = 0
         nameCount = 0

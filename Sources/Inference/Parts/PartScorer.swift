@@ -95,10 +95,13 @@ public struct PartVerdict: Sendable, Equatable {
             // Past half the part budget a header's parts could depend on what came before it.
             let slot =
                 parts < extractor.configuration.maxParts / 2
-                ? unsafe request.withUnsafeBytes(of: field) { header in unsafe headerMemo.slot(block: block, header: header) }
+                ? unsafe request.withUnsafeBytes(of: field) { header in
+                    unsafe headerMemo.slot(block: block, header: header)
+                }
                 : nil
             let hit = slot.flatMap { slot in
-                unsafe request.withUnsafeBytes(of: field) { header in unsafe headerMemo.value(in: slot, header: header) }
+                unsafe request.withUnsafeBytes(of: field) { header in unsafe headerMemo.value(in: slot, header: header)
+                }
             }
             if let slot, let hit {
                 if hit > best.score {

@@ -87,7 +87,8 @@ public enum RequestFormat: Sendable, Equatable {
 
     /// Calls `body` with the kept bytes of `field` (empty when absent).
     public func withBytes<R, E: Error>(of field: RequestField, _ body: (Span<UInt8>) throws(E) -> R) throws(E) -> R {
-        try unsafe withUnsafeBytes(of: field) { (bytes) throws(E) -> R in try body(unsafe Span(_unsafeElements: bytes)) }
+        try unsafe withUnsafeBytes(of: field) { (bytes) throws(E) -> R in try body(unsafe Span(_unsafeElements: bytes))
+        }
     }
 
     /// Appends the kept bytes of `field` (none when absent) to `out`: one copy, no allocation once

@@ -21,7 +21,10 @@ public enum BLAS {
         c: inout MutableSpan<Float>
     ) {
         precondition(m >= 0 && n >= 0 && k >= 0, "negative dimension")
-        precondition(a.count >= m * k && b.count >= k * n && c.count >= m * n, "matrices smaller than \(m)×\(k)·\(k)×\(n)")
+        precondition(
+            a.count >= m * k && b.count >= k * n && c.count >= m * n,
+            "matrices smaller than \(m)×\(k)·\(k)×\(n)"
+        )
         unsafe a.withUnsafeBufferPointer { a in
             unsafe b.withUnsafeBufferPointer { b in
                 unsafe c.withUnsafeMutableBufferPointer { c in

@@ -226,8 +226,8 @@
         precondition(denseFrom >= 0 && denseFrom <= dimension, "dense tail from \(denseFrom) outside the row")
         let row = unsafe features + index * dimension
         var sum: Float = 0
-        for unsafe column in unsafe nonZeroColumns {
-            let at = Int(column)
+        for position in 0..<nonZeroColumns.count {
+            let at = Int(unsafe nonZeroColumns[position])
             // The caller's columns index the row and the weights: checked, or one could read past them.
             precondition(at >= 0 && at < dimension, "column \(at) outside the row of \(dimension)")
             unsafe sum += row[at] * weights[at]
@@ -248,7 +248,8 @@
 
     /// Linear models only: the largest terms of `request`'s decision value, named
     /// (``FeatureExtractor/explain(_:weights:limit:)``).
-    public func explanation(of request: ParsedRequest, extractor: FeatureExtractor, limit: Int) -> [FeatureContribution] {
+    public func explanation(of request: ParsedRequest, extractor: FeatureExtractor, limit: Int) -> [FeatureContribution]
+    {
         precondition(model.kernel == .linear, "explanations need a linear model")
         precondition(extractor.dimension == dimension, "extractor dimension \(extractor.dimension), not \(dimension)")
         return unsafe extractor.explain(request, weights: UnsafePointer(weights), limit: limit)

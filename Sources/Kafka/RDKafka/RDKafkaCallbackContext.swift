@@ -51,7 +51,10 @@ public struct KafkaLogEntry: Sendable {
 }
 
 let rdkafkaLogCallback: @convention(c) (OpaquePointer?, Int32, UnsafePointer<CChar>?, UnsafePointer<CChar>?) -> Void = {
-    handle, level, facility, message in
+    handle,
+    level,
+    facility,
+    message in
     guard let handle = unsafe handle,
         let context = unsafe RDKafkaCallbackContext.from(rd_kafka_opaque(handle)),
         let onLog = context.onLog
@@ -61,20 +64,27 @@ let rdkafkaLogCallback: @convention(c) (OpaquePointer?, Int32, UnsafePointer<CCh
     onLog(KafkaLogEntry(level: level, facility: facilityText, message: messageText))
 }
 
-let rdkafkaErrorCallback: @convention(c) (OpaquePointer?, Int32, UnsafePointer<CChar>?, UnsafeMutableRawPointer?) -> Void = {
-    handle, code, reason, opaque in
-    guard let context = unsafe RDKafkaCallbackContext.from(opaque), let onError = context.onError else { return }
-    let err = rd_kafka_resp_err_t(code)
-    let reasonText = unsafe reason.map { unsafe String(cString: $0) } ?? ""
-    let fatal = err == RD_KAFKA_RESP_ERR__FATAL
-    var error = KafkaError.rdkafka(err, during: "client")
-    error = KafkaError(code: error.code, reason: reasonText, rdkafkaCode: code)
-    onError(error, fatal)
-}
+let rdkafkaErrorCallback:
+    @convention(c) (OpaquePointer?, Int32, UnsafePointer<CChar>?, UnsafeMutableRawPointer?) -> Void = {
+        handle,
+        code,
+        reason,
+        opaque in
+        guard let context = unsafe RDKafkaCallbackContext.from(opaque), let onError = context.onError else { return }
+        let err = rd_kafka_resp_err_t(code)
+        let reasonText = unsafe reason.map { unsafe String(cString: $0) } ?? ""
+        let fatal = err == RD_KAFKA_RESP_ERR__FATAL
+        var error = KafkaError.rdkafka(err, during: "client")
+        error = KafkaError(code: error.code, reason: reasonText, rdkafkaCode: code)
+        onError(error, fatal)
+    }
 
 let rdkafkaStatisticsCallback:
     @convention(c) (OpaquePointer?, UnsafeMutablePointer<CChar>?, Int, UnsafeMutableRawPointer?) -> Int32 = {
-        _, json, length, opaque in
+        _,
+        json,
+        length,
+        opaque in
         guard let context = unsafe RDKafkaCallbackContext.from(opaque), let onStatistics = context.onStatistics,
             let json = unsafe json
         else { return 0 }
@@ -88,7 +98,9 @@ let rdkafkaStatisticsCallback:
 
 let rdkafkaDeliveryCallback:
     @convention(c) (OpaquePointer?, UnsafePointer<rd_kafka_message_t>?, UnsafeMutableRawPointer?) -> Void = {
-        _, message, opaque in
+        _,
+        message,
+        opaque in
         guard let context = unsafe RDKafkaCallbackContext.from(opaque), let onDelivery = context.onDelivery,
             let message = unsafe message
         else { return }

@@ -74,7 +74,10 @@ import Synchronization
         if let error = list.firstError(during: "commit offsets") { throw error }
     }
 
-    func committed(_ partitions: [TopicPartition], timeoutMilliseconds: Int32) throws(KafkaError)
+    func committed(
+        _ partitions: [TopicPartition],
+        timeoutMilliseconds: Int32
+    ) throws(KafkaError)
         -> [TopicPartitionOffset]
     {
         let list = RDKafkaTopicPartitionList(partitions)
@@ -136,8 +139,7 @@ import Synchronization
     }
 
     /// Copies a record out (or reports its error) and destroys librdkafka's message.
-    private func append(_ message: UnsafeMutablePointer<rd_kafka_message_t>, to messages: inout [KafkaMessage]) -> Int
-    {
+    private func append(_ message: UnsafeMutablePointer<rd_kafka_message_t>, to messages: inout [KafkaMessage]) -> Int {
         defer { unsafe rd_kafka_message_destroy(message) }
         let err = unsafe message.pointee.err
         guard err == RD_KAFKA_RESP_ERR_NO_ERROR else {

@@ -27,7 +27,12 @@ extension KafkaError {
     }
 
     /// Throws unless `err` is `RD_KAFKA_RESP_ERR_NO_ERROR`: the one place return codes become throws.
-    static func check(_ err: rd_kafka_resp_err_t, during operation: String, file: String = #fileID, line: UInt = #line)
+    static func check(
+        _ err: rd_kafka_resp_err_t,
+        during operation: String,
+        file: String = #fileID,
+        line: UInt = #line
+    )
         throws(KafkaError)
     {
         guard err == RD_KAFKA_RESP_ERR_NO_ERROR else {

@@ -50,7 +50,9 @@ import CRdKafka
         for index in 0..<count {
             let element = unsafe list.pointee.elems[index]
             let topic = unsafe String(cString: element.topic)
-            unsafe result.append(TopicPartitionOffset(topic: topic, partition: element.partition, offset: element.offset))
+            unsafe result.append(
+                TopicPartitionOffset(topic: topic, partition: element.partition, offset: element.offset)
+            )
         }
         return result
     }

@@ -99,7 +99,9 @@ extension TCPConnection {
 
     /// Sends what the socket takes now and drops it from `buffer`; false when the socket failed.
     fileprivate func sendSome(from buffer: inout [UInt8]) -> Bool {
-        let count = unsafe buffer.withUnsafeBytes { unsafe send(descriptor, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
+        let count = unsafe buffer.withUnsafeBytes {
+            unsafe send(descriptor, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL))
+        }
         guard count >= 0 else { return errno == EAGAIN || errno == EINTR }
         buffer.removeFirst(count)
         return true

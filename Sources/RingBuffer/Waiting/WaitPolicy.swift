@@ -1,9 +1,10 @@
+import Platform
+
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Musl)
 import Musl
 #endif
-import Platform
 
 /// How a blocking ring operation waits before it parks: spin, then yield, then sleep on the
 /// ring's ``Parker``.

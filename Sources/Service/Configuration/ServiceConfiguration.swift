@@ -106,7 +106,9 @@ public struct ServiceConfiguration: Sendable, Equatable {
             profile = text
         case "model-poll-seconds":
             guard let value = Double(text), value >= 0, value.isFinite else {
-                throw .configuration("\(source): 'model-poll-seconds' must be 0 or a positive number of seconds, got '\(text)'")
+                throw .configuration(
+                    "\(source): 'model-poll-seconds' must be 0 or a positive number of seconds, got '\(text)'"
+                )
             }
             modelPollSeconds = value
         case "pin-threads":
@@ -115,7 +117,9 @@ public struct ServiceConfiguration: Sendable, Equatable {
             }
             pinThreads = flag
         default:
-            throw .configuration("\(source): unknown setting '\(name)' (known: \(Self.settingNames.joined(separator: ", ")))")
+            throw .configuration(
+                "\(source): unknown setting '\(name)' (known: \(Self.settingNames.joined(separator: ", ")))"
+            )
         }
     }
 
@@ -166,7 +170,9 @@ public struct ServiceConfiguration: Sendable, Equatable {
     /// Checks relations between settings that single values cannot show.
     public func validate() throws(ServiceError) {
         guard Set([input, output, deadLetter]).count == 3 else {
-            throw .configuration("input, output and dead-letter topics must differ (got '\(input)', '\(output)', '\(deadLetter)')")
+            throw .configuration(
+                "input, output and dead-letter topics must differ (got '\(input)', '\(output)', '\(deadLetter)')"
+            )
         }
         guard ringCapacity >= maxBatch else {
             throw .configuration("ring-capacity (\(ringCapacity)) must be at least max-batch (\(maxBatch))")
@@ -188,13 +194,15 @@ public struct ServiceConfiguration: Sendable, Equatable {
         if maxBatch == defaults.maxBatch { edge.maxBatch = 16 }
         if ringCapacity == defaults.ringCapacity { edge.ringCapacity = 512 }
         if maxInFlightPerPartition == defaults.maxInFlightPerPartition { edge.maxInFlightPerPartition = 2_000 }
-        edge.kafkaConsumer = [
-            "queued.max.messages.kbytes=2048", "fetch.max.bytes=1048576", "max.partition.fetch.bytes=262144",
-        ] + kafkaConsumer
-        edge.kafkaProducer = [
-            "queue.buffering.max.messages=10000", "queue.buffering.max.kbytes=4096", "batch.size=65536",
-            "batch.num.messages=1000",
-        ] + kafkaProducer
+        edge.kafkaConsumer =
+            [
+                "queued.max.messages.kbytes=2048", "fetch.max.bytes=1048576", "max.partition.fetch.bytes=262144",
+            ] + kafkaConsumer
+        edge.kafkaProducer =
+            [
+                "queue.buffering.max.messages=10000", "queue.buffering.max.kbytes=4096", "batch.size=65536",
+                "batch.num.messages=1000",
+            ] + kafkaProducer
         return edge
     }
 

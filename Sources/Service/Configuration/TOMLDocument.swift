@@ -162,8 +162,9 @@ private struct Cursor {
 
     mutating func scalar() throws(ServiceError) -> TOMLDocument.Value {
         let start = position
-        while let byte = peek, byte != UInt8(ascii: ",") && byte != UInt8(ascii: "]") && byte != UInt8(ascii: "#")
-            && byte != UInt8(ascii: " ") && byte != UInt8(ascii: "\t")
+        while let byte = peek,
+            byte != UInt8(ascii: ",") && byte != UInt8(ascii: "]") && byte != UInt8(ascii: "#")
+                && byte != UInt8(ascii: " ") && byte != UInt8(ascii: "\t")
         {
             position += 1
         }
@@ -219,7 +220,8 @@ private struct Cursor {
     }
 
     private func isBareKeyByte(_ byte: UInt8) -> Bool {
-        (byte >= UInt8(ascii: "a") && byte <= UInt8(ascii: "z")) || (byte >= UInt8(ascii: "A") && byte <= UInt8(ascii: "Z"))
+        (byte >= UInt8(ascii: "a") && byte <= UInt8(ascii: "z"))
+            || (byte >= UInt8(ascii: "A") && byte <= UInt8(ascii: "Z"))
             || (byte >= UInt8(ascii: "0") && byte <= UInt8(ascii: "9")) || byte == UInt8(ascii: "_")
             || byte == UInt8(ascii: "-")
     }

@@ -42,29 +42,57 @@ public struct ServiceMetrics: Sendable {
         counter("anomaly_predicted_total", "Predictions handed to the producer.", counts.predicted)
         counter("anomaly_anomalous_total", "Predictions that flagged the request as anomalous.", counts.anomalous)
         counter("anomaly_dead_lettered_total", "Inputs sent to the dead-letter topic.", counts.deadLettered)
-        counter("anomaly_produced_total", "Outputs (predictions and dead letters) handed to librdkafka.", counts.produced)
+        counter(
+            "anomaly_produced_total",
+            "Outputs (predictions and dead letters) handed to librdkafka.",
+            counts.produced
+        )
         counter("anomaly_acknowledged_total", "Outputs the broker acknowledged.", counts.acknowledged)
         counter("anomaly_delivery_failures_total", "Outputs whose delivery failed.", counts.deliveryFailures)
-        counter("anomaly_truncated_dead_letters_total", "Dead letters cut to fit the message size.", counts.truncatedDeadLetters)
-        counter("anomaly_back_pressure_pauses_total", "Times a consumer paused its partitions (a full ring or window).", counts.backPressurePauses)
+        counter(
+            "anomaly_truncated_dead_letters_total",
+            "Dead letters cut to fit the message size.",
+            counts.truncatedDeadLetters
+        )
+        counter(
+            "anomaly_back_pressure_pauses_total",
+            "Times a consumer paused its partitions (a full ring or window).",
+            counts.backPressurePauses
+        )
         counter("anomaly_rebalances_total", "Rebalance callbacks served.", pipeline.rebalances)
         counter("anomaly_revoked_partitions_total", "Partitions revoked from this process.", counts.revokedPartitions)
-        counter("anomaly_offsets_stored_total", "Input offsets stored for commit (answer acknowledged).", counts.offsetsStored)
+        counter(
+            "anomaly_offsets_stored_total",
+            "Input offsets stored for commit (answer acknowledged).",
+            counts.offsetsStored
+        )
         gauge("anomaly_ring_depth", "Records waiting in the input rings.", pipeline.ringDepth)
         gauge("anomaly_in_flight", "Records consumed and not yet acknowledged.", pipeline.inFlight)
         gauge("anomaly_assigned_partitions", "Input partitions assigned to this process.", pipeline.assignment().count)
         let model = models.current.model
         metric(
-            "anomaly_model_info", "gauge", "The model in use (value 1); a reload changes the labels.",
+            "anomaly_model_info",
+            "gauge",
+            "The model in use (value 1); a reload changes the labels.",
             [("{name=\"\(escape(model.name))\",version=\"\(escape(model.version))\",kernel=\"\(model.kernel)\"}", "1")]
         )
         if let reloader {
-            counter("anomaly_model_reloads_total", "Models loaded after start (SIGHUP or a changed file).", reloader.reloads)
-            counter("anomaly_model_reload_failures_total", "Model files refused on reload (the old model stayed).", reloader.failures)
+            counter(
+                "anomaly_model_reloads_total",
+                "Models loaded after start (SIGHUP or a changed file).",
+                reloader.reloads
+            )
+            counter(
+                "anomaly_model_reload_failures_total",
+                "Model files refused on reload (the old model stayed).",
+                reloader.failures
+            )
         }
         let partitions = pipeline.partitionStatistics.sorted { ($0.topic, $0.partition) < ($1.topic, $1.partition) }
         metric(
-            "anomaly_consumer_lag", "gauge", "Records behind the high watermark, per input partition (librdkafka statistics).",
+            "anomaly_consumer_lag",
+            "gauge",
+            "Records behind the high watermark, per input partition (librdkafka statistics).",
             partitions.map { ("{topic=\"\(escape($0.topic))\",partition=\"\($0.partition)\"}", String($0.consumerLag)) }
         )
         if let brokersUp = pipeline.brokersUp {
@@ -98,15 +126,18 @@ public struct ServiceMetrics: Sendable {
             }
         }
         out += "anomaly_batch_seconds_bucket{le=\"+Inf\"} \(cumulative)\n"
-        out += "anomaly_batch_seconds_sum \(pipeline.scoringTimes.sumSeconds)\nanomaly_batch_seconds_count \(cumulative)\n"
+        out +=
+            "anomaly_batch_seconds_sum \(pipeline.scoringTimes.sumSeconds)\nanomaly_batch_seconds_count \(cumulative)\n"
 
         // Receipt to hand-off to the producer (librdkafka accepted the answer), since start: a summary
         // with the service's quantiles.
         let latency = pipeline.latency.snapshot()
-        out += "# HELP anomaly_latency_seconds Time from receiving a request to handing its answer to the Kafka producer.\n"
+        out +=
+            "# HELP anomaly_latency_seconds Time from receiving a request to handing its answer to the Kafka producer.\n"
         out += "# TYPE anomaly_latency_seconds summary\n"
         for quantile in [0.5, 0.9, 0.99, 0.999] {
-            out += "anomaly_latency_seconds{quantile=\"\(quantile)\"} \(Double(latency.value(atQuantile: quantile)) / 1e9)\n"
+            out +=
+                "anomaly_latency_seconds{quantile=\"\(quantile)\"} \(Double(latency.value(atQuantile: quantile)) / 1e9)\n"
         }
         out += "anomaly_latency_seconds_count \(latency.total)\n"
         return out

@@ -261,7 +261,9 @@ final class ConsumerPoller: @unchecked Sendable {
 
     fileprivate func partitionsAssigned(_ partitions: [TopicPartition]) {
         assigned.formUnion(partitions)
-        logger.info("assigned \(partitions.count) partitions: \(partitions.map(\.description).sorted().joined(separator: ","))")
+        logger.info(
+            "assigned \(partitions.count) partitions: \(partitions.map(\.description).sorted().joined(separator: ","))"
+        )
         // librdkafka keeps an application pause across assignments: a partition paused while its
         // revocation was deferred (or while the ring was full) and then assigned back would never
         // be fetched again, so every assignment sets the pause state explicitly.
@@ -302,7 +304,9 @@ final class ConsumerPoller: @unchecked Sendable {
         committer.commitRevoked(partitions, consumer: index)
         forget(partitions, lost: false)
         if deferred {
-            do { try consumer.releaseRevoked(partitions) } catch { logger.warning("giving up partitions failed: \(error)") }
+            do { try consumer.releaseRevoked(partitions) } catch {
+                logger.warning("giving up partitions failed: \(error)")
+            }
         }
     }
 

@@ -134,7 +134,9 @@ public final class InferenceProcessor: BatchProcessor {
                 }
             } else if let scorer, let extractor {
                 let rowIndex = scored.count
-                scorer.withRow(rowIndex) { row in extractor.extract(request, into: &row, clearing: &rowWritten[rowIndex]) }
+                scorer.withRow(rowIndex) { row in
+                    extractor.extract(request, into: &row, clearing: &rowWritten[rowIndex])
+                }
             }
             scored.append(index)
             routeOf.append(route)

@@ -58,7 +58,9 @@ final class ReloadingProcessor: BatchProcessor {
         if models.generation != generation {
             let (latest, model) = models.current
             // Published models were validated by building a processor first, so this succeeds.
-            if let next = try? InferenceProcessor(model: model, maxBatch: maxBatch, routes: routes, explain: explain) { processor = next }
+            if let next = try? InferenceProcessor(model: model, maxBatch: maxBatch, routes: routes, explain: explain) {
+                processor = next
+            }
             generation = latest
         }
         processor.process(batch, into: &outputs)
