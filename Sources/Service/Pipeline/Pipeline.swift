@@ -4,10 +4,6 @@ import Platform
 import RingBuffer
 import Synchronization
 
-#if canImport(Glibc)
-import Glibc
-#endif
-
 /// The service's pipeline, assembled: K polling threads (one consumer each, one SPMC ring each)
 /// → W pinned workers taking micro-batches → one MPSC result ring → the producer thread →
 /// delivery reports → the offset tracker → the offset committer.
@@ -31,7 +27,7 @@ public final class Pipeline: @unchecked Sendable {
     private let pollers: [ConsumerPoller]
     private let committer: OffsetCommitter
     private let producer: KafkaProducer
-    private let results: ResultSource
+    private let results: MPSCRing<OutputRecord>
     private let workers: [Worker]
     private let resultProducer: ResultProducer
     private let cpus: CPUSet?
@@ -95,21 +91,10 @@ public final class Pipeline: @unchecked Sendable {
                 onDelivery: ResultProducer.deliveryHandler(tracker: tracker, counters: counters, logger: logger)
             )
         }
-        // Comparison switch (temporary): ANOMALY_RESULT_PATH=spsc gives each worker its own ring.
-        let perWorker = unsafe getenv("ANOMALY_RESULT_PATH").map { unsafe String(cString: $0) } == "spsc"
-        let sinks: [ResultSink]
-        if perWorker {
-            let resultParker = Parker()
-            let rings = (0..<workerCount).map { _ in
-                SPSCRing<OutputRecord>(capacity: ringCapacity, parker: resultParker)
-            }
-            results = .perWorker(rings, resultParker)
-            sinks = rings.map { .own($0) }
-        } else {
-            let ring = MPSCRing<OutputRecord>(capacity: ringCapacity)
-            results = .shared(ring)
-            sinks = Array(repeating: .shared(ring), count: workerCount)
-        }
+        // One ring for all workers rather than one per worker: the whole-pipeline drain measured
+        // no difference beyond its run-to-run noise, and one ring keeps the producer's drain to a
+        // single blocking take (docs/RINGBUFFER.md, "Result path").
+        results = MPSCRing(capacity: ringCapacity)
         resultProducer = ResultProducer(
             results: results,
             producer: producer,
@@ -133,7 +118,7 @@ public final class Pipeline: @unchecked Sendable {
                     index: index,
                     rings: pollers.map(\.ring),
                     parker: parker,
-                    results: sinks[index],
+                    results: results,
                     processor: processor,
                     maxBatch: configuration.maxBatch,
                     batchSizes: batchSizes,

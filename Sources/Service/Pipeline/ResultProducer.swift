@@ -4,19 +4,6 @@ import Platform
 import RingBuffer
 import Synchronization
 
-/// Comparison switch (temporary): the result path the producer thread drains.
-enum ResultSource: Sendable {
-    case shared(MPSCRing<OutputRecord>)
-    case perWorker([SPSCRing<OutputRecord>], Parker)
-
-    func close() {
-        switch self {
-        case .shared(let ring): ring.close()
-        case .perWorker(let rings, _): for ring in rings { ring.close() }
-        }
-    }
-}
-
 /// The producer thread: drains workers' outputs into librdkafka, serves delivery reports, marks
 /// acknowledged records done in the offset tracker, and stores the advancing watermarks.
 ///
@@ -24,7 +11,7 @@ enum ResultSource: Sendable {
 /// order the broker acknowledged them. Every 5 ms (and at the end) the ``OffsetCommitter`` stores
 /// the watermarks that moved.
 final class ResultProducer: @unchecked Sendable {
-    private let results: ResultSource
+    private let results: MPSCRing<OutputRecord>
     private let producer: KafkaProducer
     private let committer: OffsetCommitter
     private let counters: PipelineCounters
@@ -43,7 +30,7 @@ final class ResultProducer: @unchecked Sendable {
     static let maxDeadLetterValueBytes = 900_000
 
     init(
-        results: ResultSource,
+        results: MPSCRing<OutputRecord>,
         producer: KafkaProducer,
         committer: OffsetCommitter,
         counters: PipelineCounters,
@@ -90,18 +77,6 @@ final class ResultProducer: @unchecked Sendable {
     /// Runs until the result ring is closed and drained and everything sent is acknowledged (or
     /// ``abandonOutstanding()`` is called).
     func run() {
-        switch results {
-        case .shared(let ring): runShared(ring)
-        case .perWorker(let rings, let parker): runPerWorker(rings, parker: parker)
-        }
-        while producer.outstandingCount > 0 && !abandon.load(ordering: .acquiring) {
-            producer.poll(timeoutMilliseconds: 10)
-        }
-        committer.storeAdvanced()
-        finished.store(true, ordering: .releasing)
-    }
-
-    private func runShared(_ results: MPSCRing<OutputRecord>) {
         var lastStore = MonotonicDeadline.now()
         while true {
             let taken = results.takeBatch(max: 1_024, timeout: .milliseconds(1)) { output in
@@ -116,39 +91,11 @@ final class ResultProducer: @unchecked Sendable {
             if taken == 0 && results.isClosed && results.isEmpty { break }
             if abandon.load(ordering: .acquiring) { break }
         }
-    }
-
-    /// Drains the workers' rings round-robin, up to 1,024 outputs per round starting one ring
-    /// further each round (so a busy worker cannot starve the others), and sleeps on the rings'
-    /// shared parker for at most 1 ms when all are empty, so delivery reports and offset stores
-    /// still run while idle.
-    private func runPerWorker(_ rings: [SPSCRing<OutputRecord>], parker: Parker) {
-        var lastStore = MonotonicDeadline.now()
-        var start = 0
-        while true {
-            var taken = 0
-            for step in 0..<rings.count where taken < 1_024 {
-                taken += rings[(start + step) % rings.count].tryTakeBatch(max: 1_024 - taken) { output in
-                    send(output)
-                }
-            }
-            start = (start + 1) % rings.count
-            producer.poll(timeoutMilliseconds: 0)
-            let now = MonotonicDeadline.now()
-            if now.nanoseconds - lastStore.nanoseconds >= 5_000_000 {
-                committer.storeAdvanced()
-                lastStore = now
-            }
-            if abandon.load(ordering: .acquiring) { break }
-            if taken > 0 { continue }
-            // `isClosed` first: its acquire makes every push before `close()` visible to `isEmpty`.
-            if rings.allSatisfy({ $0.isClosed && $0.isEmpty }) { break }
-            // "Some ring has outputs, or every ring is closed": not "some ring is closed", which
-            // stays true once one worker's ring is drained and would turn the sleep into a spin.
-            parker.wait(policy: rings[0].waitPolicy, timeout: .milliseconds(1)) {
-                rings.contains { !$0.isEmpty } || rings.allSatisfy(\.isClosed)
-            }
+        while producer.outstandingCount > 0 && !abandon.load(ordering: .acquiring) {
+            producer.poll(timeoutMilliseconds: 10)
         }
+        committer.storeAdvanced()
+        finished.store(true, ordering: .releasing)
     }
 
     private func send(_ output: OutputRecord) {

@@ -11,7 +11,7 @@ final class Worker: @unchecked Sendable {
     let index: Int
     private let rings: [SPMCRing<InputRecord>]
     private let parker: Parker
-    private let results: ResultSink
+    private let results: MPSCRing<OutputRecord>
     private let processor: any BatchProcessor
     private let maxBatch: Int
     private let batchSizes: BatchSizeHistogram
@@ -21,7 +21,7 @@ final class Worker: @unchecked Sendable {
         index: Int,
         rings: [SPMCRing<InputRecord>],
         parker: Parker,
-        results: ResultSink,
+        results: MPSCRing<OutputRecord>,
         processor: any BatchProcessor,
         maxBatch: Int,
         batchSizes: BatchSizeHistogram,
@@ -67,20 +67,6 @@ final class Worker: @unchecked Sendable {
                 // Blocks while the producer thread is behind: back-pressure towards the pollers.
                 guard results.push(output, timeout: nil) else { return }
             }
-        }
-    }
-}
-
-/// Comparison switch (temporary): where a worker's outputs go, one shared MPSC ring or the
-/// worker's own SPSC ring.
-enum ResultSink: Sendable {
-    case shared(MPSCRing<OutputRecord>)
-    case own(SPSCRing<OutputRecord>)
-
-    func push(_ output: OutputRecord, timeout: Duration?) -> Bool {
-        switch self {
-        case .shared(let ring): ring.push(output, timeout: timeout)
-        case .own(let ring): ring.push(output, timeout: timeout)
         }
     }
 }
