@@ -24,7 +24,8 @@ let package = Package(
         .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift", from: "0.2.0"),
     ],
     targets: [
-        // Ring hand-off against a Mutex-protected deque and a condition-variable queue.
+        // Ring hand-off against a Mutex-protected deque and a condition-variable queue, and the
+        // result ring (W workers into one MPSC ring) on its own.
         .executableTarget(
             name: "ring-bench",
             dependencies: [

@@ -92,11 +92,12 @@ import Glibc
     }
 
     /// Two threads bounce a token through two capacity-2 rings that park immediately: a lost
-    /// wake-up leaves both asleep until the 10 s timeout, which the test reports.
+    /// wake-up leaves both asleep until the 10 s timeout, which the test reports. One ring of each
+    /// kind, so both rings' notify-after-publish paths are exercised.
     @Test func pingPongNeverLosesAWakeUp() throws {
         let rounds = longTestsEnabled ? 200_000 : 5_000
-        let ping = SPSCRing<Int>(capacity: 2, waitPolicy: .parkImmediately)
-        let pong = SPSCRing<Int>(capacity: 2, waitPolicy: .parkImmediately)
+        let ping = SPMCRing<Int>(capacity: 2, waitPolicy: .parkImmediately)
+        let pong = MPSCRing<Int>(capacity: 2, waitPolicy: .parkImmediately)
         let echoed = Atomic<Int>(0)
         let echo = try spawn("pong") {
             while true {

@@ -7,24 +7,9 @@ import Testing
 import Glibc
 #endif
 
-/// The two result-path rings: one SPSC ring per worker, or one MPSC ring for all workers.
+/// The result-path ring: one MPSC ring that every worker pushes into and one thread drains.
 @Suite(.serialized) struct ResultRingTests {
     static let itemsPerProducer = longTestsEnabled ? 5_000_000 : 50_000
-
-    @Test func spscRingFillsEmptiesAndDrainsAfterClose() {
-        let ring = SPSCRing<Int>(capacity: 4)
-        for value in 0..<4 { #expect(ring.tryPush(value)) }
-        #expect(!ring.tryPush(4))
-        #expect(ring.count == 4)
-        var taken: [Int] = []
-        #expect(ring.tryTakeBatch(max: 3) { taken.append($0) } == 3)
-        #expect(ring.tryPush(4))
-        ring.close()
-        #expect(!ring.tryPush(5))
-        #expect(ring.takeBatch(max: 8, timeout: .seconds(5)) { taken.append($0) } == 2)
-        #expect(ring.takeBatch(max: 8, timeout: .seconds(5)) { taken.append($0) } == 0)
-        #expect(taken == [0, 1, 2, 3, 4])
-    }
 
     @Test func mpscRingFillsEmptiesAndDrainsAfterClose() {
         let ring = MPSCRing<Int>(capacity: 4)
@@ -40,38 +25,6 @@ import Glibc
         #expect(ring.takeBatch(max: 8, timeout: .seconds(5)) { taken.append($0) } == 0)
         #expect(taken == [0, 1, 2, 3, 4])
         #expect(ring.tryTake() == nil)
-    }
-
-    @Test func spscRingPreservesOrderUnderConcurrency() throws {
-        let items = Self.itemsPerProducer * 4
-        let ring = SPSCRing<Int>(capacity: 256)
-        let barrier = StartBarrier(parties: 2)
-        let outcome = Collected<(ordered: Bool, count: Int, sum: Int)>((false, 0, 0))
-        let consumer = try spawn("spsc-c") {
-            var next = 0
-            var ordered = true
-            var sum = 0
-            barrier.arriveAndWait()
-            while ring.takeBatch(
-                max: 32,
-                timeout: .seconds(10),
-                { value in
-                    if value != next { ordered = false }
-                    next = value + 1
-                    sum &+= value
-                }
-            ) > 0 {}
-            outcome.set((ordered, next, sum))
-        }
-        barrier.arriveAndWait()
-        for value in 0..<items {
-            #expect(ring.push(value, timeout: .seconds(10)))
-        }
-        ring.close()
-        consumer.join()
-        #expect(outcome.value.ordered)
-        #expect(outcome.value.count == items)
-        #expect(outcome.value.sum == items * (items - 1) / 2)
     }
 
     @Test(arguments: [1, 2, 4])

@@ -1,8 +1,8 @@
 import Platform
 import Synchronization
 
-/// A bounded, lock-free, multi-producer / single-consumer FIFO ring: the alternative result path,
-/// where every worker pushes into one ring that the result-producer thread drains.
+/// A bounded, lock-free, multi-producer / single-consumer FIFO ring: the result path, where every
+/// worker pushes into one ring that the result-producer thread drains.
 ///
 /// Elements from one producer are taken in the order that producer pushed them.
 ///
@@ -19,8 +19,9 @@ import Synchronization
 ///   slot. `head` is consumer-private (atomic only so that ``count`` can read it).
 ///
 /// A producer preempted between its claim and its release store holds up the consumer at that
-/// position (the queue is lock-free for producers, not for the consumer); this is the price of
-/// one ring instead of one per worker and is what the benchmark measures.
+/// position (the queue is lock-free for producers, not for the consumer). That is the price of
+/// one ring instead of one per worker; the whole-pipeline drain did not show it beyond its noise
+/// (docs/RINGBUFFER.md, "Result path").
 @safe
 public final class MPSCRing<Element: Sendable>: @unchecked Sendable {
     // @unchecked: ownership of each slot passes from the producer that claimed it to the

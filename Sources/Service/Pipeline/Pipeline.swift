@@ -91,6 +91,9 @@ public final class Pipeline: @unchecked Sendable {
                 onDelivery: ResultProducer.deliveryHandler(tracker: tracker, counters: counters, logger: logger)
             )
         }
+        // One ring for all workers rather than one per worker: the whole-pipeline drain measured
+        // no difference beyond its run-to-run noise, and one ring keeps the producer's drain to a
+        // single blocking take (docs/RINGBUFFER.md, "Result path").
         results = MPSCRing(capacity: ringCapacity)
         resultProducer = ResultProducer(
             results: results,
@@ -213,7 +216,11 @@ public final class Pipeline: @unchecked Sendable {
         pollers.flatMap { (try? $0.consumer.assignment()) ?? [] }
     }
 
-    private static func spawn(_ name: String, cpu: Int? = nil, _ body: @escaping @Sendable () -> Void)
+    private static func spawn(
+        _ name: String,
+        cpu: Int? = nil,
+        _ body: @escaping @Sendable () -> Void
+    )
         throws(ServiceError) -> PinnedThread
     {
         do {
@@ -226,7 +233,7 @@ public final class Pipeline: @unchecked Sendable {
     private static func wrap<T>(_ what: String, _ body: () throws(KafkaError) -> T) throws(ServiceError) -> T {
         do {
             return try body()
-        } catch where error.code == .configuration {
+        } catch  where error.code == .configuration {
             throw .configuration("\(what): \(error.reason)")
         } catch {
             throw .startup("\(what): \(error)")

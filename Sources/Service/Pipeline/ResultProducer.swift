@@ -116,7 +116,7 @@ final class ResultProducer: @unchecked Sendable {
                     token: output.ticket.rawValue
                 )
                 break
-            } catch where error.code == .queueFull {
+            } catch  where error.code == .queueFull {
                 // librdkafka's queue is full (broker slow or down): serve reports and retry.
                 producer.poll(timeoutMilliseconds: 1)
                 if abandon.load(ordering: .acquiring) { return }

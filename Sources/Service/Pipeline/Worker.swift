@@ -100,7 +100,8 @@ final class DurationHistogram: Sendable {
 
     func record(nanoseconds: Int64) {
         let microseconds = max(0, nanoseconds / 1_000)
-        let bucket = microseconds == 0 ? 0 : min(Self.bucketCount - 1, Int64.bitWidth - microseconds.leadingZeroBitCount)
+        let bucket =
+            microseconds == 0 ? 0 : min(Self.bucketCount - 1, Int64.bitWidth - microseconds.leadingZeroBitCount)
         state.withLock { state in
             state.buckets[bucket] += 1
             state.sumNanoseconds += nanoseconds

@@ -84,7 +84,13 @@ let benchmarks: @Sendable () -> Void = {
             (0..<64).map { index in
                 let offset = batch * 64 + index
                 return InputRecord(
-                    message: KafkaMessage(topic: "requests", partition: 0, offset: Int64(offset), key: nil, value: corpus[offset]),
+                    message: KafkaMessage(
+                        topic: "requests",
+                        partition: 0,
+                        offset: Int64(offset),
+                        key: nil,
+                        value: corpus[offset]
+                    ),
                     ticket: OffsetTracker.Ticket(rawValue: UInt(offset)),
                     receivedNanoseconds: 0
                 )
@@ -165,7 +171,9 @@ let benchmarks: @Sendable () -> Void = {
                 for _ in benchmark.scaledIterations {
                     sink +=
                         sparse
-                        ? scorer.score(count: batch, nonZeroColumns: written, denseFrom: extractor.hashedDimension) { $0[0] }
+                        ? scorer.score(count: batch, nonZeroColumns: written, denseFrom: extractor.hashedDimension) {
+                            $0[0]
+                        }
                         : scorer.score(count: batch) { $0[0] }
                 }
                 benchmark.stopMeasurement()

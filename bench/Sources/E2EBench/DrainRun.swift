@@ -43,7 +43,9 @@ struct DrainRun {
         configuration.model = model
         configuration.kafkaConsumer = ["session.timeout.ms=6000", "heartbeat.interval.ms=500"]
         let makeProcessor: (Int) throws -> any BatchProcessor =
-            echo ? { _ in EchoProcessor() } : makeInferenceProcessors(model: try configuration.loadModel(), maxBatch: maxBatch)
+            echo
+            ? { _ in EchoProcessor() }
+            : makeInferenceProcessors(model: try configuration.loadModel(), maxBatch: maxBatch)
         let pipeline = try Pipeline(configuration: configuration, logger: logger, makeProcessor: makeProcessor)
         try pipeline.start()
         defer { pipeline.stop(timeoutSeconds: 30) }
@@ -54,7 +56,9 @@ struct DrainRun {
         let deadline = startWall + 600
         while pipeline.counters.acknowledged.load(ordering: .relaxed) < count {
             guard Clock.seconds() < deadline else {
-                throw BenchError("drain stalled at \(pipeline.counters.snapshot) (did the mock broker drop batches? use more partitions)")
+                throw BenchError(
+                    "drain stalled at \(pipeline.counters.snapshot) (did the mock broker drop batches? use more partitions)"
+                )
             }
             usleep(200)
         }
@@ -92,7 +96,12 @@ struct DrainRun {
             let request = generator.next(id: key, timestampMilliseconds: 1_764_072_000_000 + Int64(index))
             while true {
                 do {
-                    try producer.send(topic: cluster.input, key: Array(key.utf8), value: request.value, token: UInt(index))
+                    try producer.send(
+                        topic: cluster.input,
+                        key: Array(key.utf8),
+                        value: request.value,
+                        token: UInt(index)
+                    )
                     break
                 } catch {
                     producer.poll(timeoutMilliseconds: 5)

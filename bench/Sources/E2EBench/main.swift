@@ -38,7 +38,10 @@ let skipHalfRate = arguments.contains("--no-half-rate")
 arguments.removeAll { $0 == "--no-half-rate" }
 let modes = arguments.isEmpty ? ["drain", "python", "latency"] : arguments
 
-var chart = Chart(title: "anomaly-service end to end, \(brokers.map { "cluster \($0)" } ?? "embedded broker"), \(ProcessInfo.processInfo.activeProcessorCount) CPUs")
+var chart = Chart(
+    title:
+        "anomaly-service end to end, \(brokers.map { "cluster \($0)" } ?? "embedded broker"), \(ProcessInfo.processInfo.activeProcessorCount) CPUs"
+)
 var logger = Logger(label: "e2e-bench")
 logger.logLevel = .error
 var report: [String: Any] = [
@@ -51,8 +54,10 @@ var report: [String: Any] = [
 /// CPU model, memory and kernel, for the record.
 func machineDescription() -> [String: Any] {
     let cpuinfo = (try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8)) ?? ""
-    let model = cpuinfo.split(separator: "\n").first { $0.hasPrefix("model name") }
-        .map { $0.split(separator: ":", maxSplits: 1).last.map { $0.trimmingCharacters(in: .whitespaces) } ?? "" } ?? "unknown"
+    let model =
+        cpuinfo.split(separator: "\n").first { $0.hasPrefix("model name") }
+        .map { $0.split(separator: ":", maxSplits: 1).last.map { $0.trimmingCharacters(in: .whitespaces) } ?? "" }
+        ?? "unknown"
     return [
         "cpu_model": model, "cpus": ProcessInfo.processInfo.activeProcessorCount,
         "memory_gib": Double(ProcessInfo.processInfo.physicalMemory) / 1_073_741_824,
@@ -63,7 +68,8 @@ func machineDescription() -> [String: Any] {
 /// The code and the libraries measured.
 func versions() -> [String: Any] {
     func firstLine(_ arguments: [String]) -> String {
-        (try? PythonSeedRun.run(arguments, timeoutSeconds: 30))?.split(separator: "\n").first.map(String.init) ?? "unknown"
+        (try? PythonSeedRun.run(arguments, timeoutSeconds: 30))?.split(separator: "\n").first.map(String.init)
+            ?? "unknown"
     }
     return [
         "git_commit": firstLine(["git", "rev-parse", "--short", "HEAD"]),
@@ -83,7 +89,9 @@ func median(_ values: [Double]) -> Double {
 // `--chart-from FILE --svg OUT`: draw the chart of an earlier run's JSON, measure nothing.
 if let source = option("--chart-from") {
     let data = try Data(contentsOf: URL(fileURLWithPath: source))
-    guard let earlier = try JSONSerialization.jsonObject(with: data) as? [String: Any] else { throw BenchError("\(source): not a JSON object") }
+    guard let earlier = try JSONSerialization.jsonObject(with: data) as? [String: Any] else {
+        throw BenchError("\(source): not a JSON object")
+    }
     chart = Chart(document: earlier, title: chart.title)
     let out = svgPath ?? "e2e.svg"
     try chart.svg().write(toFile: out, atomically: true, encoding: .utf8)
@@ -93,8 +101,13 @@ if let source = option("--chart-from") {
 
 if modes.contains("drain") {
     let drain = DrainRun(
-        count: count, partitions: partitions, workers: workers, maxBatch: maxBatch, model: model,
-        ringCapacity: ringCapacity, brokers: brokers
+        count: count,
+        partitions: partitions,
+        workers: workers,
+        maxBatch: maxBatch,
+        model: model,
+        ringCapacity: ringCapacity,
+        brokers: brokers
     )
     var results: [String: [DrainRun.Result]] = ["echo": [], "service": []]
     for rep in 0..<reps {
@@ -102,7 +115,16 @@ if modes.contains("drain") {
         for echo in rep % 2 == 0 ? [true, false] : [false, true] {
             let result = try drain.run(echo: echo, logger: logger)
             results[result.pipeline, default: []].append(result)
-            print(String(format: "drain rep %ld %-7@ %8.0f req/s  %6.2f s  %6.1f µs CPU/req", rep + 1, result.pipeline, result.requestsPerSecond, result.seconds, result.cpuMicrosecondsPerRequest))
+            print(
+                String(
+                    format: "drain rep %ld %-7@ %8.0f req/s  %6.2f s  %6.1f µs CPU/req",
+                    rep + 1,
+                    result.pipeline,
+                    result.requestsPerSecond,
+                    result.seconds,
+                    result.cpuMicrosecondsPerRequest
+                )
+            )
             print("  back-pressure pauses \(result.backPressurePauses), mean micro-batch ~\(Int(result.meanBatch))")
         }
     }
@@ -111,11 +133,22 @@ if modes.contains("drain") {
     let echoCPU = median(results["echo"]!.map(\.cpuMicrosecondsPerRequest))
     let serviceCPU = median(results["service"]!.map(\.cpuMicrosecondsPerRequest))
     chart.throughput = [("service", serviceRate), ("echo", echoRate)]
-    print(String(format: "drain median: service %.0f req/s (%.1f µs CPU/req), echo %.0f req/s (%.1f µs CPU/req), ratio %.2f", serviceRate, serviceCPU, echoRate, echoCPU, serviceRate / echoRate))
+    print(
+        String(
+            format: "drain median: service %.0f req/s (%.1f µs CPU/req), echo %.0f req/s (%.1f µs CPU/req), ratio %.2f",
+            serviceRate,
+            serviceCPU,
+            echoRate,
+            echoCPU,
+            serviceRate / echoRate
+        )
+    )
     report["drain"] = [
         "service_rps_median": serviceRate, "echo_rps_median": echoRate, "ratio": serviceRate / echoRate,
         "service_cpu_us_per_request": serviceCPU, "echo_cpu_us_per_request": echoCPU,
-        "runs": results.mapValues { $0.map { ["rps": $0.requestsPerSecond, "seconds": $0.seconds, "cpu_us": $0.cpuMicrosecondsPerRequest] } },
+        "runs": results.mapValues {
+            $0.map { ["rps": $0.requestsPerSecond, "seconds": $0.seconds, "cpu_us": $0.cpuMicrosecondsPerRequest] }
+        },
     ]
 }
 
@@ -126,13 +159,27 @@ if modes.contains("python") {
     let seedModel = try PythonSeedRun.prepare()
     var runs: [[String: Any]] = []
     for rep in 0..<max(1, min(reps, 2)) {
-        let result = try PythonSeedRun(count: seedCount, partitions: 8, processes: processes, brokers: brokers).run(model: seedModel)
+        let result = try PythonSeedRun(count: seedCount, partitions: 8, processes: processes, brokers: brokers).run(
+            model: seedModel
+        )
         runs.append(result)
-        print(String(format: "python seed rep %ld: %8.0f req/s  %8.1f µs CPU/req  (%@ of %ld, %ld processes)", rep + 1, result["throughput_per_s"] as? Double ?? 0, result["cpu_us_per_request"] as? Double ?? 0, String(describing: result["count"] ?? 0), seedCount, processes))
+        print(
+            String(
+                format: "python seed rep %ld: %8.0f req/s  %8.1f µs CPU/req  (%@ of %ld, %ld processes)",
+                rep + 1,
+                result["throughput_per_s"] as? Double ?? 0,
+                result["cpu_us_per_request"] as? Double ?? 0,
+                String(describing: result["count"] ?? 0),
+                seedCount,
+                processes
+            )
+        )
     }
     let seedRate = median(runs.compactMap { $0["throughput_per_s"] as? Double })
     var section: [String: Any] = ["rps_median": seedRate, "count": seedCount, "processes": processes, "runs": runs]
-    if let drain = report["drain"] as? [String: Any], let serviceRate = drain["service_rps_median"] as? Double, seedRate > 0 {
+    if let drain = report["drain"] as? [String: Any], let serviceRate = drain["service_rps_median"] as? Double,
+        seedRate > 0
+    {
         section["service_over_seed"] = serviceRate / seedRate
         print(String(format: "drain: service / python seed = %.0fx", serviceRate / seedRate))
     }
@@ -178,7 +225,21 @@ if modes.contains("latency") {
             let p50 = percentiles["p50_ms"] ?? 0
             let p99 = percentiles["p99_ms"] ?? 0
             chart.latency[name, default: []].append(.init(rate: rate, p50: p50, p99: p99))
-            print(String(format: "latency %7.0f/s %-7@ p50 %6.2f  p90 %6.2f  p99 %7.2f  p99.9 %7.2f  max %7.2f ms  answered %.0f/s  lost %d", rate, name, p50, percentiles["p90_ms"] ?? 0, p99, percentiles["p99.9_ms"] ?? 0, percentiles["max_ms"] ?? 0, summary.throughputPerSecond, summary.lost))
+            print(
+                String(
+                    format:
+                        "latency %7.0f/s %-7@ p50 %6.2f  p90 %6.2f  p99 %7.2f  p99.9 %7.2f  max %7.2f ms  answered %.0f/s  lost %d",
+                    rate,
+                    name,
+                    p50,
+                    percentiles["p90_ms"] ?? 0,
+                    p99,
+                    percentiles["p99.9_ms"] ?? 0,
+                    percentiles["max_ms"] ?? 0,
+                    summary.throughputPerSecond,
+                    summary.lost
+                )
+            )
         }
         if let service = row["service"] as? [String: Any], let echo = row["echo"] as? [String: Any],
             let serviceP99 = service["p99_ms"] as? Double, let echoP99 = echo["p99_ms"] as? Double

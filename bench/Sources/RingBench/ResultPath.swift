@@ -6,16 +6,11 @@ import Synchronization
 import Glibc
 #endif
 
-/// The two result-path candidates: `workers` threads each push `items / workers` results to the
-/// one result thread, either through one `MPSCRing` or through one `SPSCRing` per worker that
-/// the result thread drains round-robin, sleeping on a shared `Parker` when all are empty.
-enum ResultPath: String, CaseIterable {
-    case mpsc = "mpsc-ring"
-    case spscPerWorker = "spsc-per-worker"
-}
-
+/// The result path on its own: `workers` threads each push `items / workers` results into one
+/// `MPSCRing` that one result thread drains in batches of 256 (the service's pipeline does the
+/// same with `OutputRecord`s; the choice of this ring is measured on the whole pipeline, in
+/// bench/RESULTS.md "Result path: whole-pipeline comparison").
 func measureResultPath(
-    _ path: ResultPath,
     items: Int,
     workers: Int,
     placement: Placement,
@@ -25,11 +20,7 @@ func measureResultPath(
     let total = perWorker * workers
     let barrier = Barrier(parties: workers + 2)
     let received = Atomic<Int>(0)
-    let parker = Parker()
-    let mpsc = MPSCRing<BenchMessage>(capacity: 1024, parker: parker, waitPolicy: waitPolicy)
-    let spsc = (0..<workers).map { _ in
-        SPSCRing<BenchMessage>(capacity: 1024, parker: parker, waitPolicy: waitPolicy)
-    }
+    let ring = MPSCRing<BenchMessage>(capacity: 1024, waitPolicy: waitPolicy)
     let finishedWorkers = Atomic<Int>(0)
 
     let workerThreads = try (0..<workers).map { index in
@@ -37,48 +28,21 @@ func measureResultPath(
             barrier.arriveAndWait()
             for offset in 0..<perWorker {
                 let message = BenchMessage(partition: Int32(index), offset: Int64(offset), key: 0, value: 0)
-                switch path {
-                case .mpsc:
-                    if !mpsc.tryPush(message) { _ = mpsc.push(message, timeout: nil) }
-                case .spscPerWorker:
-                    if !spsc[index].tryPush(message) { _ = spsc[index].push(message, timeout: nil) }
-                }
+                if !ring.tryPush(message) { _ = ring.push(message, timeout: nil) }
             }
-            switch path {
-            case .mpsc:
-                // Acquire-release: the last worker to finish closes after everyone's pushes.
-                if finishedWorkers.wrappingAdd(1, ordering: .acquiringAndReleasing).newValue == workers {
-                    mpsc.close()
-                }
-            case .spscPerWorker:
-                spsc[index].close()
+            // Acquire-release: the last worker to finish closes after everyone's pushes.
+            if finishedWorkers.wrappingAdd(1, ordering: .acquiringAndReleasing).newValue == workers {
+                ring.close()
             }
         }
     }
     let resultThread = try PinnedThread(name: "bench-result", cpu: placement.cpu(0)) {
         barrier.arriveAndWait()
         var count = 0
-        switch path {
-        case .mpsc:
-            while true {
-                let got = mpsc.takeBatch(max: 256, timeout: nil) { _ in }
-                if got == 0 { break }
-                count += got
-            }
-        case .spscPerWorker:
-            while true {
-                var got = 0
-                for ring in spsc {
-                    got += ring.tryTakeBatch(max: 256) { _ in }
-                }
-                count += got
-                if got > 0 { continue }
-                if spsc.allSatisfy({ $0.isClosed && $0.isEmpty }) { break }
-                // Same spin-yield-park schedule as `MPSCRing.takeBatch(max:timeout:)`.
-                parker.wait(policy: waitPolicy, timeout: .milliseconds(100)) {
-                    spsc.contains { !$0.isEmpty } || spsc.allSatisfy(\.isClosed)
-                }
-            }
+        while true {
+            let got = ring.takeBatch(max: 256, timeout: nil) { _ in }
+            if got == 0 { break }
+            count += got
         }
         received.store(count, ordering: .relaxed)
     }

@@ -1,6 +1,6 @@
-// ring-bench: the SPMC ring against a Mutex-protected deque and a condition-variable queue
-// plus the result-path choice (MPSC ring vs one SPSC ring per worker) and the idle
-// CPU of a parked worker.
+// ring-bench: the SPMC ring against a Mutex-protected deque and a condition-variable queue, plus
+// the result path on its own (W workers into the MPSC ring, one result thread) and the idle CPU of
+// a parked worker.
 //
 //   swift run -c release --scratch-path .build-ring ring-bench [--items N] [--reps R] [--pin]
 //       [--result-path-only] [--result-workers W] [--spins N] [--yields N] [--idle-seconds S] [--quick]
@@ -37,7 +37,7 @@ let configs = [1, 2].flatMap { consumers in
     }
 }
 var runs: [Config: [Measurement]] = [:]
-var pathRuns: [ResultPath: [Measurement]] = [:]
+var pathRuns: [Measurement] = []
 // Repetitions outermost, so that load from other processes spreads over every configuration.
 for repetition in 0..<options.repetitions {
     for config in configs where options.handOff {
@@ -50,17 +50,14 @@ for repetition in 0..<options.repetitions {
         )
         runs[config, default: []].append(measurement)
     }
-    for path in ResultPath.allCases {
-        pathRuns[path, default: []].append(
-            try measureResultPath(
-                path,
-                items: options.items,
-                workers: options.resultWorkers,
-                placement: placement,
-                waitPolicy: options.waitPolicy
-            )
+    pathRuns.append(
+        try measureResultPath(
+            items: options.items,
+            workers: options.resultWorkers,
+            placement: placement,
+            waitPolicy: options.waitPolicy
         )
-    }
+    )
     print("  repetition \(repetition + 1)/\(options.repetitions) done")
 }
 
@@ -105,15 +102,10 @@ for row in rows {
 }
 
 print("")
-print("Result path: \(options.resultWorkers) workers -> 1 result thread (take batches of 256)")
-var pathSummaries: [(ResultPath, Double, Double)] = []
-for path in ResultPath.allCases {
-    let measurements = pathRuns[path]!
-    let rate = median(measurements.map(\.itemsPerSecond))
-    let cpu = median(measurements.map(\.cpuNanosecondsPerItem))
-    pathSummaries.append((path, rate, cpu))
-    print("\(pad(path.rawValue, 16)) \(pad(format(rate / 1e6, 2), 9)) Mitems/s \(pad(format(cpu), 8)) CPU ns/item")
-}
+print("Result path: \(options.resultWorkers) workers -> 1 MPSC ring -> 1 result thread (take batches of 256)")
+let pathRate = median(pathRuns.map(\.itemsPerSecond))
+let pathCPU = median(pathRuns.map(\.cpuNanosecondsPerItem))
+print("\(pad("mpsc-ring", 16)) \(pad(format(pathRate / 1e6, 2), 9)) Mitems/s \(pad(format(pathCPU), 8)) CPU ns/item")
 
 let idle = try measureIdleCPU(seconds: options.idleSeconds)
 print("")
@@ -129,9 +121,7 @@ json += rows.map { row in
         + "\"x_mutex_same_batch\":\(format(row.versusMutexSameBatch, 2)),\"x_mutex_batch1\":\(format(row.versusMutexBatch1, 2))}"
 }.joined(separator: ",")
 json += "],\"result_workers\":\(options.resultWorkers),\"result_path\":["
-json += pathSummaries.map { path, rate, cpu in
-    "{\"path\":\"\(path.rawValue)\",\"items_per_s\":\(Int(rate)),\"cpu_ns_per_item\":\(format(cpu))}"
-}.joined(separator: ",")
+json += "{\"path\":\"mpsc-ring\",\"items_per_s\":\(Int(pathRate)),\"cpu_ns_per_item\":\(format(pathCPU))}"
 json +=
     "],\"idle\":{\"seconds\":\(options.idleSeconds),\"worker_cpu_s\":\(format(idle.worker, 4)),\"process_cpu_s\":\(format(idle.process, 4))}}"
 print(json)
