@@ -50,6 +50,7 @@ let package = Package(
                 .product(name: "Service", package: rootPackage),
                 .product(name: "Demo", package: rootPackage),
                 .product(name: "Kafka", package: rootPackage),
+                .product(name: "Platform", package: rootPackage),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Histogram", package: "hdrhistogram-swift"),
             ],

@@ -2,6 +2,7 @@ import Demo
 import Foundation
 import Kafka
 import Logging
+import Platform
 import Service
 import Synchronization
 
@@ -50,7 +51,7 @@ struct DrainRun {
         try pipeline.start()
         defer { pipeline.stop(timeoutSeconds: 30) }
         // The clock starts with the first consumed record, so the group join is not timed.
-        while pipeline.counters.consumed.load(ordering: .relaxed) == 0 { usleep(100) }
+        while pipeline.counters.consumed.load(ordering: .relaxed) == 0 { sleepThread(for: .microseconds(100)) }
         let startWall = Clock.seconds()
         let startCPU = Clock.processCPUSeconds()
         let deadline = startWall + 600
@@ -60,7 +61,7 @@ struct DrainRun {
                     "drain stalled at \(pipeline.counters.snapshot) (did the mock broker drop batches? use more partitions)"
                 )
             }
-            usleep(200)
+            sleepThread(for: .microseconds(200))
         }
         let seconds = Clock.seconds() - startWall
         let cpu = Clock.processCPUSeconds() - startCPU
@@ -119,9 +120,7 @@ struct BenchError: Error, CustomStringConvertible {
 
 enum Clock {
     static func seconds() -> Double {
-        var time = timespec()
-        unsafe clock_gettime(CLOCK_MONOTONIC, &time)
-        return Double(time.tv_sec) + Double(time.tv_nsec) / 1e9
+        Double(MonotonicDeadline.now().nanoseconds) / 1e9
     }
 
     /// User + system CPU of the whole process (the in-process broker's threads included).

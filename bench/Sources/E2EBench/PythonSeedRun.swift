@@ -1,5 +1,6 @@
 import Foundation
 import Kafka
+import Platform
 
 /// Baseline (b): the naive Python seed design (bench/python_seed) draining preloaded requests from
 /// the same embedded broker, one consumer process per CPU; its own result line is the figure.
@@ -60,7 +61,7 @@ struct PythonSeedRun {
                 process.terminate()
                 break
             }
-            usleep(50_000)
+            sleepThread(for: .milliseconds(50))
         }
         let data = pipe.fileHandleForReading.readDataToEndOfFile()
         process.waitUntilExit()

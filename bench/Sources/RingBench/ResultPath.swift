@@ -71,7 +71,7 @@ func measureIdleCPU(seconds: Double) throws -> (worker: Double, process: Double)
     }
     let deadline = now() + seconds
     while now() < deadline {
-        _ = Glibc.usleep(50_000)
+        sleepThread(for: .milliseconds(50))
     }
     ring.close()
     worker.join()
