@@ -38,34 +38,30 @@ public struct ServiceMetrics: Sendable {
         func gauge(_ name: String, _ help: String, _ value: Int) {
             metric(name, "gauge", help, [("", String(value))])
         }
-        counter("anomaly_consumed_total", "Requests consumed from the input topic.", counts.consumed)
-        counter("anomaly_predicted_total", "Predictions handed to the producer.", counts.predicted)
-        counter("anomaly_anomalous_total", "Predictions that flagged the request as anomalous.", counts.anomalous)
-        counter("anomaly_dead_lettered_total", "Inputs sent to the dead-letter topic.", counts.deadLettered)
-        counter(
-            "anomaly_produced_total",
-            "Outputs (predictions and dead letters) handed to librdkafka.",
-            counts.produced
-        )
-        counter("anomaly_acknowledged_total", "Outputs the broker acknowledged.", counts.acknowledged)
-        counter("anomaly_delivery_failures_total", "Outputs whose delivery failed.", counts.deliveryFailures)
-        counter(
-            "anomaly_truncated_dead_letters_total",
-            "Dead letters cut to fit the message size.",
-            counts.truncatedDeadLetters
-        )
-        counter(
-            "anomaly_back_pressure_pauses_total",
-            "Times a consumer paused its partitions (a full ring or window).",
-            counts.backPressurePauses
-        )
-        counter("anomaly_rebalances_total", "Rebalance callbacks served.", pipeline.rebalances)
-        counter("anomaly_revoked_partitions_total", "Partitions revoked from this process.", counts.revokedPartitions)
-        counter(
-            "anomaly_offsets_stored_total",
-            "Input offsets stored for commit (answer acknowledged).",
-            counts.offsetsStored
-        )
+        let counters: [(name: String, help: String, value: Int)] = [
+            ("anomaly_consumed_total", "Requests consumed from the input topic.", counts.consumed),
+            ("anomaly_predicted_total", "Predictions handed to the producer.", counts.predicted),
+            ("anomaly_anomalous_total", "Predictions that flagged the request as anomalous.", counts.anomalous),
+            ("anomaly_dead_lettered_total", "Inputs sent to the dead-letter topic.", counts.deadLettered),
+            ("anomaly_produced_total", "Outputs (predictions and dead letters) handed to librdkafka.", counts.produced),
+            ("anomaly_acknowledged_total", "Outputs the broker acknowledged.", counts.acknowledged),
+            ("anomaly_delivery_failures_total", "Outputs whose delivery failed.", counts.deliveryFailures),
+            (
+                "anomaly_truncated_dead_letters_total", "Dead letters cut to fit the message size.",
+                counts.truncatedDeadLetters
+            ),
+            (
+                "anomaly_back_pressure_pauses_total", "Times a consumer paused its partitions (a full ring or window).",
+                counts.backPressurePauses
+            ),
+            ("anomaly_rebalances_total", "Rebalance callbacks served.", pipeline.rebalances),
+            ("anomaly_revoked_partitions_total", "Partitions revoked from this process.", counts.revokedPartitions),
+            (
+                "anomaly_offsets_stored_total", "Input offsets stored for commit (answer acknowledged).",
+                counts.offsetsStored
+            ),
+        ]
+        for (name, help, value) in counters { counter(name, help, value) }
         gauge("anomaly_ring_depth", "Records waiting in the input rings.", pipeline.ringDepth)
         gauge("anomaly_in_flight", "Records consumed and not yet acknowledged.", pipeline.inFlight)
         gauge("anomaly_assigned_partitions", "Input partitions assigned to this process.", pipeline.assignment().count)
