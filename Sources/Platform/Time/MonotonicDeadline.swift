@@ -51,12 +51,10 @@ public struct MonotonicDeadline: Sendable, Hashable, Comparable {
     }
 }
 
-/// Blocks the calling thread for `duration` (a blocking thread's pause; never call it on Swift's
-/// cooperative pool). Restarts after signals until the whole duration has passed.
+/// Blocks the calling thread for `duration`, sleeping to an absolute `CLOCK_MONOTONIC` time so
+/// that a signal's interruption does not shorten or lengthen the pause. Meant for the project's own
+/// threads: on Swift's cooperative pool it holds one of the pool's few threads for the duration.
 public func sleepThread(for duration: Duration) {
-    let deadline = MonotonicDeadline.after(duration)
-    var remaining = unsafe deadline.cTimespec
-    while unsafe clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &remaining, nil) == EINTR {
-        remaining = unsafe deadline.cTimespec
-    }
+    var wakeUp = MonotonicDeadline.after(duration).cTimespec
+    while unsafe clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &wakeUp, nil) == EINTR {}
 }
