@@ -230,7 +230,8 @@ final class ConsumerPoller: @unchecked Sendable {
 
     private func resumeAssignment() {
         pausedForRing = false
-        let resumable = assigned.filter { !pausedPartitions.contains($0) }
+        // Partitions being revoked stay paused until they are released.
+        let resumable = assigned.filter { !pausedPartitions.contains($0) && !machine.isRevoking($0) }
         logger.debug("input ring drained: resuming \(resumable.count) partitions")
         resume(Array(resumable))
     }
@@ -246,7 +247,7 @@ final class ConsumerPoller: @unchecked Sendable {
                 pause([partition])
             } else if inFlight <= settings.maxInFlightPerPartition / 2 && pausedPartitions.contains(partition) {
                 pausedPartitions.remove(partition)
-                if !pausedForRing { resume([partition]) }
+                if !pausedForRing && !machine.isRevoking(partition) { resume([partition]) }
             }
         }
     }
