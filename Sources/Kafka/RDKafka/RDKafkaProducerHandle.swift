@@ -101,6 +101,6 @@ import Synchronization
 
 /// Calls `body` with `bytes`' buffer, or with nil when there are none.
 private func withOptionalBytes<R>(_ bytes: [UInt8]?, _ body: (UnsafeRawBufferPointer?) -> R) -> R {
-    guard let bytes else { return unsafe body(nil) }
+    guard let bytes else { return body(nil) }
     return unsafe bytes.withUnsafeBytes { unsafe body($0) }
 }
