@@ -38,6 +38,23 @@ import Testing
         #expect(consumer["enable.auto.offset.store"] == "false")
     }
 
+    @Test func overridingTheOffsetCommittersSettingsIsRefusedNamingTheProperty() throws {
+        for override in ["enable.auto.commit=false", "enable.auto.offset.store=true"] {
+            var configuration = ServiceConfiguration()
+            configuration.kafkaConsumer = [override]
+            #expect {
+                _ = try configuration.consumerConfiguration()
+            } throws: { error in
+                "\(error)".contains("'\(override)'") && "\(error)".contains("stores and commits offsets itself")
+            }
+        }
+        var tuned = ServiceConfiguration()
+        tuned.kafka = ["auto.commit.interval.ms=250"]
+        let consumer = try tuned.consumerConfiguration()
+        #expect(consumer["auto.commit.interval.ms"] == "250")
+        #expect(consumer["enable.auto.commit"] == "true" && consumer["enable.auto.offset.store"] == "false")
+    }
+
     @Test func anUnknownKeyFailsNamingFileLineAndKey() throws {
         let document = try TOMLDocument(parsing: "brokers = \"a:1\"\nwokers = 3\n", source: "serve.toml")
         var configuration = ServiceConfiguration()

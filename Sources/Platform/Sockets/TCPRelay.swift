@@ -90,11 +90,8 @@ extension TCPConnection {
     /// Reads what is available into `buffer`; false when the peer closed or the socket failed
     /// (an interrupted or would-block read leaves it open).
     fileprivate func receiveSome(into buffer: inout [UInt8]) -> Bool {
-        var chunk = [UInt8](repeating: 0, count: 16_384)
-        let count = unsafe chunk.withUnsafeMutableBytes { unsafe read(descriptor, $0.baseAddress, $0.count) }
-        guard count > 0 else { return count < 0 && (errno == EAGAIN || errno == EINTR) }
-        buffer.append(contentsOf: chunk[..<count])
-        return true
+        let count = receiveChunk(into: &buffer)
+        return count > 0 || (count < 0 && (errno == EAGAIN || errno == EINTR))
     }
 
     /// Sends what the socket takes now and drops it from `buffer`; false when the socket failed.

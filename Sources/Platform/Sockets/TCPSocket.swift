@@ -104,11 +104,16 @@ public final class TCPConnection: Sendable {
     /// Receives what is available, at most `maxBytes`, appending to `buffer`. Returns false when
     /// the peer closed, the timeout passed or the socket failed.
     public func receive(into buffer: inout [UInt8], maxBytes: Int = 16_384) -> Bool {
+        receiveChunk(into: &buffer, maxBytes: maxBytes) > 0
+    }
+
+    /// One `recv(2)` of at most `maxBytes`, appended to `buffer`; returns what `recv` returned
+    /// (negative with `errno` set on failure, 0 when the peer closed).
+    func receiveChunk(into buffer: inout [UInt8], maxBytes: Int = 16_384) -> Int {
         var chunk = [UInt8](repeating: 0, count: maxBytes)
         let count = unsafe chunk.withUnsafeMutableBytes { unsafe recv(descriptor, $0.baseAddress, $0.count, 0) }
-        guard count > 0 else { return false }
-        buffer.append(contentsOf: chunk[..<count])
-        return true
+        if count > 0 { buffer.append(contentsOf: chunk[..<count]) }
+        return count
     }
 
     /// Sends all of `bytes`; false when the peer went away or the timeout passed first.

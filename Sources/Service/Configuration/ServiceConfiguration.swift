@@ -212,13 +212,12 @@ public struct ServiceConfiguration: Sendable, Equatable {
     /// `enable.auto.commit` or `enable.auto.offset.store` is refused.
     package func consumerConfiguration() throws(ServiceError) -> KafkaConfiguration {
         var configuration = KafkaConfiguration.consumer(bootstrapServers: brokers, groupID: group)
-        for override in kafka + kafkaConsumer {
-            let key = override.split(separator: "=", maxSplits: 1).first.map { $0.trimmingCharacters(in: .whitespaces) }
-            if key == "enable.auto.commit" || key == "enable.auto.offset.store" {
-                throw .configuration(
-                    "'\(override)': the service stores and commits offsets itself, only after each answer is acknowledged"
-                )
-            }
+        var overrides = KafkaConfiguration()
+        try apply(kafka + kafkaConsumer, to: &overrides)
+        for key in OffsetCommitter.consumerSettings.keys.sorted() where overrides[key] != nil {
+            throw .configuration(
+                "'\(key)=\(overrides[key] ?? "")': the service stores and commits offsets itself, only after each answer is acknowledged"
+            )
         }
         try apply(kafka + kafkaConsumer, to: &configuration)
         for (key, value) in OffsetCommitter.consumerSettings { configuration[key] = value }

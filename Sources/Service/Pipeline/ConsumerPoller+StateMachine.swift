@@ -6,7 +6,7 @@ extension ConsumerPoller {
     /// ``nextAction(requested:now:inFlight:)`` what to do, so every transition is in this one type
     /// (the shape of swift-kafka-client's `KafkaConsumer.StateMachine`).
     ///
-    ///     running ──drain requested──▶ draining ──close requested──▶ closing ──▶ finished
+    ///     running ──drain requested──▶ draining ──close requested──▶ closing
     ///        └────────────────────close requested─────────────────────┘
     ///
     /// Beside the lifecycle it holds the deferred revocation: partitions the group takes away,
@@ -17,7 +17,6 @@ extension ConsumerPoller {
             case running
             case draining
             case closing
-            case finished
         }
 
         /// What the pipeline asked for, in order of strength.
@@ -81,10 +80,7 @@ extension ConsumerPoller {
                 }
             }
             switch (lifecycle, requested) {
-            case (.finished, _), (.closing, _):
-                lifecycle = .finished
-                return .close
-            case (_, .close):
+            case (.closing, _), (_, .close):
                 lifecycle = .closing
                 return .close
             case (.running, .drain):
