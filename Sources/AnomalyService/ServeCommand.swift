@@ -42,6 +42,12 @@ struct ServeCommand: ParsableCommand {
     var maxBatch: Int?
     @Option(name: .customLong("ring-capacity"), help: "Capacity of each input ring and the result ring (default 8192).")
     var ringCapacity: Int?
+    @Option(
+        name: .customLong("max-in-flight-bytes"),
+        help:
+            "Bytes of records held in flight, rings and librdkafka queues included (e.g. 256MiB; default 1GiB or half the container's memory)."
+    )
+    var maxInFlightBytes: String?
     @Flag(name: .customLong("no-pin"), help: "Do not pin worker threads to CPUs.")
     var noPin = false
     @Option(help: "TOML configuration file.")
@@ -167,6 +173,7 @@ struct ServeCommand: ParsableCommand {
             ("dead-letter", deadLetter), ("model", model), ("consumers", consumers.map(String.init)),
             ("workers", workers.map(String.init)), ("max-batch", maxBatch.map(String.init)),
             ("ring-capacity", ringCapacity.map(String.init)), ("pin-threads", noPin ? "false" : nil),
+            ("max-in-flight-bytes", maxInFlightBytes),
             ("metrics-port", metricsPort), ("metrics-host", metricsHost), ("model-poll-seconds", modelPollSeconds),
             ("profile", profile), ("explain", explain ? "5" : nil),
         ]

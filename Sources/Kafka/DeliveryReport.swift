@@ -7,4 +7,34 @@ public struct DeliveryReport: Sendable {
     public var offset: Int64
     /// Nil when the message was written; otherwise why it was not (after librdkafka's retries).
     public var error: KafkaError?
+    /// For a failed delivery only: the message as it was sent, so the caller can still answer for
+    /// it some other way. Nil for a delivered message: the copy is paid on failure alone.
+    public var undelivered: UndeliveredMessage?
+
+    public init(
+        token: UInt,
+        partition: Int32,
+        offset: Int64,
+        error: KafkaError? = nil,
+        undelivered: UndeliveredMessage? = nil
+    ) {
+        self.token = token
+        self.partition = partition
+        self.offset = offset
+        self.error = error
+        self.undelivered = undelivered
+    }
+}
+
+/// A message the broker (or librdkafka) refused for good, copied out of its delivery report.
+public struct UndeliveredMessage: Sendable {
+    public var topic: String
+    public var key: [UInt8]?
+    public var value: [UInt8]
+
+    public init(topic: String, key: [UInt8]?, value: [UInt8]) {
+        self.topic = topic
+        self.key = key
+        self.value = value
+    }
 }

@@ -75,4 +75,18 @@ public final class EmbeddedBroker: Sendable {
     public func setRoundTripTime(broker id: Int32, milliseconds: Int32) throws(KafkaError) {
         try cluster.setRoundTripTime(broker: id, milliseconds: milliseconds)
     }
+
+    /// Why ``refuseNextProduceRequests(_:with:)`` refuses.
+    public enum ProduceRefusal: Sendable {
+        /// `MESSAGE_TOO_LARGE`: as a topic whose `max.message.bytes` is below the producer's limit.
+        case messageTooLarge
+        /// `TOPIC_AUTHORIZATION_FAILED`.
+        case notAuthorized
+    }
+
+    /// Makes the broker refuse the next `count` produce requests, whatever their topic, with a
+    /// permanent error: every record in them fails its delivery. For tests.
+    public func refuseNextProduceRequests(_ count: Int, with refusal: ProduceRefusal) {
+        cluster.refuseNextProduceRequests(count, tooLarge: refusal == .messageTooLarge)
+    }
 }

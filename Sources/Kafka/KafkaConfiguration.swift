@@ -22,6 +22,11 @@ public struct KafkaConfiguration: Sendable, Equatable {
         }
     }
 
+    /// The largest record librdkafka will send (`message.max.bytes`; its default is 1,000,000).
+    public var maxMessageBytes: Int {
+        self["message.max.bytes"].flatMap { Int($0) } ?? 1_000_000
+    }
+
     /// Applies `key=value` overrides, as given on a command line; throws on a malformed pair.
     public mutating func apply(overrides: [String]) throws(KafkaError) {
         for pair in overrides {

@@ -12,6 +12,7 @@ public struct KafkaError: Error, CustomStringConvertible, Sendable {
             case mockCluster
             case closed
             case queueFull
+            case messageTooLarge
         }
         private let backing: Backing
         private init(_ backing: Backing) { self.backing = backing }
@@ -30,6 +31,9 @@ public struct KafkaError: Error, CustomStringConvertible, Sendable {
         public static let mockCluster = Code(.mockCluster)
         /// The producer's local queue is full: serve delivery reports (poll) and retry.
         public static let queueFull = Code(.queueFull)
+        /// The message exceeds the producer's `message.max.bytes` or the topic's
+        /// `max.message.bytes`: sending it again cannot succeed.
+        public static let messageTooLarge = Code(.messageTooLarge)
         /// The client was already closed.
         public static let closed = Code(.closed)
 
@@ -47,7 +51,7 @@ public struct KafkaError: Error, CustomStringConvertible, Sendable {
         "KafkaError.\(code): \(reason)"
     }
 
-    init(code: Code, reason: String, rdkafkaCode: Int32 = 0, file: String = #fileID, line: UInt = #line) {
+    package init(code: Code, reason: String, rdkafkaCode: Int32 = 0, file: String = #fileID, line: UInt = #line) {
         self.code = code
         self.reason = reason
         self.rdkafkaCode = rdkafkaCode

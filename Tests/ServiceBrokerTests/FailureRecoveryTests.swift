@@ -51,6 +51,7 @@ struct FailureRecoveryTests {
         fixture.configuration.ringCapacity = 256
         fixture.configuration.maxBatch = 32
         fixture.configuration.kafkaProducer = ["queue.buffering.max.messages=200", "linger.ms=0"]
+        fixture.configuration.maxInFlightPerPartition = 300
         let count = 10_000
         try fixture.send(PipelineFixture.requests(count))
         let log = try AnswerLog(fixture)
@@ -62,20 +63,27 @@ struct FailureRecoveryTests {
             makeProcessor: makeInferenceProcessors(model: model, maxBatch: 32)
         )
         try pipeline.start()
+        let health = ServiceMetrics(pipeline: pipeline, models: ModelSwitch(model), reloader: nil)
         // Bound: input ring + as much again pending + result ring + producer queue + one poll batch.
         let bound = 256 + 256 + 256 + 200 + 1_024
         var peak = 0
+        var stalledReason: String?
         let deadline = MonotonicDeadline.after(.seconds(15))
         while !deadline.hasPassed {
             peak = max(peak, pipeline.inFlight)
+            stalledReason = stalledReason ?? health.notReady().first { $0.contains("max-in-flight-per-partition") }
             sleepThread(for: .milliseconds(50))
         }
         #expect(peak <= bound, "in flight peaked at \(peak), bound \(bound)")
         #expect(pipeline.counters.snapshot.backPressurePauses > 0)
+        #expect(stalledReason != nil, "/readyz said why while partitions were paused at their in-flight limit")
         try fixture.broker.setRoundTripTime(broker: 1, milliseconds: 0)
         let answered = log.wait(for: count)
+        #expect(health.notReady().isEmpty, "ready again once the output recovered: \(health.notReady())")
         #expect(pipeline.stop(timeoutSeconds: 20))
         #expect(answered.count == count)
-        print("stalled output: peak \(peak) records in flight (bound \(bound)), \(answered.count)/\(count) answered")
+        print(
+            "stalled output: peak \(peak) records in flight (bound \(bound)), \(answered.count)/\(count) answered; readyz while paused: \(stalledReason ?? "ready")"
+        )
     }
 }

@@ -45,6 +45,7 @@ public struct PipelineFixture: Sendable {
         _ values: [[UInt8]],
         keyOffset: Int = 0,
         keys: [[UInt8]]? = nil,
+        headers: [[KafkaHeader]]? = nil,
         messageMaxBytes: Int? = nil
     ) throws {
         let log = DeliveryLog()
@@ -56,6 +57,7 @@ public struct PipelineFixture: Sendable {
                 topic: configuration.input,
                 key: keys?[index] ?? Array("k-\(index + keyOffset)".utf8),
                 value: value,
+                headers: headers?[index] ?? [],
                 token: UInt(index)
             )
         }

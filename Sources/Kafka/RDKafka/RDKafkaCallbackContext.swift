@@ -104,16 +104,22 @@ let rdkafkaDeliveryCallback:
         guard let context = unsafe RDKafkaCallbackContext.from(opaque), let onDelivery = context.onDelivery,
             let message = unsafe message
         else { return }
-        let err = unsafe message.pointee.err
-        let error: KafkaError? = err == RD_KAFKA_RESP_ERR_NO_ERROR ? nil : KafkaError.rdkafka(err, during: "delivery")
-        onDelivery(
-            DeliveryReport(
-                token: UInt(bitPattern: unsafe message.pointee._private),
-                partition: unsafe message.pointee.partition,
-                offset: unsafe message.pointee.offset,
-                error: error
-            )
+        let record = unsafe message.pointee
+        let err = unsafe record.err
+        var report = unsafe DeliveryReport(
+            token: UInt(bitPattern: record._private),
+            partition: record.partition,
+            offset: record.offset
         )
+        if err != RD_KAFKA_RESP_ERR_NO_ERROR {
+            report.error = KafkaError.rdkafka(err, during: "delivery")
+            report.undelivered = unsafe UndeliveredMessage(
+                topic: record.rkt.map { unsafe String(cString: rd_kafka_topic_name($0)) } ?? "",
+                key: record.key.map { unsafe Array(UnsafeRawBufferPointer(start: $0, count: record.key_len)) },
+                value: record.payload.map { unsafe Array(UnsafeRawBufferPointer(start: $0, count: record.len)) } ?? []
+            )
+        }
+        onDelivery(report)
     }
 
 let rdkafkaRebalanceCallback:

@@ -14,6 +14,7 @@ extension KafkaError {
             case RD_KAFKA_RESP_ERR__TRANSPORT, RD_KAFKA_RESP_ERR__ALL_BROKERS_DOWN, RD_KAFKA_RESP_ERR__RESOLVE:
                 .brokerUnreachable
             case RD_KAFKA_RESP_ERR__QUEUE_FULL: .queueFull
+            case RD_KAFKA_RESP_ERR_MSG_SIZE_TOO_LARGE: .messageTooLarge
             case RD_KAFKA_RESP_ERR__INVALID_ARG, RD_KAFKA_RESP_ERR__UNKNOWN_PROTOCOL: .configuration
             default: .underlying
             }

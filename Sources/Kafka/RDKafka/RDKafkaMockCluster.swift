@@ -46,6 +46,13 @@ import CRdKafka
         try check(unsafe rd_kafka_mock_broker_set_rtt(cluster, id, milliseconds), "set broker \(id) RTT")
     }
 
+    func refuseNextProduceRequests(_ count: Int, tooLarge: Bool) {
+        let error = tooLarge ? RD_KAFKA_RESP_ERR_MSG_SIZE_TOO_LARGE : RD_KAFKA_RESP_ERR_TOPIC_AUTHORIZATION_FAILED
+        let errors = [rd_kafka_resp_err_t](repeating: error, count: count)
+        // ApiKey 0 is Produce.
+        unsafe rd_kafka_mock_push_request_errors_array(cluster, 0, count, errors)
+    }
+
     private func check(_ err: rd_kafka_resp_err_t, _ operation: String) throws(KafkaError) {
         guard err == RD_KAFKA_RESP_ERR_NO_ERROR else {
             throw .mockCluster("\(operation): \(KafkaError.errorText(err))")

@@ -1,5 +1,6 @@
 import Foundation
 import Kafka
+import Platform
 
 /// Everything `anomaly-service serve` needs, from defaults, a TOML file, the environment and flags,
 /// in that order of precedence (flags win).
@@ -26,6 +27,10 @@ public struct ServiceConfiguration: Sendable, Equatable {
     public var pinThreads = true
     /// Unacknowledged records one partition may have before it is paused.
     public var maxInFlightPerPartition = 100_000
+    /// Bytes of records the process may hold in flight, over its rings and librdkafka's queues
+    /// (``inFlightByteShares``); nil: 1 GiB, or half the container's memory limit if smaller
+    /// (16 MiB in the `edge` profile).
+    public var maxInFlightBytes: Int? = nil
     /// How long a revocation waits for in-flight results before giving the partitions up.
     public var revokeTimeoutSeconds = 10.0
     /// How long a graceful shutdown may take before the process exits anyway.
@@ -52,7 +57,8 @@ public struct ServiceConfiguration: Sendable, Equatable {
     /// The setting names, as used in files, flags (`--name`) and the environment (`ANOMALY_NAME`).
     static let settingNames = [
         "brokers", "group", "input", "output", "dead-letter", "model", "consumers", "workers", "max-batch",
-        "ring-capacity", "pin-threads", "max-in-flight-per-partition", "revoke-timeout", "shutdown-timeout",
+        "ring-capacity", "pin-threads", "max-in-flight-per-partition", "max-in-flight-bytes", "revoke-timeout",
+        "shutdown-timeout",
         "metrics-port", "metrics-host", "model-poll-seconds", "profile", "explain",
     ]
 
@@ -86,6 +92,13 @@ public struct ServiceConfiguration: Sendable, Equatable {
         case "max-batch": maxBatch = try positive(text)
         case "ring-capacity": ringCapacity = try positive(text)
         case "max-in-flight-per-partition": maxInFlightPerPartition = try positive(text)
+        case "max-in-flight-bytes":
+            guard let bytes = Self.byteCount(text), bytes >= Self.minimumInFlightBytes else {
+                throw .configuration(
+                    "\(source): 'max-in-flight-bytes' must be a size of at least 4MiB (e.g. 268435456, 256MiB, 1GiB), got '\(text)'"
+                )
+            }
+            maxInFlightBytes = bytes
         case "revoke-timeout": revokeTimeoutSeconds = try seconds(text)
         case "shutdown-timeout": shutdownTimeoutSeconds = try seconds(text)
         case "metrics-port":
@@ -181,6 +194,36 @@ public struct ServiceConfiguration: Sendable, Equatable {
         guard (workers ?? 1) <= 1_024 else { throw .configuration("workers must be at most 1024, got \(workers ?? 0)") }
     }
 
+    static let minimumInFlightBytes = 4 << 20
+
+    /// A byte size: a whole number, optionally with a binary suffix (KiB, MiB, GiB); nil otherwise.
+    package static func byteCount(_ text: String) -> Int? {
+        let units: [(suffix: String, shift: Int)] = [("KiB", 10), ("MiB", 20), ("GiB", 30), ("B", 0), ("", 0)]
+        for (suffix, shift) in units where text.hasSuffix(suffix) {
+            let number = text.dropLast(suffix.count).trimmingCharacters(in: .whitespaces)
+            guard let value = Int(number), value >= 0, value <= Int.max >> shift else { return nil }
+            return value << shift
+        }
+        return nil
+    }
+
+    /// How ``maxInFlightBytes`` (resolved) is spent: half on records between the consumers and the
+    /// producer (``ByteBudget``: pollers pause their partitions when it is spent), a quarter on the
+    /// producer's queue (`queue.buffering.max.kbytes`), a quarter on the consumers' prefetch
+    /// (`queued.max.messages.kbytes` and `fetch.max.bytes`, which librdkafka may overshoot by one
+    /// fetch). Explicit librdkafka properties win over these.
+    public var inFlightByteShares: (total: Int, pipeline: Int, producerQueue: Int, prefetchPerConsumer: Int) {
+        let total: Int
+        if let maxInFlightBytes {
+            total = maxInFlightBytes
+        } else if profile == "edge" {
+            total = 16 << 20
+        } else {
+            total = min(1 << 30, max(Self.minimumInFlightBytes, (ProcessMemory.containerLimit() ?? Int.max) / 2))
+        }
+        return (total, total / 2, total / 4, total / 4 / consumers)
+    }
+
     /// The consumer's librdkafka configuration: tuned defaults, then `kafka`, then `kafkaConsumer`.
     /// The configuration with its profile's defaults filled in. `edge`, for gateways with a core or
     /// two and little memory: at most 2 workers, micro-batches of 16, rings of 512, 2,000 records
@@ -194,15 +237,11 @@ public struct ServiceConfiguration: Sendable, Equatable {
         if maxBatch == defaults.maxBatch { edge.maxBatch = 16 }
         if ringCapacity == defaults.ringCapacity { edge.ringCapacity = 512 }
         if maxInFlightPerPartition == defaults.maxInFlightPerPartition { edge.maxInFlightPerPartition = 2_000 }
-        edge.kafkaConsumer =
-            [
-                "queued.max.messages.kbytes=2048", "fetch.max.bytes=1048576", "max.partition.fetch.bytes=262144",
-            ] + kafkaConsumer
+        // Queue sizes in bytes follow from max-in-flight-bytes (16 MiB in this profile: a 4 MiB
+        // producer queue and 2 MiB of prefetch, as this profile had before the setting existed).
+        edge.kafkaConsumer = ["max.partition.fetch.bytes=262144"] + kafkaConsumer
         edge.kafkaProducer =
-            [
-                "queue.buffering.max.messages=10000", "queue.buffering.max.kbytes=4096", "batch.size=65536",
-                "batch.num.messages=1000",
-            ] + kafkaProducer
+            ["queue.buffering.max.messages=10000", "batch.size=65536", "batch.num.messages=1000"] + kafkaProducer
         return edge
     }
 
@@ -219,6 +258,10 @@ public struct ServiceConfiguration: Sendable, Equatable {
                 "'\(key)=\(overrides[key] ?? "")': the service stores and commits offsets itself, only after each answer is acknowledged"
             )
         }
+        let prefetch = inFlightByteShares.prefetchPerConsumer
+        configuration["queued.max.messages.kbytes"] = String(max(1_024, prefetch / 2 / 1_024))
+        // At least 1 MiB (librdkafka's message.max.bytes default must fit), at most its default 50 MiB.
+        configuration["fetch.max.bytes"] = String(min(52_428_800, max(1_048_576, prefetch / 2)))
         try apply(kafka + kafkaConsumer, to: &configuration)
         for (key, value) in OffsetCommitter.consumerSettings { configuration[key] = value }
         return configuration
@@ -229,6 +272,7 @@ public struct ServiceConfiguration: Sendable, Equatable {
         var configuration = KafkaConfiguration.producer(bootstrapServers: brokers)
         // Never give up on a prediction: a broker outage back-pressures instead of losing output.
         configuration["message.timeout.ms"] = "0"
+        configuration["queue.buffering.max.kbytes"] = String(max(1_024, inFlightByteShares.producerQueue / 1_024))
         try apply(kafka + kafkaProducer, to: &configuration)
         return configuration
     }

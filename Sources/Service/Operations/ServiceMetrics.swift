@@ -21,6 +21,13 @@ public struct ServiceMetrics: Sendable {
         var reasons: [String] = []
         if pipeline.assignment().isEmpty { reasons.append("no partitions assigned") }
         if let brokersUp = pipeline.brokersUp, brokersUp == 0 { reasons.append("no broker up") }
+        let stalled = pipeline.partitionsPausedByInFlightLimit
+        if !stalled.isEmpty {
+            let names = stalled.prefix(5).map(\.description).joined(separator: ", ")
+            reasons.append(
+                "\(stalled.count) partition(s) paused at max-in-flight-per-partition (\(pipeline.configuration.maxInFlightPerPartition) unacknowledged): \(names)\(stalled.count > 5 ? ", ..." : "")"
+            )
+        }
         return reasons
     }
 
@@ -47,11 +54,17 @@ public struct ServiceMetrics: Sendable {
             ("anomaly_acknowledged_total", "Outputs the broker acknowledged.", counts.acknowledged),
             ("anomaly_delivery_failures_total", "Outputs whose delivery failed.", counts.deliveryFailures),
             (
+                "anomaly_unanswerable_total",
+                "Inputs whose answer and minimal dead letter were both refused (logged; offset released).",
+                counts.unanswerable
+            ),
+            (
                 "anomaly_truncated_dead_letters_total", "Dead letters cut to fit the message size.",
                 counts.truncatedDeadLetters
             ),
             (
-                "anomaly_back_pressure_pauses_total", "Times a consumer paused its partitions (a full ring or window).",
+                "anomaly_back_pressure_pauses_total",
+                "Times a consumer paused its partitions (a full ring, the byte budget, or a window).",
                 counts.backPressurePauses
             ),
             ("anomaly_rebalances_total", "Rebalance callbacks served.", pipeline.rebalances),
@@ -64,6 +77,16 @@ public struct ServiceMetrics: Sendable {
         for (name, help, value) in counters { counter(name, help, value) }
         gauge("anomaly_ring_depth", "Records waiting in the input rings.", pipeline.ringDepth)
         gauge("anomaly_in_flight", "Records consumed and not yet acknowledged.", pipeline.inFlight)
+        gauge(
+            "anomaly_in_flight_bytes",
+            "Bytes of records held between the consumers and the producer's queue (bounded by max-in-flight-bytes).",
+            pipeline.heldBytes
+        )
+        gauge(
+            "anomaly_partitions_paused_in_flight",
+            "Partitions paused because their unacknowledged records reached max-in-flight-per-partition.",
+            pipeline.partitionsPausedByInFlightLimit.count
+        )
         gauge("anomaly_assigned_partitions", "Input partitions assigned to this process.", pipeline.assignment().count)
         let model = models.current.model
         metric(

@@ -28,6 +28,7 @@ final class ConsumerPoller: @unchecked Sendable {
     let consumer: KafkaConsumer
     private let tracker: OffsetTracker
     private let committer: OffsetCommitter
+    private let budget: ByteBudget
     private let counters: PipelineCounters
     private let settings: Settings
     private let logger: Logger
@@ -42,9 +43,14 @@ final class ConsumerPoller: @unchecked Sendable {
 
     private var pending: [InputRecord] = []
     private var pendingHead = 0
-    private var pausedForRing = false
+    private var pausedForBackPressure = false
     private var lastPoll: Int64 = 0
-    private var pausedPartitions: Set<TopicPartition> = []
+    private var pausedPartitions: Set<TopicPartition> = [] {
+        didSet { pausedByWindow.withLock { $0 = pausedPartitions } }
+    }
+    /// A copy of ``pausedPartitions`` for `/readyz`, written by the polling thread when the set
+    /// changes (rarely), read by the endpoint's thread.
+    private let pausedByWindow = Mutex<Set<TopicPartition>>([])
     private var assigned: Set<TopicPartition> = []
 
     struct Settings {
@@ -65,6 +71,7 @@ final class ConsumerPoller: @unchecked Sendable {
         events: KafkaEventHandlers,
         tracker: OffsetTracker,
         committer: OffsetCommitter,
+        budget: ByteBudget,
         counters: PipelineCounters,
         settings: Settings,
         logger: Logger
@@ -80,6 +87,7 @@ final class ConsumerPoller: @unchecked Sendable {
         self.ring = ring
         self.tracker = tracker
         self.committer = committer
+        self.budget = budget
         self.counters = counters
         self.settings = settings
         var logger = logger
@@ -98,6 +106,9 @@ final class ConsumerPoller: @unchecked Sendable {
 
     /// Whether the poller has stopped pushing into its ring (see ``request(_:)``).
     var isDrained: Bool { drainedFlag.load(ordering: .acquiring) }
+
+    /// Partitions paused because their unacknowledged window reached its limit.
+    var partitionsPausedByInFlightLimit: Set<TopicPartition> { pausedByWindow.withLock { $0 } }
 
     /// The polling loop: runs until `.close` is requested, then closes the consumer on this
     /// thread, which serves the final revocation while the other pollers keep serving theirs.
@@ -135,14 +146,14 @@ final class ConsumerPoller: @unchecked Sendable {
                 // The ring is full. Hold what was polled, and pause only once a whole ring's worth
                 // waits: librdkafka 2.0.2 takes about a second to fetch again after a resume, so
                 // pausing is the second line of defence; its bounded local queue is the first.
-                if pendingCount >= ring.capacity { pauseAssignment() }
+                if pendingCount >= ring.capacity { pauseAssignment(reason: "input ring full") }
                 if ring.push(pending[pendingHead], timeout: .milliseconds(5)) {
                     pendingHead += 1
                     pushPending()
                 }
                 // Keep serving callbacks (rebalances) at least every 100 ms while waiting.
                 if hasPending && MonotonicDeadline.now().nanoseconds - lastPoll < 100_000_000 { continue }
-            } else if pausedForRing && ring.count <= ring.capacity / 4 {
+            } else if pausedForBackPressure && ring.count <= ring.capacity / 4 && budget.hasRoomToResume {
                 resumeAssignment()
             }
             if iteration % 64 == 0 { balancePartitionWindows() }
@@ -157,13 +168,19 @@ final class ConsumerPoller: @unchecked Sendable {
             guard count > 0 else { continue }
             counters.consumed.add(count, ordering: .relaxed)
             let now = MonotonicDeadline.now().nanoseconds
+            var heldBytes = 0
             for message in batch {
                 // A partition being revoked is paused; what was already fetched is left for its
                 // next owner, which reads from the committed watermark.
                 if machine.isRevoking(message.topicPartition) { continue }
                 let ticket = tracker.begin(message.topicPartition, offset: message.offset, consumer: index)
+                heldBytes += message.heldBytes
                 pending.append(InputRecord(message: message, ticket: ticket, receivedNanoseconds: now))
             }
+            budget.add(heldBytes)
+            // Memory is bounded in bytes as well as records: large records reach the budget long
+            // before the rings fill.
+            if budget.isExhausted { pauseAssignment(reason: "the byte budget (max-in-flight-bytes) is spent") }
             pushPending()
         }
     }
@@ -207,32 +224,35 @@ final class ConsumerPoller: @unchecked Sendable {
     private func withdrawPending(where predicate: (TopicPartition) -> Bool) {
         var firstWithdrawn: [TopicPartition: Int64] = [:]
         var kept: [InputRecord] = []
+        var withdrawnBytes = 0
         for record in pending[pendingHead...] {
             let partition = record.message.topicPartition
             if predicate(partition) {
                 if firstWithdrawn[partition] == nil { firstWithdrawn[partition] = record.message.offset }
+                withdrawnBytes += record.message.heldBytes
             } else {
                 kept.append(record)
             }
         }
         for (partition, offset) in firstWithdrawn { tracker.withdraw(partition, from: offset) }
+        budget.release(withdrawnBytes)
         pending = kept
         pendingHead = 0
     }
 
-    private func pauseAssignment() {
-        guard !pausedForRing else { return }
-        pausedForRing = true
+    private func pauseAssignment(reason: String) {
+        guard !pausedForBackPressure else { return }
+        pausedForBackPressure = true
         counters.backPressurePauses.add(1, ordering: .relaxed)
-        logger.debug("input ring full: pausing \(assigned.count) partitions")
+        logger.debug("\(reason): pausing \(assigned.count) partitions")
         pause(Array(assigned))
     }
 
     private func resumeAssignment() {
-        pausedForRing = false
+        pausedForBackPressure = false
         // Partitions being revoked stay paused until they are released.
         let resumable = assigned.filter { !pausedPartitions.contains($0) && !machine.isRevoking($0) }
-        logger.debug("input ring drained: resuming \(resumable.count) partitions")
+        logger.debug("back-pressure eased: resuming \(resumable.count) partitions")
         resume(Array(resumable))
     }
 
@@ -247,7 +267,7 @@ final class ConsumerPoller: @unchecked Sendable {
                 pause([partition])
             } else if inFlight <= settings.maxInFlightPerPartition / 2 && pausedPartitions.contains(partition) {
                 pausedPartitions.remove(partition)
-                if !pausedForRing && !machine.isRevoking(partition) { resume([partition]) }
+                if !pausedForBackPressure && !machine.isRevoking(partition) { resume([partition]) }
             }
         }
     }
@@ -268,7 +288,7 @@ final class ConsumerPoller: @unchecked Sendable {
         // librdkafka keeps an application pause across assignments: a partition paused while its
         // revocation was deferred (or while the ring was full) and then assigned back would never
         // be fetched again, so every assignment sets the pause state explicitly.
-        if pausedForRing || machine.lifecycle != .running {
+        if pausedForBackPressure || machine.lifecycle != .running {
             pause(partitions)
         } else {
             resume(partitions)

@@ -17,11 +17,16 @@ import Synchronization
 /// Thread safety: one `Mutex` guards all state; each call holds it for O(1) amortised work
 /// (a binary search in the rare case of offset gaps), so contention stays low at 10^5 records/s.
 public final class OffsetTracker: Sendable {
-    /// Identifies one registered record: partition slot in the high 16 bits, offset in the low 48.
+    /// Identifies one registered record: partition slot in bits 48-62, offset in the low 48. The
+    /// top bit is free for the producer to mark a second attempt at an answer
+    /// (``ResultProducer``'s fallback dead letters) in the token it gives librdkafka.
     public struct Ticket: Hashable, Sendable {
         public let rawValue: UInt
 
         public init(rawValue: UInt) { self.rawValue = rawValue }
+
+        /// The largest number of partitions one tracker follows.
+        static let maxSlots = 1 << 15
 
         init(slot: Int, offset: Int64) {
             precondition(offset >= 0 && offset < (1 << 48), "offset \(offset) out of the ticket's 48-bit range")
@@ -65,7 +70,7 @@ public final class OffsetTracker: Sendable {
             if let existing = state.slots[topicPartition] {
                 slot = existing
             } else {
-                precondition(state.windows.count < (1 << 16), "more than 65,536 partitions tracked")
+                precondition(state.windows.count < Ticket.maxSlots, "more than 32,768 partitions tracked")
                 slot = state.windows.count
                 state.slots[topicPartition] = slot
                 state.windows.append(CompletionWindow(topicPartition: topicPartition))
@@ -125,6 +130,15 @@ public final class OffsetTracker: Sendable {
                     TopicPartitionOffset(topic: partition.topic, partition: partition.partition, offset: $0)
                 }
             }
+        }
+    }
+
+    /// The partition and offset a ticket stands for; nil for a slot this tracker never issued.
+    package func position(of ticket: Ticket) -> TopicPartitionOffset? {
+        state.withLock { state in
+            guard ticket.slot < state.windows.count else { return nil }
+            let partition = state.windows[ticket.slot].topicPartition
+            return TopicPartitionOffset(topic: partition.topic, partition: partition.partition, offset: ticket.offset)
         }
     }
 

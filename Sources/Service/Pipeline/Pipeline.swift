@@ -18,6 +18,8 @@ public final class Pipeline: @unchecked Sendable {
     /// Time per micro-batch in the processor (parse, features, scoring).
     let scoringTimes = DurationHistogram()
     let tracker = OffsetTracker()
+    /// Bytes of records held between the consumers and the producer's queue.
+    let budget: ByteBudget
     let configuration: ServiceConfiguration
     /// Worker count after resolving the configuration's default.
     let workerCount: Int
@@ -59,6 +61,9 @@ public final class Pipeline: @unchecked Sendable {
         let consumerConfiguration = try configuration.consumerConfiguration()
         let committer = OffsetCommitter(tracker: tracker, counters: counters, logger: logger)
         self.committer = committer
+        let shares = configuration.inFlightByteShares
+        let budget = ByteBudget(limit: shares.pipeline)
+        self.budget = budget
         let parker = self.parker
         var pollers: [ConsumerPoller] = []
         for index in 0..<configuration.consumers {
@@ -71,6 +76,7 @@ public final class Pipeline: @unchecked Sendable {
                     events: Self.events(logger: logger) { statistics in lag.set(statistics, for: index) },
                     tracker: tracker,
                     committer: committer,
+                    budget: budget,
                     counters: counters,
                     settings: ConsumerPoller.Settings(
                         maxInFlightPerPartition: configuration.maxInFlightPerPartition,
@@ -84,11 +90,12 @@ public final class Pipeline: @unchecked Sendable {
         self.pollers = pollers
 
         let producerConfiguration = try configuration.producerConfiguration()
+        let refusals = RefusedDeliveries()
         producer = try Self.wrap("producer") { () throws(KafkaError) in
             try KafkaProducer(
                 configuration: producerConfiguration,
                 events: Self.events(logger: logger, statistics: nil),
-                onDelivery: ResultProducer.deliveryHandler(tracker: tracker, counters: counters, logger: logger)
+                onDelivery: ResultProducer.deliveryHandler(tracker: tracker, refusals: refusals, counters: counters)
             )
         }
         // One ring for all workers rather than one per worker: the whole-pipeline drain measured
@@ -99,10 +106,13 @@ public final class Pipeline: @unchecked Sendable {
             results: results,
             producer: producer,
             committer: committer,
+            tracker: tracker,
+            refusals: refusals,
+            fitter: AnswerFitter(maxMessageBytes: producerConfiguration.maxMessageBytes),
+            budget: budget,
             counters: counters,
             latency: latency,
-            outputTopic: configuration.output,
-            deadLetterTopic: configuration.deadLetter,
+            topics: .init(output: configuration.output, deadLetter: configuration.deadLetter),
             logger: logger
         )
         var workers: [Worker] = []
@@ -119,6 +129,7 @@ public final class Pipeline: @unchecked Sendable {
                     rings: pollers.map(\.ring),
                     parker: parker,
                     results: results,
+                    budget: budget,
                     processor: processor,
                     maxBatch: configuration.maxBatch,
                     batchSizes: batchSizes,
@@ -191,6 +202,17 @@ public final class Pipeline: @unchecked Sendable {
 
     /// Records registered but not yet acknowledged, plus what waits in the rings.
     package var inFlight: Int { tracker.totalInFlight }
+
+    /// Bytes of records held between the consumers and the producer's queue.
+    package var heldBytes: Int { budget.current }
+
+    /// Partitions paused because their unacknowledged records reached
+    /// `max-in-flight-per-partition`: an answer is stuck somewhere.
+    package var partitionsPausedByInFlightLimit: [TopicPartition] {
+        pollers.flatMap(\.partitionsPausedByInFlightLimit).sorted {
+            ($0.topic, $0.partition) < ($1.topic, $1.partition)
+        }
+    }
 
     /// Total consumer lag over this process's consumers, from librdkafka's statistics (needs
     /// `statistics.interval.ms`); nil before the first report.

@@ -19,6 +19,9 @@ public final class PipelineCounters: Sendable {
     public let deliveryFailures = Atomic<Int>(0)
     /// Dead letters cut to fit the size limit.
     public let truncatedDeadLetters = Atomic<Int>(0)
+    /// Records whose answer and minimal dead letter were both refused for good: logged, and their
+    /// offsets released.
+    public let unanswerable = Atomic<Int>(0)
     /// Times a consumer paused its partitions because a ring or a partition window was full.
     public let backPressurePauses = Atomic<Int>(0)
     /// Partitions revoked, and records still unacknowledged when a revocation gave up waiting
@@ -41,6 +44,7 @@ public final class PipelineCounters: Sendable {
             acknowledged: acknowledged.load(ordering: .relaxed),
             deliveryFailures: deliveryFailures.load(ordering: .relaxed),
             truncatedDeadLetters: truncatedDeadLetters.load(ordering: .relaxed),
+            unanswerable: unanswerable.load(ordering: .relaxed),
             backPressurePauses: backPressurePauses.load(ordering: .relaxed),
             revokedPartitions: revokedPartitions.load(ordering: .relaxed),
             unacknowledgedOnRevoke: unacknowledgedOnRevoke.load(ordering: .relaxed),
@@ -59,6 +63,7 @@ public struct PipelineCounts: Sendable, Equatable {
     public var acknowledged: Int
     public var deliveryFailures: Int
     public var truncatedDeadLetters: Int
+    public var unanswerable: Int
     public var backPressurePauses: Int
     public var revokedPartitions: Int
     public var unacknowledgedOnRevoke: Int

@@ -81,4 +81,11 @@ public enum DeadLetterHeader {
     public static let sourceOffset = "x-anomaly-source-offset"
     /// Present ("true") when the original value was cut to fit the dead-letter topic's size limit.
     public static let truncated = "x-anomaly-truncated"
+    /// With ``truncated``: what was cut, comma-separated from `headers`, `key`, `value`.
+    public static let truncatedFields = "x-anomaly-truncated-fields"
+
+    /// Whether `name` is one of the service's own headers (the `x-anomaly-` prefix).
+    static func isServiceHeader(_ name: String) -> Bool {
+        name.utf8.count >= 10 && name.prefix(10).lowercased() == "x-anomaly-"
+    }
 }

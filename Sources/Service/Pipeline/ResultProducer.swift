@@ -10,10 +10,20 @@ import Synchronization
 /// Delivery reports arrive from `poll` on this same thread, so the tracker sees completions in the
 /// order the broker acknowledged them. Every 5 ms (and at the end) the ``OffsetCommitter`` stores
 /// the watermarks that moved.
+///
+/// Every input gets an answer the broker accepts, or its offset is released with a log line:
+/// answers are cut to the producer's `message.max.bytes` (``AnswerFitter``); an answer refused for
+/// good (too large for the topic, not authorised, unknown topic) is replaced by a minimal dead
+/// letter, and when that is refused too, the record is logged and completed. A permanent produce
+/// error therefore never stops a partition's commits.
 final class ResultProducer: @unchecked Sendable {
     private let results: MPSCRing<OutputRecord>
     private let producer: KafkaProducer
     private let committer: OffsetCommitter
+    private let tracker: OffsetTracker
+    private let refusals: RefusedDeliveries
+    private let fitter: AnswerFitter
+    private let budget: ByteBudget
     private let counters: PipelineCounters
     private let latency: LatencyRecorder
     private let outputTopic: String
@@ -22,49 +32,67 @@ final class ResultProducer: @unchecked Sendable {
     /// Set when shutdown's time is up: stop retrying a full queue.
     private let abandon = Atomic<Bool>(false)
     private let finished = Atomic<Bool>(false)
+    /// The largest byte count held since the heap was last trimmed (producer thread only).
+    private var heldPeakSinceTrim = 0
+    private var secondTrimNanoseconds: Int64?
+    /// Refusals come in whole produce requests, thousands at a time: one log line per second at
+    /// most, with the count of those not logged (producer thread only).
+    private var refusalLog = (suppressed: 0, nextNanoseconds: Int64(0))
 
     /// Whether ``run()`` has returned.
     var isFinished: Bool { finished.load(ordering: .acquiring) }
 
-    /// Largest dead-letter value sent whole; larger originals are cut to fit the topic's limit.
-    static let maxDeadLetterValueBytes = 900_000
+    /// The top bit of a delivery token marks the second, minimal answer for a record: if that is
+    /// refused too, the record is given up rather than tried a third time.
+    static let fallbackBit: UInt = 1 << (UInt.bitWidth - 1)
+
+    struct Destinations {
+        var output: String
+        var deadLetter: String
+    }
 
     init(
         results: MPSCRing<OutputRecord>,
         producer: KafkaProducer,
         committer: OffsetCommitter,
+        tracker: OffsetTracker,
+        refusals: RefusedDeliveries,
+        fitter: AnswerFitter,
+        budget: ByteBudget,
         counters: PipelineCounters,
         latency: LatencyRecorder,
-        outputTopic: String,
-        deadLetterTopic: String,
+        topics: Destinations,
         logger: Logger
     ) {
         self.results = results
         self.producer = producer
         self.committer = committer
+        self.tracker = tracker
+        self.refusals = refusals
+        self.fitter = fitter
+        self.budget = budget
         self.counters = counters
         self.latency = latency
-        self.outputTopic = outputTopic
-        self.deadLetterTopic = deadLetterTopic
+        self.outputTopic = topics.output
+        self.deadLetterTopic = topics.deadLetter
         self.logger = logger
     }
 
-    /// The delivery-report handler to give the producer when creating it.
+    /// The delivery-report handler to give the producer when creating it: acknowledgements complete
+    /// their ticket; refusals wait in `refusals` for the producer thread to answer them otherwise.
     static func deliveryHandler(
         tracker: OffsetTracker,
-        counters: PipelineCounters,
-        logger: Logger
+        refusals: RefusedDeliveries,
+        counters: PipelineCounters
     ) -> @Sendable (DeliveryReport) -> Void {
         { report in
-            if let error = report.error {
-                // With message.timeout.ms=0 only permanent errors get here. The record stays
-                // unacknowledged, so its partition's watermark stops below it: it is never
-                // committed, and a restart processes it again.
+            if report.error != nil {
+                // With message.timeout.ms=0 only permanent errors get here.
                 counters.deliveryFailures.add(1, ordering: .relaxed)
-                logger.error("delivery failed permanently: \(error)")
+                refusals.append(report)
             } else {
                 counters.acknowledged.add(1, ordering: .relaxed)
-                tracker.complete(OffsetTracker.Ticket(rawValue: report.token))
+                tracker.complete(OffsetTracker.Ticket(rawValue: report.token & ~fallbackBit))
             }
         }
     }
@@ -74,38 +102,73 @@ final class ResultProducer: @unchecked Sendable {
         abandon.store(true, ordering: .releasing)
     }
 
-    /// Runs until the result ring is closed and drained and everything sent is acknowledged (or
-    /// ``abandonOutstanding()`` is called).
+    /// Runs until the result ring is closed and drained and everything sent is acknowledged or
+    /// given up (or ``abandonOutstanding()`` is called).
     func run() {
         var lastStore = MonotonicDeadline.now()
         while true {
+            var released = 0
             let taken = results.takeBatch(max: 1_024, timeout: .milliseconds(1)) { output in
+                released += output.heldBytes
                 send(output)
             }
+            budget.release(released)
             producer.poll(timeoutMilliseconds: 0)
+            answerRefusals()
             let now = MonotonicDeadline.now()
             if now.nanoseconds - lastStore.nanoseconds >= 5_000_000 {
                 committer.storeAdvanced()
+                trimHeapAfterBacklog()
                 lastStore = now
             }
             if taken == 0 && results.isClosed && results.isEmpty { break }
             if abandon.load(ordering: .acquiring) { break }
         }
-        while producer.outstandingCount > 0 && !abandon.load(ordering: .acquiring) {
+        while (producer.outstandingCount > 0 || !refusals.isEmpty) && !abandon.load(ordering: .acquiring) {
             producer.poll(timeoutMilliseconds: 10)
+            answerRefusals()
         }
         committer.storeAdvanced()
         finished.store(true, ordering: .releasing)
     }
 
     private func send(_ output: OutputRecord) {
-        var output = output
-        let topic = output.destination == .prediction ? outputTopic : deadLetterTopic
-        if output.destination == .deadLetter && output.value.count > Self.maxDeadLetterValueBytes {
-            output.value.removeSubrange(Self.maxDeadLetterValueBytes...)
-            output.headers.append(KafkaHeader(name: DeadLetterHeader.truncated, string: "true"))
+        let source = tracker.position(of: output.ticket)
+        let fitted = fitter.fitted(output, source: source)
+        if fitted.destination != output.destination {
+            logger.warning(
+                "answer for \(describe(source)) exceeds message.max.bytes (\(fitter.maxMessageBytes)): dead-lettered as answerTooLarge"
+            )
+        }
+        if fitted.headers.contains(where: { $0.name == DeadLetterHeader.truncated }) {
             counters.truncatedDeadLetters.add(1, ordering: .relaxed)
         }
+        let topic = fitted.destination == .prediction ? outputTopic : deadLetterTopic
+        if let refusal = produce(fitted, to: topic, token: fitted.ticket.rawValue) {
+            answerRefused(
+                ticket: fitted.ticket,
+                key: fitted.key,
+                value: fitted.value,
+                topic: topic,
+                refusal: refusal,
+                receivedNanoseconds: fitted.receivedNanoseconds
+            )
+            return
+        }
+        counters.produced.add(1, ordering: .relaxed)
+        switch fitted.destination {
+        case .prediction:
+            counters.predicted.add(1, ordering: .relaxed)
+            if fitted.anomalous { counters.anomalous.add(1, ordering: .relaxed) }
+        case .deadLetter:
+            counters.deadLettered.add(1, ordering: .relaxed)
+        }
+        latency.record(nanoseconds: MonotonicDeadline.now().nanoseconds - fitted.receivedNanoseconds)
+    }
+
+    /// Hands one answer to librdkafka, retrying while its queue is full; returns librdkafka's
+    /// refusal, or nil once queued (or when shutdown abandons it).
+    private func produce(_ output: OutputRecord, to topic: String, token: UInt) -> KafkaError? {
         while true {
             do {
                 try producer.send(
@@ -113,27 +176,133 @@ final class ResultProducer: @unchecked Sendable {
                     key: output.key,
                     value: output.value,
                     headers: output.headers,
-                    token: output.ticket.rawValue
+                    token: token
                 )
-                break
+                return nil
             } catch  where error.code == .queueFull {
                 // librdkafka's queue is full (broker slow or down): serve reports and retry.
                 producer.poll(timeoutMilliseconds: 1)
-                if abandon.load(ordering: .acquiring) { return }
+                if abandon.load(ordering: .acquiring) { return nil }
             } catch {
                 counters.deliveryFailures.add(1, ordering: .relaxed)
-                logger.error("produce to \(topic) refused: \(error)")
-                return
+                return error
             }
         }
-        counters.produced.add(1, ordering: .relaxed)
-        switch output.destination {
-        case .prediction:
-            counters.predicted.add(1, ordering: .relaxed)
-            if output.anomalous { counters.anomalous.add(1, ordering: .relaxed) }
-        case .deadLetter:
-            counters.deadLettered.add(1, ordering: .relaxed)
-        }
-        latency.record(nanoseconds: MonotonicDeadline.now().nanoseconds - output.receivedNanoseconds)
     }
+
+    /// Answers the records whose answers were refused in delivery reports since the last call.
+    private func answerRefusals() {
+        for report in refusals.takeAll() {
+            guard let refusal = report.error else { continue }
+            let ticket = OffsetTracker.Ticket(rawValue: report.token & ~Self.fallbackBit)
+            guard report.token & Self.fallbackBit == 0 else {
+                giveUp(ticket, refusal: refusal, topic: report.undelivered?.topic ?? deadLetterTopic)
+                continue
+            }
+            answerRefused(
+                ticket: ticket,
+                key: report.undelivered?.key,
+                value: report.undelivered?.value ?? [],
+                topic: report.undelivered?.topic ?? outputTopic,
+                refusal: refusal,
+                receivedNanoseconds: MonotonicDeadline.now().nanoseconds
+            )
+        }
+    }
+
+    /// Sends the minimal dead letter for a record whose answer `topic` refused; gives the record
+    /// up when even that is refused at once.
+    private func answerRefused(
+        ticket: OffsetTracker.Ticket,
+        key: [UInt8]?,
+        value: [UInt8],
+        topic: String,
+        refusal: KafkaError,
+        receivedNanoseconds: Int64
+    ) {
+        let source = tracker.position(of: ticket)
+        logRefusal(
+            "'\(topic)' refused the answer for \(describe(source)): \(refusal.reason); sending a minimal dead letter"
+        )
+        let letter = fitter.minimalDeadLetter(
+            ticket: ticket,
+            key: key,
+            value: value,
+            source: source,
+            refusedBy: topic,
+            refusal: refusal,
+            receivedNanoseconds: receivedNanoseconds
+        )
+        if let second = produce(letter, to: deadLetterTopic, token: ticket.rawValue | Self.fallbackBit) {
+            giveUp(ticket, refusal: second, topic: deadLetterTopic)
+            return
+        }
+        counters.produced.add(1, ordering: .relaxed)
+        counters.deadLettered.add(1, ordering: .relaxed)
+    }
+
+    /// Releases a record that no topic would take: logged with its position, counted, and
+    /// completed so that its partition's commits go on.
+    private func giveUp(_ ticket: OffsetTracker.Ticket, refusal: KafkaError, topic: String) {
+        counters.unanswerable.add(1, ordering: .relaxed)
+        logRefusal(
+            "unanswerable: \(describe(tracker.position(of: ticket))) has no answer ('\(topic)' refused the minimal dead letter: \(refusal.reason)); its offset is released",
+            level: .critical
+        )
+        tracker.complete(ticket)
+    }
+
+    private func logRefusal(_ message: @autoclosure () -> String, level: Logger.Level = .error) {
+        let now = MonotonicDeadline.now().nanoseconds
+        guard now >= refusalLog.nextNanoseconds else {
+            refusalLog.suppressed += 1
+            return
+        }
+        let more =
+            refusalLog.suppressed > 0 ? " (and \(refusalLog.suppressed) refusals not logged in the last second)" : ""
+        logger.log(level: level, "\(message())\(more)")
+        refusalLog = (0, now + 1_000_000_000)
+    }
+
+    /// glibc keeps freed heap for reuse, so after a backlog of large records the resident size
+    /// would stay at its peak while idle. Once the held bytes fall to a sixteenth of a peak of at
+    /// least 32 MiB, the heap is trimmed, and once more two seconds later, when librdkafka's queues
+    /// have drained too.
+    private func trimHeapAfterBacklog() {
+        let held = budget.current
+        heldPeakSinceTrim = max(heldPeakSinceTrim, held)
+        let now = MonotonicDeadline.now().nanoseconds
+        if heldPeakSinceTrim >= 32 << 20 && held <= heldPeakSinceTrim / 16 {
+            heldPeakSinceTrim = held
+            ProcessMemory.returnFreedHeap()
+            secondTrimNanoseconds = now + 2_000_000_000
+        } else if let second = secondTrimNanoseconds, now >= second {
+            secondTrimNanoseconds = nil
+            ProcessMemory.returnFreedHeap()
+        }
+    }
+
+    private func describe(_ source: TopicPartitionOffset?) -> String {
+        source.map { "\($0.topicPartition.topic)/\($0.topicPartition.partition)@\($0.offset)" } ?? "an unknown record"
+    }
+}
+
+/// Delivery reports that carried an error, from librdkafka's callback (inside `poll`, normally on
+/// the producer thread) to the producer thread's loop. Refusals are rare, so one lock is enough.
+final class RefusedDeliveries: Sendable {
+    private let reports = Mutex<[DeliveryReport]>([])
+
+    func append(_ report: DeliveryReport) {
+        reports.withLock { $0.append(report) }
+    }
+
+    func takeAll() -> [DeliveryReport] {
+        reports.withLock { reports in
+            var taken: [DeliveryReport] = []
+            swap(&taken, &reports)
+            return taken
+        }
+    }
+
+    var isEmpty: Bool { reports.withLock { $0.isEmpty } }
 }

@@ -12,6 +12,7 @@ final class Worker: @unchecked Sendable {
     private let rings: [SPMCRing<InputRecord>]
     private let parker: Parker
     private let results: MPSCRing<OutputRecord>
+    private let budget: ByteBudget
     private let processor: any BatchProcessor
     private let maxBatch: Int
     private let batchSizes: BatchSizeHistogram
@@ -22,6 +23,7 @@ final class Worker: @unchecked Sendable {
         rings: [SPMCRing<InputRecord>],
         parker: Parker,
         results: MPSCRing<OutputRecord>,
+        budget: ByteBudget,
         processor: any BatchProcessor,
         maxBatch: Int,
         batchSizes: BatchSizeHistogram,
@@ -31,6 +33,7 @@ final class Worker: @unchecked Sendable {
         self.rings = rings
         self.parker = parker
         self.results = results
+        self.budget = budget
         self.processor = processor
         self.maxBatch = maxBatch
         self.batchSizes = batchSizes
@@ -63,6 +66,11 @@ final class Worker: @unchecked Sendable {
             processor.process(batch, into: &outputs)
             scoringTimes.record(nanoseconds: MonotonicDeadline.now().nanoseconds - started)
             precondition(outputs.count == batch.count, "a processor must answer every record exactly once")
+            // The inputs are released here; their answers are held until the producer thread
+            // hands them to librdkafka (a dead letter shares its input's value).
+            let exchanged =
+                outputs.reduce(0) { $0 + $1.heldBytes } - batch.reduce(0) { $0 + $1.message.heldBytes }
+            budget.add(exchanged)
             for output in outputs {
                 // Blocks while the producer thread is behind: back-pressure towards the pollers.
                 guard results.push(output, timeout: nil) else { return }

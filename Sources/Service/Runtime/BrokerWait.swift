@@ -9,8 +9,11 @@ import Platform
 /// - Throws: ``ServiceError`` with code `.startup` when no broker answered in time.
 public func waitForBroker(_ configuration: ServiceConfiguration, seconds: Double, logger: Logger) throws(ServiceError) {
     let probe: KafkaProducer
+    // The producer's servers: they are the consumers' unless a producer property overrides them.
+    var servers = configuration.brokers
     do {
         var kafka = try configuration.producerConfiguration()
+        servers = kafka["bootstrap.servers"] ?? servers
         kafka["log_level"] = "0"
         probe = try KafkaProducer(configuration: kafka, events: KafkaEventHandlers(log: nil)) { _ in }
     } catch {
@@ -22,13 +25,13 @@ public func waitForBroker(_ configuration: ServiceConfiguration, seconds: Double
         attempt += 1
         do {
             try probe.checkConnectivity(timeoutMilliseconds: 2_000)
-            if attempt > 1 { logger.info("broker \(configuration.brokers) answered after \(attempt) attempts") }
+            if attempt > 1 { logger.info("broker \(servers) answered after \(attempt) attempts") }
             return
         } catch {
             if let deadline, deadline.hasPassed {
-                throw .startup("no broker at \(configuration.brokers) answered within \(seconds) s: \(error.reason)")
+                throw .startup("no broker at \(servers) answered within \(seconds) s: \(error.reason)")
             }
-            logger.warning("waiting for broker \(configuration.brokers) (attempt \(attempt)): \(error.reason)")
+            logger.warning("waiting for broker \(servers) (attempt \(attempt)): \(error.reason)")
             sleepThread(for: .seconds(1))
         }
     }

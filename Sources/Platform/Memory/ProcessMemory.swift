@@ -1,0 +1,65 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The process's memory as the kernel and the allocator see it: what a container allows, what is
+/// resident, and a way to hand freed heap back after a backlog.
+public enum ProcessMemory {
+    /// The container's memory limit in bytes (cgroup v2 `memory.max`, else cgroup v1
+    /// `memory.limit_in_bytes`), or nil when there is none.
+    public static func containerLimit() -> Int? {
+        for path in ["/sys/fs/cgroup/memory.max", "/sys/fs/cgroup/memory/memory.limit_in_bytes"] {
+            guard let text = readSmallFile(path)?.split(whereSeparator: \.isWhitespace).first else { continue }
+            // "max" (v2) or a huge number (v1: a page-rounded Int64.max) mean no limit.
+            guard let bytes = Int(text), bytes < 1 << 60 else { return nil }
+            return bytes
+        }
+        return nil
+    }
+
+    /// Resident set size now and its peak (`VmRSS`, `VmHWM` of /proc/self/status), in bytes.
+    public static func residentBytes() -> (current: Int, peak: Int)? {
+        guard let status = readSmallFile("/proc/self/status") else { return nil }
+        var current: Int?
+        var peak: Int?
+        for line in status.split(separator: "\n") {
+            let fields = line.split(whereSeparator: { $0 == " " || $0 == "\t" })
+            guard fields.count >= 2, let kilobytes = Int(fields[1]) else { continue }
+            if fields[0] == "VmRSS:" { current = kilobytes * 1_024 }
+            if fields[0] == "VmHWM:" { peak = kilobytes * 1_024 }
+        }
+        guard let current, let peak else { return nil }
+        return (current, peak)
+    }
+
+    /// Returns free pages of every malloc arena to the kernel (`malloc_trim(0)`).
+    ///
+    /// glibc keeps freed heap for reuse, so after a backlog of large records drains the resident
+    /// size stays at its peak while idle. Trimming walks all arenas and costs about a millisecond
+    /// per GiB of heap: call it after a backlog, not per record.
+    @discardableResult
+    public static func returnFreedHeap() -> Bool {
+        guard let trim = mallocTrim else { return false }
+        return trim(0) != 0
+    }
+
+    /// `int malloc_trim(size_t)`: glibc's, declared in `<malloc.h>`, which the Glibc module does
+    /// not import; looked up once like ``_GNUThreadFunctions``.
+    private static let mallocTrim: (@convention(c) (Int) -> CInt)? = {
+        guard let handle = unsafe dlopen(nil, RTLD_NOW), let symbol = unsafe dlsym(handle, "malloc_trim") else {
+            return nil
+        }
+        return unsafe unsafeBitCast(symbol, to: (@convention(c) (Int) -> CInt).self)
+    }()
+
+    /// The text of a small file (under 64 KiB), or nil.
+    private static func readSmallFile(_ path: String) -> String? {
+        let descriptor = unsafe open(path, O_RDONLY | O_CLOEXEC)
+        guard descriptor >= 0 else { return nil }
+        defer { close(descriptor) }
+        var bytes = [UInt8](repeating: 0, count: 65_536)
+        let count = unsafe bytes.withUnsafeMutableBytes { unsafe read(descriptor, $0.baseAddress, $0.count) }
+        guard count > 0 else { return nil }
+        return String(decoding: bytes[..<count], as: UTF8.self)
+    }
+}
