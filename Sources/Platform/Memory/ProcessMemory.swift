@@ -43,6 +43,29 @@ public enum ProcessMemory {
         return trim(0) != 0
     }
 
+    /// Serves every allocation of at least `bytes` with its own `mmap`, returned to the kernel
+    /// when freed (`mallopt(M_MMAP_THRESHOLD, bytes)`).
+    ///
+    /// glibc starts at 128 KiB but raises the threshold to the size of each mmapped block freed,
+    /// up to 32 MiB, so after the first large record every later one comes from the heap arenas,
+    /// one per thread that allocates: large records then leave freed holes in several arenas and
+    /// the resident size drifts above what is live. A fixed threshold keeps large records out of
+    /// the arenas, for the cost of an `mmap` and a `munmap` per large allocation (microseconds, on
+    /// records of hundreds of kilobytes).
+    @discardableResult
+    public static func mapAllocations(ofAtLeast bytes: Int) -> Bool {
+        guard let setOption = mallocOption else { return false }
+        return setOption(-3, CInt(clamping: bytes)) == 1  // -3: M_MMAP_THRESHOLD
+    }
+
+    /// `int mallopt(int, int)`, from `<malloc.h>` like `malloc_trim`.
+    private static let mallocOption: (@convention(c) (CInt, CInt) -> CInt)? = {
+        guard let handle = unsafe dlopen(nil, RTLD_NOW), let symbol = unsafe dlsym(handle, "mallopt") else {
+            return nil
+        }
+        return unsafe unsafeBitCast(symbol, to: (@convention(c) (CInt, CInt) -> CInt).self)
+    }()
+
     /// `int malloc_trim(size_t)`: glibc's, declared in `<malloc.h>`, which the Glibc module does
     /// not import; looked up once like ``_GNUThreadFunctions``.
     private static let mallocTrim: (@convention(c) (Int) -> CInt)? = {

@@ -37,7 +37,11 @@ package struct AnswerFitter {
     /// `output` when it fits. A dead letter that does not fit loses, in this order, the input's
     /// headers, its key beyond 1 KiB and its value's tail. A prediction that does not fit (its key
     /// is the input's) becomes an `answerTooLarge` dead letter whose value is the prediction.
-    package func fitted(_ output: OutputRecord, source: TopicPartitionOffset?) -> OutputRecord {
+    /// `source` is asked only for an answer that does not fit (it takes the tracker's lock).
+    package func fitted(
+        _ output: OutputRecord,
+        source: @autoclosure () -> TopicPartitionOffset?
+    ) -> OutputRecord {
         guard Self.wireBytes(of: output) > maxMessageBytes else { return output }
         switch output.destination {
         case .deadLetter:
@@ -53,7 +57,7 @@ package struct AnswerFitter {
                     error: "answerTooLarge",
                     detail:
                         "the prediction (\(size) bytes with its key) exceeds message.max.bytes (\(maxMessageBytes))",
-                    source: source
+                    source: source()
                 ),
                 receivedNanoseconds: output.receivedNanoseconds
             )

@@ -61,6 +61,9 @@ public final class Pipeline: @unchecked Sendable {
         let consumerConfiguration = try configuration.consumerConfiguration()
         let committer = OffsetCommitter(tracker: tracker, counters: counters, logger: logger)
         self.committer = committer
+        // Large records get their own mappings, freed back to the kernel, so the resident size
+        // follows the byte budget instead of the arenas' high-water marks (process-wide).
+        ProcessMemory.mapAllocations(ofAtLeast: 128 << 10)
         let shares = configuration.inFlightByteShares
         let budget = ByteBudget(limit: shares.pipeline)
         self.budget = budget

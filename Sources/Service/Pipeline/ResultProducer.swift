@@ -35,7 +35,7 @@ final class ResultProducer: @unchecked Sendable {
     /// The largest byte count held since the heap was last trimmed (producer thread only).
     private var heldPeakSinceTrim = 0
     private var secondTrimNanoseconds: Int64?
-    /// Refusals come in whole produce requests, thousands at a time: one log line per second at
+    /// Refusals (and answers too large) can come thousands at a time: one log line per second at
     /// most, with the count of those not logged (producer thread only).
     private var refusalLog = (suppressed: 0, nextNanoseconds: Int64(0))
 
@@ -133,11 +133,12 @@ final class ResultProducer: @unchecked Sendable {
     }
 
     private func send(_ output: OutputRecord) {
-        let source = tracker.position(of: output.ticket)
-        let fitted = fitter.fitted(output, source: source)
+        let fitted = fitter.fitted(output, source: tracker.position(of: output.ticket))
         if fitted.destination != output.destination {
-            logger.warning(
-                "answer for \(describe(source)) exceeds message.max.bytes (\(fitter.maxMessageBytes)): dead-lettered as answerTooLarge"
+            let source = tracker.position(of: output.ticket)
+            logRefusal(
+                "answer for \(describe(source)) exceeds message.max.bytes (\(fitter.maxMessageBytes)): dead-lettered as answerTooLarge",
+                level: .warning
             )
         }
         if fitted.headers.contains(where: { $0.name == DeadLetterHeader.truncated }) {
