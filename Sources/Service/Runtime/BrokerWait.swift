@@ -28,7 +28,9 @@ public func waitForBroker(_ configuration: ServiceConfiguration, seconds: Double
             if let deadline, deadline.hasPassed {
                 throw .startup("no broker at \(configuration.brokers) answered within \(seconds) s: \(error.reason)")
             }
-            logger.warning("waiting for broker \(configuration.brokers) (attempt \(attempt)): \(error.reason)")
+            logger.warning(
+                "waiting for broker \(configuration.brokers) (attempt \(attempt)): \(error.reason.escapedForLog)"
+            )
             sleepThread(for: .seconds(1))
         }
     }
