@@ -39,12 +39,14 @@ public struct PipelineFixture: Sendable {
         return logger
     }
 
-    /// Produces raw values with keys `k-<i>` (or `keys`) to the input topic and waits for their
-    /// acknowledgement; `messageMaxBytes` raises the producer's message size limit (1 MB).
+    /// Produces raw values (nil: a null value, a tombstone) with keys `k-<i>` (or `keys`) and
+    /// `headers` to the input topic and waits for their acknowledgement; `messageMaxBytes` raises
+    /// the producer's message size limit (1 MB).
     public func send(
-        _ values: [[UInt8]],
+        _ values: [[UInt8]?],
         keyOffset: Int = 0,
         keys: [[UInt8]]? = nil,
+        headers: [[KafkaHeader]]? = nil,
         messageMaxBytes: Int? = nil
     ) throws {
         let log = DeliveryLog()
@@ -56,6 +58,7 @@ public struct PipelineFixture: Sendable {
                 topic: configuration.input,
                 key: keys?[index] ?? Array("k-\(index + keyOffset)".utf8),
                 value: value,
+                headers: headers?[index] ?? [],
                 token: UInt(index)
             )
         }
