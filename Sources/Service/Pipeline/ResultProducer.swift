@@ -101,8 +101,8 @@ final class ResultProducer: @unchecked Sendable {
     private func send(_ output: OutputRecord) {
         var output = output
         let topic = output.destination == .prediction ? outputTopic : deadLetterTopic
-        if output.destination == .deadLetter, let value = output.value, value.count > Self.maxDeadLetterValueBytes {
-            output.value = Array(value.prefix(Self.maxDeadLetterValueBytes))
+        if output.destination == .deadLetter, let count = output.value?.count, count > Self.maxDeadLetterValueBytes {
+            output.value?.removeSubrange(Self.maxDeadLetterValueBytes...)
             // With the service's other headers, ahead of the input's (Records.swift, deadLetter).
             let end = output.headers.firstIndex { !DeadLetterHeader.isReserved($0.name) } ?? output.headers.endIndex
             output.headers.insert(KafkaHeader(name: DeadLetterHeader.truncated, string: "true"), at: end)
