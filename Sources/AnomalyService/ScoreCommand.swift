@@ -67,7 +67,7 @@ struct ScoreCommand: ParsableCommand {
         try scoring.run()
         let seconds = Double(MonotonicDeadline.now().nanoseconds(since: started)) / 1e9
         var report =
-            "score: \(scoring.scored) requests scored, \(scoring.unparseable) unparseable, model \(svm.identifier), "
+            "score: \(scoring.scored) requests scored, \(scoring.unparseable) unparseable, model \(svm.identifier.escapedForLog), "
         report += String(format: "%.2f s\n", seconds)
         report += scoring.evaluation.table()
         FileHandle.standardError.write(Data(report.utf8))
@@ -143,7 +143,7 @@ private struct OfflineScoring {
                 report(line: line, reason: reason.map { String(decoding: $0, as: UTF8.self) } ?? "unscorable")
                 continue
             }
-            output.append(contentsOf: answer.value)
+            output.append(contentsOf: answer.value ?? [])
             output.append(0x0A)
             scored += 1
             let (label, source) = labels[index]

@@ -14,8 +14,9 @@ struct ServeCommand: ParsableCommand {
         abstract: "Consume requests, score them, and produce one prediction (or dead letter) per request.",
         discussion: """
             Settings come from defaults, then --config FILE (TOML), then ANOMALY_* environment variables \
-            (ANOMALY_BROKERS, ANOMALY_WORKERS, ..., ANOMALY_KAFKA="k=v,k=v"), then flags. librdkafka \
-            properties pass through with --kafka (both clients), --kafka-consumer and --kafka-producer. \
+            (ANOMALY_BROKERS, ANOMALY_WORKERS, ..., one ANOMALY_KAFKA_<PROPERTY> per librdkafka property: \
+            ANOMALY_KAFKA_SASL_PASSWORD is sasl.password), then flags. librdkafka properties pass through \
+            with --kafka (both clients), --kafka-consumer and --kafka-producer. \
             At-least-once: an input offset is committed only after its output is acknowledged. \
             SIGINT/SIGTERM drain, flush, commit and exit 0; a second signal exits at once. \
             See docs/OPERATIONS.md for the tuned defaults.
@@ -92,7 +93,7 @@ struct ServeCommand: ParsableCommand {
         // The model first: a bad file fails at once, not after the broker comes up.
         let model = try configuration.loadModel()
         logger.info(
-            "model \(model.identifier) loaded: \(model.kernel) kernel, \(model.supportVectorCount) support vectors, dim \(model.dimension)"
+            "model \(model.identifier.escapedForLog) loaded: \(model.kernel) kernel, \(model.supportVectorCount) support vectors, dim \(model.dimension)"
         )
         // The endpoint before the broker wait: /healthz answers and /readyz says why not yet.
         let metrics = Mutex<ServiceMetrics?>(nil)
@@ -117,7 +118,7 @@ struct ServeCommand: ParsableCommand {
         try waitForBroker(configuration, seconds: waitForBrokerSeconds, logger: logger)
         if configuration.explain > 0 && model.kernel != .linear {
             logger.warning(
-                "explanations need a linear model; \(model.identifier) is \(model.kernel): predictions go unexplained"
+                "explanations need a linear model; \(model.identifier.escapedForLog) is \(model.kernel): predictions go unexplained"
             )
         }
         let models = ModelSwitch(model)
@@ -143,7 +144,7 @@ struct ServeCommand: ParsableCommand {
         metrics.withLock { $0 = ServiceMetrics(pipeline: pipeline, models: models, reloader: reloader) }
         var signal = signals.wait()
         while signal == .hangup {
-            logger.notice("SIGHUP: reloading the model from '\(configuration.model)'")
+            logger.notice("SIGHUP: reloading the model from '\(configuration.model.escapedForLog)'")
             reloader.requestReload()
             signal = signals.wait()
         }

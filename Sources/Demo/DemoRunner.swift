@@ -139,7 +139,7 @@ public final class DemoRunner: Sendable {
         } else {
             let model = try configuration.loadModel()
             status(
-                "model \(model.identifier): \(model.kernel), \(model.supportVectorCount) support vectors, dim \(model.dimension)"
+                "model \(model.identifier.escapedForLog): \(model.kernel), \(model.supportVectorCount) support vectors, dim \(model.dimension)"
             )
             makeProcessor = makeInferenceProcessors(model: model, maxBatch: configuration.maxBatch)
         }

@@ -30,9 +30,10 @@ public struct DeliveryReport: Sendable {
 public struct UndeliveredMessage: Sendable {
     public var topic: String
     public var key: [UInt8]?
-    public var value: [UInt8]
+    /// Nil for a null value (a tombstone).
+    public var value: [UInt8]?
 
-    public init(topic: String, key: [UInt8]?, value: [UInt8]) {
+    public init(topic: String, key: [UInt8]?, value: [UInt8]?) {
         self.topic = topic
         self.key = key
         self.value = value

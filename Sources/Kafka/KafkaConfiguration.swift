@@ -31,10 +31,35 @@ public struct KafkaConfiguration: Sendable, Equatable {
     public mutating func apply(overrides: [String]) throws(KafkaError) {
         for pair in overrides {
             guard let eq = pair.firstIndex(of: "="), eq != pair.startIndex else {
-                throw .configuration("librdkafka property '\(pair)' is not of the form key=value")
+                // Not shown: without a key there is no telling whether the text is a secret.
+                throw .configuration("a librdkafka property is not of the form key=value (its text is not shown)")
             }
             self[String(pair[..<eq])] = String(pair[pair.index(after: eq)...])
         }
+    }
+
+    /// Whether the value of property `key` may be a secret, so it must never be echoed in an error
+    /// or a log line: a key containing `password`, `secret`, `jaas`, `key` or `token`, in any case
+    /// (`sasl.password`, `ssl.key.pem`, `sasl.oauthbearer.client.secret`, `sasl.jaas.config`).
+    public static func isSensitive(_ key: some StringProtocol) -> Bool {
+        let lowered = key.lowercased()
+        return sensitiveWords.contains { lowered.contains($0) }
+    }
+
+    private static let sensitiveWords = ["password", "secret", "jaas", "key", "token"]
+
+    /// Why a property was refused, naming its key. The value is shown only for a known property
+    /// whose key does not look secret: an unknown key may be a misspelt secret one
+    /// (`sasl.pasword`), and librdkafka's own explanation quotes the value it refused.
+    package static func refusal(key: String, value: String, unknown: Bool, detail: String) -> String {
+        if unknown {
+            return "librdkafka property '\(key)' is unknown (its value is not shown)"
+        }
+        guard isSensitive(key) else {
+            return "librdkafka property '\(key)=\(value)' refused: \(detail)"
+        }
+        let explanation = !value.isEmpty && detail.contains(value) ? "librdkafka's explanation quotes it" : detail
+        return "librdkafka property '\(key)' refused (its value is not shown): \(explanation)"
     }
 
     public static func == (lhs: KafkaConfiguration, rhs: KafkaConfiguration) -> Bool {

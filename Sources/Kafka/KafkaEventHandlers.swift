@@ -24,6 +24,8 @@ public struct KafkaEventHandlers: Sendable {
     /// Writes warnings and errors (syslog level 4 and below) to standard error.
     public static let standardErrorLog: @Sendable (KafkaLogEntry) -> Void = { entry in
         guard entry.level <= 4 else { return }
-        writeToStandardError("librdkafka[\(entry.level)] \(entry.facility): \(entry.message)\n")
+        writeToStandardError(
+            "librdkafka[\(entry.level)] \(entry.facility.escapedForLog): \(entry.message.escapedForLog)\n"
+        )
     }
 }

@@ -4,7 +4,11 @@ public struct KafkaMessage: Sendable {
     public var partition: Int32
     public var offset: Int64
     public var key: [UInt8]?
+    /// The value's bytes; empty for a null value too (see ``isTombstone``).
     public var value: [UInt8]
+    /// Whether the value is null (a tombstone) rather than present, perhaps empty. A flag beside
+    /// `value`, not an optional `value`, so readers that only want bytes see an empty value.
+    public var isTombstone: Bool
     /// Milliseconds since the epoch, or nil when the broker gave none.
     public var timestampMilliseconds: Int64?
     public var headers: [KafkaHeader]
@@ -16,7 +20,8 @@ public struct KafkaMessage: Sendable {
         key: [UInt8]?,
         value: [UInt8],
         timestampMilliseconds: Int64? = nil,
-        headers: [KafkaHeader] = []
+        headers: [KafkaHeader] = [],
+        isTombstone: Bool = false
     ) {
         self.topic = topic
         self.partition = partition
@@ -25,6 +30,7 @@ public struct KafkaMessage: Sendable {
         self.value = value
         self.timestampMilliseconds = timestampMilliseconds
         self.headers = headers
+        self.isTombstone = isTombstone
     }
 
     public var topicPartition: TopicPartition { TopicPartition(topic: topic, partition: partition) }

@@ -34,6 +34,8 @@ public final class KafkaProducer: Sendable {
     ///
     /// - Parameters:
     ///   - partition: a partition number, or nil for the configured partitioner (by key).
+    ///   - key: nil sends a null key.
+    ///   - value: nil sends a null value (a tombstone); an empty array sends an empty value.
     ///   - token: returned in this message's ``DeliveryReport``.
     /// - Throws: ``KafkaError`` with code `.queueFull` when the local queue is full (poll to serve
     ///   delivery reports, then retry), or another code when librdkafka refuses the message.
@@ -41,7 +43,7 @@ public final class KafkaProducer: Sendable {
         topic: String,
         partition: Int32? = nil,
         key: [UInt8]?,
-        value: [UInt8],
+        value: [UInt8]?,
         headers: [KafkaHeader] = [],
         token: UInt
     ) throws(KafkaError) {

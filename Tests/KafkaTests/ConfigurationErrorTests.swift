@@ -24,6 +24,59 @@ import Testing
         }
     }
 
+    @Test func aMisspeltSecretPropertyIsRefusedWithoutItsValue() {
+        var config = KafkaConfiguration.producer(bootstrapServers: "127.0.0.1:1")
+        config["sasl.pasword"] = "hunter2"
+        #expect {
+            _ = try KafkaProducer(configuration: config) { _ in }
+        } throws: { error in
+            let reason = (error as? KafkaError)?.reason ?? ""
+            return reason.contains("'sasl.pasword'") && !reason.contains("hunter2")
+        }
+    }
+
+    @Test func aJAASConfigurationIsRefusedWithoutItsValue() {
+        var config = KafkaConfiguration.producer(bootstrapServers: "127.0.0.1:1")
+        config["sasl.jaas.config"] = #"PlainLoginModule required username="u" password="hunter2";"#
+        #expect {
+            _ = try KafkaProducer(configuration: config) { _ in }
+        } throws: { error in
+            let reason = (error as? KafkaError)?.reason ?? ""
+            return reason.contains("sasl.jaas.config") && !reason.contains("hunter2")
+        }
+    }
+
+    @Test func anInvalidSecretValueIsNotQuotedEvenFromLibrdkafkasExplanation() {
+        // A known sensitive key whose value librdkafka refuses and quotes in its explanation.
+        let reason = KafkaConfiguration.refusal(
+            key: "ssl.key.password",
+            value: "hunter2",
+            unknown: false,
+            detail: #"Invalid value "hunter2" for configuration property "ssl.key.password""#
+        )
+        #expect(reason.contains("ssl.key.password") && !reason.contains("hunter2"))
+    }
+
+    @Test func anInvalidOrdinaryValueIsShownToHelpFixIt() {
+        var config = KafkaConfiguration.producer(bootstrapServers: "127.0.0.1:1")
+        config["compression.codec"] = "lz5"
+        #expect {
+            _ = try KafkaProducer(configuration: config) { _ in }
+        } throws: { error in
+            (error as? KafkaError)?.reason.contains("compression.codec=lz5") == true
+        }
+    }
+
+    @Test(arguments: ["sasl.password", "SASL.PASSWORD", "ssl.key.pem", "sasl.oauthbearer.client.secret", "x.token.y"])
+    func secretLookingKeysAreSensitive(_ key: String) {
+        #expect(KafkaConfiguration.isSensitive(key))
+    }
+
+    @Test func ordinaryKeysAreNotSensitive() {
+        #expect(!KafkaConfiguration.isSensitive("linger.ms"))
+        #expect(!KafkaConfiguration.isSensitive("bootstrap.servers"))
+    }
+
     @Test func aConsumerWithoutAGroupIsRefused() {
         let config = KafkaConfiguration(["bootstrap.servers": "127.0.0.1:1"])
         #expect(throws: KafkaError.self) { _ = try KafkaConsumer(configuration: config, topics: ["t"]) }
@@ -47,6 +100,15 @@ import Testing
         #expect(config["client.id"] == "a=b")
         #expect(throws: KafkaError.self) { try config.apply(overrides: ["linger.ms"]) }
         #expect(throws: KafkaError.self) { try config.apply(overrides: ["=5"]) }
+    }
+
+    @Test func aMalformedOverrideIsNotEchoed() {
+        var config = KafkaConfiguration()
+        #expect {
+            try config.apply(overrides: ["hunter2"])
+        } throws: { error in
+            (error as? KafkaError)?.reason.contains("hunter2") == false
+        }
     }
 
     @Test func anEmbeddedBrokerRefusesABadBrokerCount() {

@@ -86,12 +86,48 @@ struct HostileInputTests {
         ]
     }
 
+    /// Inputs with headers or a null value, and the JSON and UTF-8 edge cases (issue #15, F6, F7).
+    static func headerAndEdgeCases() -> [(
+        name: String, key: [UInt8], value: [UInt8]?, headers: [KafkaHeader], outcome: Outcome
+    )] {
+        func utf8(_ text: String) -> [UInt8] { Array(text.utf8) }
+        let forged = [
+            KafkaHeader(name: "x-anomaly-error", string: "forged"),
+            KafkaHeader(name: "X-Anomaly-Source-Offset", string: "999999"),
+            KafkaHeader(name: "x-anomaly-truncated", string: "true"),
+            KafkaHeader(name: "trace-id", string: "t-1"),
+        ]
+        let longID = String(repeating: "a", count: RequestLimits.default.capacity(of: .id) - 1) + "é-tail"
+        return [
+            (
+                "forged dead-letter headers", utf8("k-forged"), utf8(#"{"path":3}"#), forged,
+                .deadLettered("wrongFieldType")
+            ),
+            (
+                "1 MB dead letter with a forged truncation mark", utf8("k-forged-cut"),
+                utf8("{") + Array(repeating: UInt8(ascii: "a"), count: 1 << 20), forged, .deadLettered("invalidJSON")
+            ),
+            ("tombstone", utf8("k-tombstone"), nil, [], .deadLettered("empty")),
+            ("JSON after a byte-order mark", utf8("k-bom"), [0xEF, 0xBB, 0xBF] + utf8(#"{"path":"/a"}"#), [], .scored),
+            ("id 0123", utf8("k-id-zero"), utf8(#"{"id":0123,"path":"/a"}"#), [], .deadLettered("invalidJSON")),
+            ("id 1e400", utf8("k-id-exponent"), utf8(#"{"id":1e400,"path":"/a"}"#), [], .deadLettered("invalidID")),
+            ("id 1.5", utf8("k-id-fraction"), utf8(#"{"id":1.5,"path":"/a"}"#), [], .deadLettered("invalidID")),
+            ("id cut mid-character", utf8("k-id-cut"), utf8(#"{"id":"\#(longID)","path":"/a"}"#), [], .scored),
+        ]
+    }
+
     @Test func everyHostileInputIsScoredOnAPrefixOrDeadLetteredWithAReason() throws {
         var fixture = try PipelineFixture(partitions: 2, consumers: 1, workers: 2)
         fixture.configuration.model = TestModel.defaultModel
         fixture.configuration.maxBatch = 8
-        let cases = Self.cases()
-        try fixture.send(cases.map(\.value), keys: cases.map(\.key), messageMaxBytes: 8 << 20)
+        let cases: [(name: String, key: [UInt8], value: [UInt8]?, headers: [KafkaHeader], outcome: Outcome)] =
+            Self.cases().map { ($0.name, $0.key, $0.value, [], $0.outcome) } + Self.headerAndEdgeCases()
+        try fixture.send(
+            cases.map(\.value),
+            keys: cases.map(\.key),
+            headers: cases.map(\.headers),
+            messageMaxBytes: 8 << 20
+        )
 
         let pipeline = try Pipeline(
             configuration: fixture.configuration,
@@ -112,9 +148,14 @@ struct HostileInputTests {
             let json = try #require(try JSONSerialization.jsonObject(with: Data(message.value)) as? [String: Any])
             let score = try #require(json["score"] as? Double)
             #expect(score.isFinite)
+            if message.key == Array("k-id-cut".utf8) {
+                let id = try #require(json["id"] as? String)
+                #expect(id == String(repeating: "a", count: 255), "cut before the 2-byte character, not through it")
+            }
             answers[message.key ?? [], default: []].append("scored")
         }
         for message in deadLetters {
+            Self.checkServiceHeaders(of: message)
             let reason = message.headers.first { $0.name == DeadLetterHeader.error }.map {
                 String(decoding: $0.value ?? [], as: UTF8.self)
             }
@@ -133,10 +174,37 @@ struct HostileInputTests {
             case .answered: break
             }
         }
+        let byKey = Dictionary(deadLetters.map { ($0.key ?? [], $0) }) { first, _ in first }
+        let tombstone = try #require(byKey[Array("k-tombstone".utf8)])
+        #expect(tombstone.isTombstone, "a tombstone's dead letter keeps its null value")
+        let empty = try #require(byKey[Array("k-empty".utf8)])
+        #expect(!empty.isTombstone && empty.value.isEmpty, "an empty value stays empty, not null")
+        let forged = try #require(byKey[Array("k-forged".utf8)])
+        #expect(forged.headers.map(\.name).suffix(1) == ["trace-id"], "the input's other headers follow")
+        #expect(!forged.headers.contains { $0.name == DeadLetterHeader.truncated }, "no forged truncation mark")
+        let cut = try #require(byKey[Array("k-forged-cut".utf8)])
+        #expect(cut.value.count == 900_000)
+        #expect(cut.headers.map(\.name).suffix(2) == [DeadLetterHeader.truncated, "trace-id"])
         let counts = pipeline.counters.snapshot
         #expect(counts.predicted + counts.deadLettered == cases.count)
         print(
             "hostile input: \(cases.count) inputs, \(counts.predicted) scored, \(counts.deadLettered) dead-lettered, 0 lost"
         )
+    }
+
+    /// The service's own headers come first, each once, with the record's real position; no input
+    /// header in the `x-anomaly-` namespace follows them.
+    static func checkServiceHeaders(of message: KafkaMessage) {
+        let names = message.headers.map(\.name)
+        let service = [
+            DeadLetterHeader.error, DeadLetterHeader.detail, DeadLetterHeader.sourceTopic,
+            DeadLetterHeader.sourcePartition, DeadLetterHeader.sourceOffset,
+        ]
+        #expect(Array(names.prefix(service.count)) == service, "\(names)")
+        guard names.count >= service.count else { return }
+        let reserved = names.filter(DeadLetterHeader.isReserved)
+        #expect(reserved == service || reserved == service + [DeadLetterHeader.truncated], "\(names)")
+        let offset = message.headers[4].value.map { String(decoding: $0, as: UTF8.self) }
+        #expect(offset != "999999" && offset.flatMap { Int64($0) } != nil, "\(names)")
     }
 }

@@ -96,7 +96,7 @@ import Testing
         var configuration = ServiceConfiguration()
         try configuration.apply(TOMLDocument(parsing: "group = \"from-file\"\nconsumers = 2"), source: "f")
         try configuration.apply(environment: [
-            "ANOMALY_GROUP": "from-env", "ANOMALY_DEAD_LETTER": "dlq", "ANOMALY_KAFKA": "linger.ms=3, acks=all",
+            "ANOMALY_GROUP": "from-env", "ANOMALY_DEAD_LETTER": "dlq", "ANOMALY_KAFKA_ACKS": "all",
             "UNRELATED": "x",
         ])
         #expect(configuration.group == "from-env")

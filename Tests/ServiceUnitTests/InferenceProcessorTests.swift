@@ -80,7 +80,7 @@ import Testing
                 #expect(output.destination == .deadLetter)
                 continue
             }
-            let json = try #require(JSONSerialization.jsonObject(with: Data(output.value)) as? [String: Any])
+            let json = try #require(JSONSerialization.jsonObject(with: Data(output.value ?? [])) as? [String: Any])
             let score = try #require((json["score"] as? NSNumber)?.doubleValue)
             let expected = reference.decision(extractor.extract(request))
             #expect(

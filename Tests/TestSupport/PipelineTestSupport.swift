@@ -39,10 +39,11 @@ public struct PipelineFixture: Sendable {
         return logger
     }
 
-    /// Produces raw values with keys `k-<i>` (or `keys`) to the input topic and waits for their
-    /// acknowledgement; `messageMaxBytes` raises the producer's message size limit (1 MB).
+    /// Produces raw values (nil: a null value, a tombstone) with keys `k-<i>` (or `keys`) and
+    /// `headers` to the input topic and waits for their acknowledgement; `messageMaxBytes` raises
+    /// the producer's message size limit (1 MB).
     public func send(
-        _ values: [[UInt8]],
+        _ values: [[UInt8]?],
         keyOffset: Int = 0,
         keys: [[UInt8]]? = nil,
         headers: [[KafkaHeader]]? = nil,

@@ -130,11 +130,32 @@
         return false
     }
 
+    /// An id is a string, or an integer kept as written. Only integers a 64-bit reader holds
+    /// exactly: `1.5`, `1e400` or 20 digits would come out of most JSON readers as another id.
     private mutating func readIdentifier() -> Bool {
         guard current == UInt8(ascii: "-") || isDigit(current) else { return readStringField(.id) }
         let start = position
         guard skipNumber() else { return false }
-        unsafe request.store(.id, from: UnsafeRawBufferPointer(rebasing: bytes[start..<position]))
+        let number = unsafe UnsafeRawBufferPointer(rebasing: bytes[start..<position])
+        guard unsafe Self.isInt64(number) else {
+            error = .invalidID
+            return false
+        }
+        unsafe request.store(.id, from: number)
+        return true
+    }
+
+    /// Whether `number` (valid JSON) is an integer from -2^63 to 2^63-1.
+    private static func isInt64(_ number: UnsafeRawBufferPointer) -> Bool {
+        let negative = unsafe number.first == UInt8(ascii: "-")
+        let digits = unsafe UnsafeRawBufferPointer(rebasing: number[(negative ? 1 : 0)...])
+        let limit: StaticString = negative ? "9223372036854775808" : "9223372036854775807"
+        guard unsafe digits.allSatisfy({ $0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9") }) else { return false }
+        guard digits.count == limit.utf8CodeUnitCount else { return digits.count < limit.utf8CodeUnitCount }
+        // Same length: digit strings compare as their numbers.
+        for index in 0..<digits.count where unsafe digits[index] != limit.utf8Start[index] {
+            return unsafe digits[index] < limit.utf8Start[index]
+        }
         return true
     }
 
@@ -146,6 +167,7 @@
         }
         let negative = current == UInt8(ascii: "-")
         if negative { position += 1 }
+        guard !leadingZero() else { return false }
         var value: Int64 = 0
         var digits = 0
         while !atEnd, isDigit(current) {
@@ -404,6 +426,7 @@
 
     private mutating func skipNumber() -> Bool {
         if !atEnd, current == UInt8(ascii: "-") { position += 1 }
+        guard !leadingZero() else { return false }
         var digits = 0
         while !atEnd, isDigit(current) {
             position += 1
@@ -411,6 +434,16 @@
         }
         guard digits > 0 else { return false }
         return skipNumberTail()
+    }
+
+    /// Whether the integer part at `position` is a `0` followed by digits (`0123`): not JSON (RFC
+    /// 8259 section 6), and read by others as octal or as 123, so refused rather than guessed.
+    private mutating func leadingZero() -> Bool {
+        guard position + 1 < count, current == UInt8(ascii: "0"), unsafe isDigit(bytes[position + 1]) else {
+            return false
+        }
+        error = .invalidJSON
+        return true
     }
 
     /// A fraction and exponent after the integer digits.

@@ -143,13 +143,27 @@ public enum RequestFormat: Sendable, Equatable {
         commit(field, count: count, truncated: bytes.count > capacity)
     }
 
+    /// The end of the last whole UTF-8 character in `bytes[0..<count]`: `count`, or the start of
+    /// a sequence its lead byte says is longer than what is left.
+    static func characterBoundary(_ bytes: UnsafeMutablePointer<UInt8>, count: Int) -> Int {
+        var lead = count - 1
+        // Back over at most three continuation bytes (10xxxxxx) to the character's first byte.
+        while lead >= 0, count - lead <= 3, unsafe bytes[lead] & 0xC0 == 0x80 { lead -= 1 }
+        guard lead >= 0 else { return count }
+        let byte = unsafe bytes[lead]
+        let length = byte < 0x80 ? 1 : byte >= 0xF0 ? 4 : byte >= 0xE0 ? 3 : byte >= 0xC0 ? 2 : 1
+        return lead + length > count ? lead : count
+    }
+
     /// The write position and capacity of `field`'s region.
     func region(_ field: RequestField) -> (UnsafeMutablePointer<UInt8>, Int) {
         unsafe (storage + bases[field.rawValue], capacities[field.rawValue])
     }
 
-    /// Marks `field` present with `count` bytes written into its region.
+    /// Marks `field` present with `count` bytes written into its region. A truncated value keeps
+    /// whole characters: a cut through one would read back as U+FFFD.
     func commit(_ field: RequestField, count: Int, truncated: Bool) {
+        let count = truncated ? unsafe Self.characterBoundary(storage + bases[field.rawValue], count: count) : count
         unsafe lengths[field.rawValue] = count
         presentMask |= 1 << field.rawValue
         if truncated {

@@ -16,6 +16,9 @@ public enum RequestParseError: String, Sendable, Hashable, CaseIterable, CustomS
     case tooDeep
     /// A field has the wrong JSON type (e.g. `"path": 3`).
     case wrongFieldType
+    /// The `id` is a number but not an integer a 64-bit reader holds exactly: a fraction
+    /// (`1.5`), an exponent (`1e400`) or more than 64 bits (an id must be a string or an integer).
+    case invalidID
     /// The object has neither `path` nor (dataset rows only) `query`.
     case missingPath
     /// The line is not in Combined/Common Log Format.

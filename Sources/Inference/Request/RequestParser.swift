@@ -40,7 +40,10 @@ public struct RequestParser: Sendable {
     func parseReason(_ input: UnsafeRawBufferPointer, into request: ParsedRequest) -> RequestParseError? {
         request.reset()
         guard input.count <= limits.maxInputBytes else { return .tooLarge }
-        var start = 0
+        // A leading byte-order mark is not part of the text (RFC 8259 section 8.1 lets parsers
+        // ignore it); editors and some Windows producers write one.
+        var start =
+            unsafe input.count >= 3 && input[0] == 0xEF && input[1] == 0xBB && input[2] == 0xBF ? 3 : 0
         while start < input.count, Self.isWhitespace(unsafe input[start]) { start += 1 }
         var end = input.count
         while end > start, Self.isWhitespace(unsafe input[end - 1]) { end -= 1 }

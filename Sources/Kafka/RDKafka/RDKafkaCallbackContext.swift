@@ -116,7 +116,7 @@ let rdkafkaDeliveryCallback:
             report.undelivered = unsafe UndeliveredMessage(
                 topic: record.rkt.map { unsafe String(cString: rd_kafka_topic_name($0)) } ?? "",
                 key: record.key.map { unsafe Array(UnsafeRawBufferPointer(start: $0, count: record.key_len)) },
-                value: record.payload.map { unsafe Array(UnsafeRawBufferPointer(start: $0, count: record.len)) } ?? []
+                value: record.payload.map { unsafe Array(UnsafeRawBufferPointer(start: $0, count: record.len)) }
             )
         }
         onDelivery(report)

@@ -20,7 +20,8 @@ import CRdKafka
         let result = unsafe rd_kafka_conf_set(pointer, key, value, &errorText, errorText.count)
         guard result == RD_KAFKA_CONF_OK else {
             let detail = String(errorBuffer: errorText)
-            throw .configuration("librdkafka property '\(key)=\(value)' refused: \(detail)")
+            let unknown = result == RD_KAFKA_CONF_UNKNOWN
+            throw .configuration(KafkaConfiguration.refusal(key: key, value: value, unknown: unknown, detail: detail))
         }
     }
 

@@ -166,7 +166,8 @@ import Synchronization
             key: key,
             value: value,
             timestampMilliseconds: timestampType == RD_KAFKA_TIMESTAMP_NOT_AVAILABLE ? nil : timestamp,
-            headers: unsafe headers(of: message)
+            headers: unsafe headers(of: message),
+            isTombstone: unsafe record.payload == nil
         )
     }
 

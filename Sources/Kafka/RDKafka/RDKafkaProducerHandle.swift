@@ -23,25 +23,25 @@ import Synchronization
     /// Messages not yet acknowledged (queued, in flight, or awaiting their delivery report).
     var outstandingCount: Int { Int(unsafe rd_kafka_outq_len(client.handle)) }
 
-    /// Enqueues one message, copying its bytes (`RD_KAFKA_MSG_F_COPY`).
+    /// Enqueues one message, copying its bytes (`RD_KAFKA_MSG_F_COPY`); a nil key or value is null.
     func send(
         topic: String,
         partition: Int32?,
         key: [UInt8]?,
-        value: [UInt8],
+        value: [UInt8]?,
         headers: [KafkaHeader],
         token: UInt
     ) throws(KafkaError) {
         let rkt = unsafe try topicHandle(topic)
         let headerList = unsafe makeHeaders(headers)
-        let err = unsafe value.withUnsafeBytes { valueBytes in
+        let err = unsafe withOptionalBytes(value) { valueBytes in
             unsafe withOptionalBytes(key) { keyBytes in
                 unsafe crdkafka_produce(
                     client.handle,
                     rkt,
                     partition ?? RD_KAFKA_PARTITION_UA,
-                    valueBytes.baseAddress,
-                    valueBytes.count,
+                    valueBytes?.baseAddress,
+                    valueBytes?.count ?? 0,
                     keyBytes?.baseAddress,
                     keyBytes?.count ?? 0,
                     headerList,
@@ -99,8 +99,14 @@ import Synchronization
     }
 }
 
-/// Calls `body` with `bytes`' buffer, or with nil when there are none.
+/// Calls `body` with `bytes`' buffer, or with nil when there are none. An empty array still gets
+/// an address: librdkafka sends a null for a nil pointer, and an empty value is not a null one.
 private func withOptionalBytes<R>(_ bytes: [UInt8]?, _ body: (UnsafeRawBufferPointer?) -> R) -> R {
     guard let bytes else { return body(nil) }
+    guard !bytes.isEmpty else {
+        return unsafe withUnsafeBytes(of: UInt8(0)) { byte in
+            unsafe body(UnsafeRawBufferPointer(start: byte.baseAddress, count: 0))
+        }
+    }
     return unsafe bytes.withUnsafeBytes { unsafe body($0) }
 }

@@ -7,8 +7,8 @@ import Platform
 ///
 /// Each setting has one name, used as the flag (`--dead-letter`), the file key (`dead-letter`) and
 /// the environment variable (`ANOMALY_DEAD_LETTER`). librdkafka properties pass through from the
-/// file's `[kafka]`, `[kafka.consumer]` and `[kafka.producer]` tables, from `ANOMALY_KAFKA`
-/// (comma-separated `key=value`), and from `--kafka key=value` flags.
+/// file's `[kafka]`, `[kafka.consumer]` and `[kafka.producer]` tables, from one `ANOMALY_KAFKA_<NAME>`
+/// variable per property (``applyKafkaProperties(environment:)``), and from `--kafka key=value` flags.
 public struct ServiceConfiguration: Sendable, Equatable {
     public var brokers = "127.0.0.1:9092"
     public var group = "anomaly-service"
@@ -175,9 +175,7 @@ public struct ServiceConfiguration: Sendable, Equatable {
             let variable = "ANOMALY_" + name.uppercased().replacingOccurrences(of: "-", with: "_")
             if let value = environment[variable] { try set(name, value, source: "environment \(variable)") }
         }
-        if let pairs = environment["ANOMALY_KAFKA"] {
-            kafka += pairs.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
-        }
+        try applyKafkaProperties(environment: environment)
     }
 
     /// Checks relations between settings that single values cannot show.
@@ -294,7 +292,7 @@ func readTextFile(_ path: String) -> String? {
 
 extension String {
     /// The rest of the string after `prefix`, or nil when it does not start with it.
-    fileprivate func droppingPrefix(_ prefix: String) -> Substring? {
+    func droppingPrefix(_ prefix: String) -> Substring? {
         hasPrefix(prefix) ? dropFirst(prefix.count) : nil
     }
 }

@@ -1,3 +1,5 @@
+import Kafka
+
 /// The subset of TOML a service configuration file needs, parsed strictly.
 ///
 /// Supported: `key = value` lines with bare or quoted keys (dotted keys are taken literally when
@@ -50,10 +52,12 @@ public struct TOMLDocument: Sendable, Equatable {
             cursor.skipSpace()
             try cursor.expect(UInt8(ascii: "="))
             cursor.skipSpace()
+            let fullKey = (table + keyPath).joined(separator: ".")
+            // A secret's text never appears in an error, only its key.
+            cursor.hidesText = KafkaConfiguration.isSensitive(fullKey)
             let value = try cursor.value()
             cursor.skipSpace()
             guard cursor.atEndOrComment else { throw cursor.error("unexpected text after the value") }
-            let fullKey = (table + keyPath).joined(separator: ".")
             guard seen.insert(fullKey).inserted else { throw cursor.error("key '\(fullKey)' is defined twice") }
             entries.append((fullKey, value, lineNumber))
         }
@@ -74,6 +78,8 @@ private struct Cursor {
     let source: String
     let line: Int
     var position = 0
+    /// Whether errors leave out the value's text (the key may name a secret).
+    var hidesText = false
 
     init(_ bytes: [UInt8], source: String, line: Int) {
         self.bytes = bytes.last == UInt8(ascii: "\r") ? Array(bytes.dropLast()) : bytes
@@ -174,7 +180,7 @@ private struct Cursor {
         let digits = text.replacingUnderscores()
         if let integer = Int64(digits) { return .integer(integer) }
         if let float = Double(digits), !text.isEmpty { return .float(float) }
-        throw error("'\(text)' is not a TOML value (strings need quotes)")
+        throw error("\(hidesText ? "the value" : "'\(text)'") is not a TOML value (strings need quotes)")
     }
 
     mutating func literalString() throws(ServiceError) -> String {
@@ -210,7 +216,10 @@ private struct Cursor {
                     else { throw error("invalid \\u escape") }
                     result.append(contentsOf: Array(String(Character(scalar)).utf8))
                     position = end
-                default: throw error("unknown escape '\\\(Character(Unicode.Scalar(escaped)))'")
+                default:
+                    throw error(
+                        hidesText ? "unknown escape" : "unknown escape '\\\(Character(Unicode.Scalar(escaped)))'"
+                    )
                 }
             default:
                 result.append(byte)

@@ -24,8 +24,8 @@ package struct AnswerFitter {
     static let minimalValueBytes = 16_384
 
     /// The bytes librdkafka counts against `message.max.bytes`, with margin for framing.
-    package static func wireBytes(key: [UInt8]?, value: [UInt8], headers: [KafkaHeader]) -> Int {
-        headers.reduce(framingAllowance + (key?.count ?? 0) + value.count) {
+    package static func wireBytes(key: [UInt8]?, value: [UInt8]?, headers: [KafkaHeader]) -> Int {
+        headers.reduce(framingAllowance + (key?.count ?? 0) + (value?.count ?? 0)) {
             $0 + 8 + $1.name.utf8.count + ($1.value?.count ?? 0)
         }
     }
@@ -70,7 +70,7 @@ package struct AnswerFitter {
     package func minimalDeadLetter(
         ticket: OffsetTracker.Ticket,
         key: [UInt8]?,
-        value: [UInt8],
+        value: [UInt8]?,
         source: TopicPartitionOffset?,
         refusedBy topic: String,
         refusal: KafkaError,
@@ -83,8 +83,8 @@ package struct AnswerFitter {
             cutFields.append("key")
         }
         var value = value
-        if value.count > Self.minimalValueBytes {
-            value = Array(value.prefix(Self.minimalValueBytes))
+        if let whole = value, whole.count > Self.minimalValueBytes {
+            value = Array(whole.prefix(Self.minimalValueBytes))
             cutFields.append("value")
         }
         var headers = Self.serviceHeaders(
@@ -106,7 +106,7 @@ package struct AnswerFitter {
     private func cut(_ letter: OutputRecord) -> OutputRecord {
         var letter = letter
         var cutFields: [String] = []
-        let own = letter.headers.filter { DeadLetterHeader.isServiceHeader($0.name) }
+        let own = letter.headers.filter { DeadLetterHeader.isReserved($0.name) }
         if own.count < letter.headers.count {
             letter.headers = own
             cutFields.append("headers")
@@ -119,8 +119,8 @@ package struct AnswerFitter {
             letter.key = Array(key.prefix(Self.keptKeyBytes))
             cutFields.append("key")
         }
-        if letter.value.count > room() {
-            letter.value = Array(letter.value.prefix(max(0, room())))
+        if let value = letter.value, value.count > room() {
+            letter.value = Array(value.prefix(max(0, room())))
             cutFields.append("value")
         }
         letter.headers += Self.truncationHeaders(cutFields)

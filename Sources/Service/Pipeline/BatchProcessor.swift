@@ -21,7 +21,7 @@ public final class EchoProcessor: BatchProcessor {
                     destination: .prediction,
                     ticket: input.ticket,
                     key: input.message.key,
-                    value: input.message.value,
+                    value: input.message.isTombstone ? nil : input.message.value,
                     receivedNanoseconds: input.receivedNanoseconds
                 )
             )

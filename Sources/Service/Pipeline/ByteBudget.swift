@@ -49,6 +49,6 @@ extension KafkaMessage {
 extension OutputRecord {
     /// The bytes this answer occupies until librdkafka copies it: key, value and headers.
     var heldBytes: Int {
-        headers.reduce((key?.count ?? 0) + value.count) { $0 + $1.name.utf8.count + ($1.value?.count ?? 0) }
+        headers.reduce((key?.count ?? 0) + (value?.count ?? 0)) { $0 + $1.name.utf8.count + ($1.value?.count ?? 0) }
     }
 }

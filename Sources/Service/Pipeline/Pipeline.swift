@@ -272,10 +272,10 @@ public final class Pipeline: @unchecked Sendable {
         KafkaEventHandlers(
             log: { entry in
                 let level: Logger.Level = entry.level <= 3 ? .error : entry.level == 4 ? .warning : .debug
-                logger.log(level: level, "librdkafka \(entry.facility): \(entry.message)")
+                logger.log(level: level, "librdkafka \(entry.facility.escapedForLog): \(entry.message.escapedForLog)")
             },
             error: { error, fatal in
-                logger.log(level: fatal ? .critical : .warning, "kafka: \(error.reason)")
+                logger.log(level: fatal ? .critical : .warning, "kafka: \(error.reason.escapedForLog)")
             },
             statistics: statistics
         )

@@ -25,7 +25,8 @@ public struct OutputRecord: Sendable {
     public var destination: Destination
     public var ticket: OffsetTracker.Ticket
     public var key: [UInt8]?
-    public var value: [UInt8]
+    /// The value; nil is a null value (a dead letter of a tombstone).
+    public var value: [UInt8]?
     public var headers: [KafkaHeader]
     public var receivedNanoseconds: Int64
     /// For predictions: whether the model called the request anomalous.
@@ -35,7 +36,7 @@ public struct OutputRecord: Sendable {
         destination: Destination,
         ticket: OffsetTracker.Ticket,
         key: [UInt8]?,
-        value: [UInt8],
+        value: [UInt8]?,
         headers: [KafkaHeader] = [],
         receivedNanoseconds: Int64,
         anomalous: Bool = false
@@ -49,22 +50,25 @@ public struct OutputRecord: Sendable {
         self.anomalous = anomalous
     }
 
-    /// A dead letter for `input`: its original key and value, with headers naming the error and
-    /// where the record came from.
+    /// A dead letter for `input`: its original key and value (a null value stays null), with the
+    /// service's headers naming the error and where the record came from, then the input's own
+    /// headers except those the service owns (``DeadLetterHeader/isReserved(_:)``).
     static func deadLetter(for input: InputRecord, error code: String, detail: String) -> OutputRecord {
         let message = input.message
+        // The service's headers first, and no input header in its namespace: a reader taking the
+        // first (or the last) `x-anomaly-error` gets the service's, never one the sender forged.
         return OutputRecord(
             destination: .deadLetter,
             ticket: input.ticket,
             key: message.key,
-            value: message.value,
-            headers: message.headers + [
+            value: message.isTombstone ? nil : message.value,
+            headers: [
                 KafkaHeader(name: DeadLetterHeader.error, string: code),
                 KafkaHeader(name: DeadLetterHeader.detail, string: detail),
                 KafkaHeader(name: DeadLetterHeader.sourceTopic, string: message.topic),
                 KafkaHeader(name: DeadLetterHeader.sourcePartition, string: String(message.partition)),
                 KafkaHeader(name: DeadLetterHeader.sourceOffset, string: String(message.offset)),
-            ],
+            ] + message.headers.filter { !DeadLetterHeader.isReserved($0.name) },
             receivedNanoseconds: input.receivedNanoseconds
         )
     }
@@ -84,8 +88,16 @@ public enum DeadLetterHeader {
     /// With ``truncated``: what was cut, comma-separated from `headers`, `key`, `value`.
     public static let truncatedFields = "x-anomaly-truncated-fields"
 
-    /// Whether `name` is one of the service's own headers (the `x-anomaly-` prefix).
-    static func isServiceHeader(_ name: String) -> Bool {
-        name.utf8.count >= 10 && name.prefix(10).lowercased() == "x-anomaly-"
+    /// The namespace of the service's own headers, which input headers may not use.
+    public static let reservedPrefix = "x-anomaly-"
+
+    /// Whether `name` is in the service's namespace (`x-anomaly-`, in any case): such input
+    /// headers are dropped from dead letters, so none can pass for the service's.
+    public static func isReserved(_ name: String) -> Bool {
+        // ASCII case folding only: Unicode's would also fold look-alikes such as the Kelvin sign.
+        name.utf8.count >= reservedPrefix.utf8.count
+            && name.utf8.prefix(reservedPrefix.utf8.count).elementsEqual(reservedPrefix.utf8) { byte, reserved in
+                (byte >= 0x41 && byte <= 0x5A ? byte | 0x20 : byte) == reserved
+            }
     }
 }

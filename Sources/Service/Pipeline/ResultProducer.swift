@@ -203,7 +203,7 @@ final class ResultProducer: @unchecked Sendable {
             answerRefused(
                 ticket: ticket,
                 key: report.undelivered?.key,
-                value: report.undelivered?.value ?? [],
+                value: report.undelivered?.value,
                 topic: report.undelivered?.topic ?? outputTopic,
                 refusal: refusal,
                 receivedNanoseconds: MonotonicDeadline.now().nanoseconds
@@ -216,7 +216,7 @@ final class ResultProducer: @unchecked Sendable {
     private func answerRefused(
         ticket: OffsetTracker.Ticket,
         key: [UInt8]?,
-        value: [UInt8],
+        value: [UInt8]?,
         topic: String,
         refusal: KafkaError,
         receivedNanoseconds: Int64

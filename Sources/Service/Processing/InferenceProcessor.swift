@@ -202,6 +202,7 @@ public final class InferenceProcessor: BatchProcessor {
         case .truncated: "the JSON ends before the object closes"
         case .tooDeep: "the JSON nests deeper than the parser allows"
         case .wrongFieldType: "a request field has the wrong JSON type"
+        case .invalidID: "the id is a number but not an integer of at most 64 bits (no fraction or exponent)"
         case .missingPath: "the request has no path"
         case .clfMalformed: "the line is not a JSON object nor a Combined Log Format line"
         }

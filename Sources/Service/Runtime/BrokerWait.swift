@@ -31,7 +31,7 @@ public func waitForBroker(_ configuration: ServiceConfiguration, seconds: Double
             if let deadline, deadline.hasPassed {
                 throw .startup("no broker at \(servers) answered within \(seconds) s: \(error.reason)")
             }
-            logger.warning("waiting for broker \(servers) (attempt \(attempt)): \(error.reason)")
+            logger.warning("waiting for broker \(servers) (attempt \(attempt)): \(error.reason.escapedForLog)")
             sleepThread(for: .seconds(1))
         }
     }

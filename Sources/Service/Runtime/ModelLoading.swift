@@ -1,4 +1,5 @@
 import Inference
+import Platform
 
 extension ServiceConfiguration {
     /// Loads and validates the configured model file (magic, LZ4 frame, checksum, sizes, norms,
@@ -9,7 +10,7 @@ extension ServiceConfiguration {
             try model.validateFeatureConfiguration()
             return model
         } catch {
-            throw .configuration("model '\(model)' refused: \(error.reason)")
+            throw .configuration("model '\(model)' refused: \(error.reason.escapedForLog)")
         }
     }
 }

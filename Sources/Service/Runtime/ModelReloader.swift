@@ -137,17 +137,20 @@ public final class ModelReloader: Sendable {
     }
 
     private func reload(because reason: String) {
-        let old = models.current.model.identifier
+        // The name and version come from the model file: escaped, they cannot forge log lines.
+        let old = models.current.model.identifier.escapedForLog
         do {
             let model = try SVMModel(contentsOf: path)
             // Everything a worker will do with it, once, here: extractor, dimension, scorer.
             _ = try InferenceProcessor(model: model, maxBatch: 1)
             models.publish(model)
             reloadCount.add(1, ordering: .relaxed)
-            logger.notice("model reloaded (\(reason)): \(model.identifier) replaces \(old)")
+            logger.notice("model reloaded (\(reason)): \(model.identifier.escapedForLog) replaces \(old)")
         } catch {
             failureCount.add(1, ordering: .relaxed)
-            logger.error("model reload refused (\(reason)): '\(path)': \(error.reason); still scoring with \(old)")
+            logger.error(
+                "model reload refused (\(reason)): '\(path.escapedForLog)': \(error.reason.escapedForLog); still scoring with \(old)"
+            )
         }
     }
 }
