@@ -1,5 +1,6 @@
 import Foundation
 import Kafka
+import Platform
 
 /// Everything `anomaly-service serve` needs, from defaults, a TOML file, the environment and flags,
 /// in that order of precedence (flags win).
@@ -40,6 +41,10 @@ public struct ServiceConfiguration: Sendable, Equatable {
     public var metricsHost = "0.0.0.0"
     /// How often `serve` checks the model file for a change to reload; 0: only on SIGHUP.
     public var modelPollSeconds = 2.0
+    /// Bytes a model may take: its decoded file, and scoring with it (its arrays plus every
+    /// worker's buffers, ``SVMModel/scoringMemory(workers:maxBatch:limits:)``). A model over it is
+    /// refused at start and at reload.
+    public var maxModelMemory = 1 << 30
     /// `default`, or `edge`: small gateways (see ``applyingProfile(allowedCPUs:)``).
     public var profile = "default"
     /// Top terms that explain each anomalous prediction (0: none; linear models only).
@@ -53,7 +58,7 @@ public struct ServiceConfiguration: Sendable, Equatable {
     static let settingNames = [
         "brokers", "group", "input", "output", "dead-letter", "model", "consumers", "workers", "max-batch",
         "ring-capacity", "pin-threads", "max-in-flight-per-partition", "revoke-timeout", "shutdown-timeout",
-        "metrics-port", "metrics-host", "model-poll-seconds", "profile", "explain",
+        "metrics-port", "metrics-host", "model-poll-seconds", "max-model-memory", "profile", "explain",
     ]
 
     /// Sets one setting from text; `source` names where it came from in errors.
@@ -94,6 +99,13 @@ public struct ServiceConfiguration: Sendable, Equatable {
             }
             metricsPort = port
         case "metrics-host": metricsHost = try nonEmpty(text)
+        case "max-model-memory":
+            guard let bytes = Self.byteCount(text) else {
+                throw .configuration(
+                    "\(source): 'max-model-memory' must be a positive number of bytes, optionally with KiB, MiB or GiB (512MiB), got '\(text)'"
+                )
+            }
+            maxModelMemory = bytes
         case "explain":
             guard let value = Int(text), (0...50).contains(value) else {
                 throw .configuration("\(source): 'explain' must be a number of terms from 0 to 50, got '\(text)'")
@@ -121,6 +133,19 @@ public struct ServiceConfiguration: Sendable, Equatable {
                 "\(source): unknown setting '\(name)' (known: \(Self.settingNames.joined(separator: ", ")))"
             )
         }
+    }
+
+    /// `text` as a positive byte count: digits, then optionally `B`, `KiB`, `MiB`, `GiB` or `TiB`
+    /// (spaces allowed between); nil when it is not one or overflows.
+    static func byteCount(_ text: String) -> Int? {
+        let trimmed = text.trimmingCharacters(in: .whitespaces)
+        let digits = trimmed.prefix { $0.isASCII && $0.isNumber }
+        let units = ["": 0, "B": 0, "KiB": 10, "MiB": 20, "GiB": 30, "TiB": 40]
+        guard let number = Int(digits), number > 0,
+            let shift = units[trimmed.dropFirst(digits.count).trimmingCharacters(in: .whitespaces)],
+            number <= Int.max >> shift
+        else { return nil }
+        return number << shift
     }
 
     /// Sets the threshold for requests whose path starts with `prefix` (a path, so it starts with `/`).
@@ -177,15 +202,27 @@ public struct ServiceConfiguration: Sendable, Equatable {
         guard ringCapacity >= maxBatch else {
             throw .configuration("ring-capacity (\(ringCapacity)) must be at least max-batch (\(maxBatch))")
         }
+        guard maxBatch <= Self.maxBatchLimit else {
+            throw .configuration("max-batch must be at most \(Self.maxBatchLimit), got \(maxBatch)")
+        }
         guard consumers <= 64 else { throw .configuration("consumers must be at most 64, got \(consumers)") }
         guard (workers ?? 1) <= 1_024 else { throw .configuration("workers must be at most 1024, got \(workers ?? 0)") }
     }
 
-    /// The consumer's librdkafka configuration: tuned defaults, then `kafka`, then `kafkaConsumer`.
+    /// The largest `max-batch`: a batch's feature rows are allocated per worker up front.
+    static let maxBatchLimit = 65_536
+
+    /// The workers the pipeline starts: `workers`, or one per CPU in `allowed` (the process's
+    /// CPUs; one when unknown).
+    func workerCount(allowed: CPUSet?) -> Int {
+        workers ?? max(1, allowed?.count ?? 1)
+    }
+
     /// The configuration with its profile's defaults filled in. `edge`, for gateways with a core or
     /// two and little memory: at most 2 workers, micro-batches of 16, rings of 512, 2,000 records
-    /// in flight per partition, and librdkafka queues of a few MiB instead of 64-256 MiB. Settings
-    /// given explicitly (anything not at its default) and librdkafka properties win.
+    /// in flight per partition, models of at most 256 MiB, and librdkafka queues of a few MiB
+    /// instead of 64-256 MiB. Settings given explicitly (anything not at its default) and
+    /// librdkafka properties win.
     public func applyingProfile(allowedCPUs: Int) -> ServiceConfiguration {
         guard profile == "edge" else { return self }
         let defaults = ServiceConfiguration()
@@ -194,6 +231,7 @@ public struct ServiceConfiguration: Sendable, Equatable {
         if maxBatch == defaults.maxBatch { edge.maxBatch = 16 }
         if ringCapacity == defaults.ringCapacity { edge.ringCapacity = 512 }
         if maxInFlightPerPartition == defaults.maxInFlightPerPartition { edge.maxInFlightPerPartition = 2_000 }
+        if maxModelMemory == defaults.maxModelMemory { edge.maxModelMemory = 256 << 20 }
         edge.kafkaConsumer =
             [
                 "queued.max.messages.kbytes=2048", "fetch.max.bytes=1048576", "max.partition.fetch.bytes=262144",
@@ -206,6 +244,7 @@ public struct ServiceConfiguration: Sendable, Equatable {
         return edge
     }
 
+    /// The consumer's librdkafka configuration: tuned defaults, then `kafka`, then `kafkaConsumer`.
     ///
     /// Offsets are the service's own: its committer stores a watermark only once every answer
     /// below it is acknowledged (``OffsetCommitter/consumerSettings``), so overriding
@@ -240,12 +279,6 @@ public struct ServiceConfiguration: Sendable, Equatable {
             throw .configuration(error.reason)
         }
     }
-}
-
-/// Reads a UTF-8 text file, or nil when it cannot be read.
-func readTextFile(_ path: String) -> String? {
-    guard let data = FileManager.default.contents(atPath: path) else { return nil }
-    return String(data: data, encoding: .utf8)
 }
 
 extension String {
