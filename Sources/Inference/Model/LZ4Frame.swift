@@ -23,10 +23,11 @@ enum LZ4Frame {
     /// Decodes exactly one frame that fills `frame`, requiring the content checksum; liblz4
     /// verifies the checksum as it decodes.
     ///
-    /// Nothing larger than the content is allocated, and the content is bounded before any of it
-    /// is: a declared content size must be at most `maxContentSize` and at most what the frame's
-    /// size can hold (``maxContent(ofFrame:)``); a frame without one is decoded into a buffer grown
-    /// in steps and refused as soon as it passes either bound.
+    /// The content is bounded before any of it is allocated: a declared content size must be at
+    /// most `maxContentSize` and at most what the frame's size can hold (``maxContent(ofFrame:)``);
+    /// a frame without one is refused as soon as its content passes either bound. The buffer
+    /// starts at four times the frame's size and doubles as content is decoded, so it never
+    /// exceeds twice what the frame really holds.
     ///
     /// - Throws: ``InferenceError`` ``InferenceError/Code/modelTooLarge`` when the content is over
     ///   `maxContentSize`, ``InferenceError/Code/invalidModel`` naming any other problem.
@@ -50,7 +51,7 @@ enum LZ4Frame {
         if declared > 0 {
             guard declared <= UInt64(ratioBound) else {
                 throw .invalidModel(
-                    "LZ4 frame declares \(declared) bytes of content in \(frame.count) bytes: more than LZ4's \(maxRatio):1 allows (\(ratioBound))"
+                    "LZ4 frame declares \(declared) bytes of content in \(frame.count) bytes: more than LZ4's \(maxRatio):1 allows (at most \(ratioBound))"
                 )
             }
             guard declared <= UInt64(maxContentSize) else {
@@ -59,16 +60,21 @@ enum LZ4Frame {
                 )
             }
         }
-        // Without a declared size, one byte over the bound shows the content does not fit.
+        // Without a declared size, one byte over the bound shows the content does not fit. Even a
+        // declared size only caps the buffer: it grows as content is decoded, so a frame lying
+        // within the bounds costs what it really holds, not what it claims.
         let ceiling = declared > 0 ? Int(declared) : min(ratioBound, maxContentSize) + 1
-        var output = [UInt8](repeating: 0, count: declared > 0 ? ceiling : min(ceiling, max(1 << 16, 4 * frame.count)))
+        var output = [UInt8](repeating: 0, count: min(ceiling, max(1 << 16, 4 * frame.count)))
         var produced = 0
         var position = consumed
         var finished = false
         while position < frame.count && !finished {
-            if produced == output.count && declared == 0 {
-                guard output.count < ceiling else { break }
-                output.append(contentsOf: repeatElement(0, count: min(ceiling, 2 * output.count) - output.count))
+            if produced == output.count {
+                if output.count < ceiling {
+                    output.append(contentsOf: repeatElement(0, count: min(ceiling, 2 * output.count) - output.count))
+                } else if declared == 0 {
+                    break
+                }
             }
             var sourceSize = frame.count - position
             var destinationSize = output.count - produced
@@ -89,7 +95,7 @@ enum LZ4Frame {
             produced += destinationSize
             finished = result == 0
             // No progress: a broken frame (with room to spare), or more content than declared.
-            if sourceSize == 0 && destinationSize == 0 && (produced < output.count || declared > 0) { break }
+            if sourceSize == 0 && destinationSize == 0 && (produced < output.count || output.count == ceiling) { break }
         }
         if declared == 0 && produced == ceiling {
             throw ceiling > maxContentSize
