@@ -127,6 +127,21 @@ import Testing
         )
     }
 
+    @Test func aHeaderCountOverTwoToTheTwentyFourIsRefusedNamingIt() throws {
+        let configuration = ModelFileTests.configuration(dimension: 48).canonicalJSON()
+        let header =
+            #"{"kernel":"rbf","gamma":0.5,"intercept":0,"threshold":0,"n_sv":1073741824,"dim":48,"feature_config":"#
+            + configuration + "}"
+        let file = SVMModel.fileMagic + LZ4Frame.encode(Self.payload(header: header, floats: [0, 1, 0]))
+        let error = Self.refusal { () throws(InferenceError) in _ = try SVMModel(fileBytes: file) }
+        #expect(error?.code == .invalidModel)
+        #expect(
+            error?.reason.hasPrefix("inconsistent header: kernel rbf, n_sv 1073741824, dim 48 (each at most 16777216")
+                == true,
+            "\(String(describing: error))"
+        )
+    }
+
     @Test func aDirectoryIsRefusedAsADirectory() throws {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("model-dir-\(getpid())").path
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)

@@ -15,7 +15,7 @@ public struct ScoringMemory: Sendable, Equatable, CustomStringConvertible {
     public var totalBytes: Int { modelBytes + workers * workerBytes }
 
     public var description: String {
-        "\(totalBytes) bytes (model \(modelBytes) + \(workers) workers × \(workerBytes) for batches of \(maxBatch))"
+        "\(totalBytes) bytes (model \(modelBytes) + \(workers) worker\(workers == 1 ? "" : "s") × \(workerBytes) for batches of \(maxBatch))"
     }
 }
 

@@ -33,7 +33,11 @@ extension SVMModel {
             let dimension = (header["dim"] as? NSNumber)?.intValue,
             count >= 0, dimension > 0, dimension <= 1 << 24, count <= 1 << 24, (kernel == .linear) == (count == 0)
         else {
-            throw .invalidModel("inconsistent header: kernel \(kernelName), n_sv and dim")
+            let declared =
+                "n_sv \(header["n_sv"].map { "\($0)" } ?? "missing"), dim \(header["dim"].map { "\($0)" } ?? "missing")"
+            throw .invalidModel(
+                "inconsistent header: kernel \(kernelName), \(declared) (each at most 16777216, dim positive, n_sv 0 for linear only)"
+            )
         }
         guard let intercept = (header["intercept"] as? NSNumber)?.doubleValue,
             let threshold = (header["threshold"] as? NSNumber)?.doubleValue
