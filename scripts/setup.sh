@@ -4,7 +4,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-debs=(librdkafka-dev libopenblas-dev liblz4-dev pkg-config)
+debs=(librdkafka-dev libopenblas-dev liblz4-dev pkg-config time)
 missing=()
 for p in "${debs[@]}"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -39,8 +39,14 @@ struct ScoreCommand: ParsableCommand {
     @Option(help: "Explain anomalous predictions with their N largest terms (linear models).")
     var explain: Int = 0
 
+    @Option(
+        name: .customLong("max-model-memory"),
+        help: "Refuse a model whose file or scoring needs more bytes (suffixes KiB, MiB, GiB; default 1GiB)."
+    )
+    var maxModelMemory: String?
+
     func validate() throws {
-        guard batch > 0 else { throw ValidationError("--batch must be positive") }
+        guard batch > 0 && batch <= 65_536 else { throw ValidationError("--batch must be from 1 to 65536") }
         guard explain >= 0 else { throw ValidationError("--explain must be 0 or more") }
     }
 
@@ -51,7 +57,15 @@ struct ScoreCommand: ParsableCommand {
             } else {
                 nil
             }
-        let svm = try SVMModel(contentsOf: model, expecting: expected)
+        // The checks `serve` makes, for one worker scoring batches of `batch`.
+        var loading = ServiceConfiguration()
+        loading.model = model
+        loading.workers = 1
+        loading.maxBatch = batch
+        if let maxModelMemory {
+            try loading.set("max-model-memory", maxModelMemory, source: "flag --max-model-memory")
+        }
+        let svm = try loading.loadModel(expecting: expected)
         var routes = RouteThresholds()
         for rule in threshold { try routes.set(rule: rule, source: "flag --threshold") }
         BLAS.useSingleThread()

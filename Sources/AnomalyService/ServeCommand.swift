@@ -70,6 +70,11 @@ struct ServeCommand: ParsableCommand {
         help: "Reload the model when its file changes, checked this often (default 2; 0: only on SIGHUP)."
     )
     var modelPollSeconds: String?
+    @Option(
+        name: .customLong("max-model-memory"),
+        help: "Refuse a model whose file or scoring needs more bytes (suffixes KiB, MiB, GiB; default 1GiB)."
+    )
+    var maxModelMemory: String?
     @Option(help: "default, or edge: 1-2 workers, small rings and queues, for small gateways.")
     var profile: String?
     @Flag(
@@ -134,12 +139,7 @@ struct ServeCommand: ParsableCommand {
         )
         try pipeline.start()
         // Reloads: SIGHUP, or the file changing; validated off the hot path, swapped between batches.
-        let reloader = try ModelReloader(
-            path: configuration.model,
-            models: models,
-            pollSeconds: configuration.modelPollSeconds,
-            logger: logger
-        )
+        let reloader = try ModelReloader(configuration: configuration, models: models, logger: logger)
         defer { reloader.stop() }
         metrics.withLock { $0 = ServiceMetrics(pipeline: pipeline, models: models, reloader: reloader) }
         var signal = signals.wait()
@@ -176,7 +176,7 @@ struct ServeCommand: ParsableCommand {
             ("ring-capacity", ringCapacity.map(String.init)), ("pin-threads", noPin ? "false" : nil),
             ("max-in-flight-bytes", maxInFlightBytes),
             ("metrics-port", metricsPort), ("metrics-host", metricsHost), ("model-poll-seconds", modelPollSeconds),
-            ("profile", profile), ("explain", explain ? "5" : nil),
+            ("max-model-memory", maxModelMemory), ("profile", profile), ("explain", explain ? "5" : nil),
         ]
         for case let (name, value?) in flags {
             try configuration.set(name, value, source: "flag --\(name == "pin-threads" ? "no-pin" : name)")

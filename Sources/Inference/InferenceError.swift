@@ -1,7 +1,8 @@
 /// The one error type of the Inference module.
 ///
 /// Create values with the static factories (``malformedRequest(_:detail:file:line:)``,
-/// ``invalidModel(_:file:line:)``, ``featureMismatch(_:file:line:)``, ``io(_:file:line:)``); they
+/// ``invalidModel(_:file:line:)``, ``modelTooLarge(_:file:line:)``, ``featureMismatch(_:file:line:)``,
+/// ``io(_:file:line:)``); they
 /// record where the error was raised.
 public struct InferenceError: Error, CustomStringConvertible, Sendable {
     /// What kind of failure this is; stable for callers to switch on.
@@ -9,6 +10,7 @@ public struct InferenceError: Error, CustomStringConvertible, Sendable {
         private enum Backing: Hashable, Sendable {
             case malformedRequest
             case invalidModel
+            case modelTooLarge
             case featureMismatch
             case io
         }
@@ -19,6 +21,8 @@ public struct InferenceError: Error, CustomStringConvertible, Sendable {
         public static let malformedRequest = Code(.malformedRequest)
         /// A model file is truncated, corrupt, or of an unknown format.
         public static let invalidModel = Code(.invalidModel)
+        /// A model file is larger, or declares or needs more memory, than the limit allows.
+        public static let modelTooLarge = Code(.modelTooLarge)
         /// A model's feature configuration does not match the extractor's.
         public static let featureMismatch = Code(.featureMismatch)
         /// Reading or writing a file failed.
@@ -68,6 +72,12 @@ public struct InferenceError: Error, CustomStringConvertible, Sendable {
     /// A model file is truncated, corrupt, or of an unknown format.
     public static func invalidModel(_ reason: String, file: String = #fileID, line: UInt = #line) -> InferenceError {
         InferenceError(code: .invalidModel, reason: reason, file: file, line: line)
+    }
+
+    /// A model file is larger, or declares or needs more memory, than the limit allows; `reason`
+    /// names the figure and the limit.
+    public static func modelTooLarge(_ reason: String, file: String = #fileID, line: UInt = #line) -> InferenceError {
+        InferenceError(code: .modelTooLarge, reason: reason, file: file, line: line)
     }
 
     /// A model's (or a configuration file's) feature configuration does not match the extractor's.

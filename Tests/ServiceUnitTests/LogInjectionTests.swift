@@ -14,7 +14,10 @@ struct LogInjectionTests {
         defer { try? FileManager.default.removeItem(atPath: path) }
         let models = ModelSwitch(try SVMModel(contentsOf: path))
         let capture = LogCapture()
-        let reloader = try ModelReloader(path: path, models: models, pollSeconds: 0, logger: capture.logger)
+        var configuration = ServiceConfiguration()
+        configuration.model = path
+        configuration.modelPollSeconds = 0
+        let reloader = try ModelReloader(configuration: configuration, models: models, logger: capture.logger)
         defer { reloader.stop() }
         _ = try TestModel.write(version: "2\nlevel=critical forged\r\u{1b}[2J", to: path)
         reloader.requestReload()

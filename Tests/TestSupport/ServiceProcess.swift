@@ -18,17 +18,32 @@ public final class ServiceProcess {
         _ = FileManager.default.createFile(atPath: logPath, contents: nil)
         let log = try FileHandle(forWritingTo: URL(fileURLWithPath: logPath))
         process.executableURL = Self.executable
-        process.arguments =
-            [
-                "serve", "--brokers", configuration.brokers, "--group", configuration.group,
-                "--input", configuration.input, "--output", configuration.output,
-                "--dead-letter", configuration.deadLetter, "--model", configuration.model,
-                "--workers", String(configuration.workers ?? 2), "--no-pin", "--log-level", "info",
-                "--kafka-consumer", "session.timeout.ms=6000", "--kafka-consumer", "heartbeat.interval.ms=500",
-            ] + extra
+        process.arguments = Self.arguments(configuration, extra: extra)
         process.standardOutput = log
         process.standardError = log
         try process.run()
+    }
+
+    /// The `serve` command line for `configuration`, then `extra`.
+    public static func arguments(_ configuration: ServiceConfiguration, extra: [String] = []) -> [String] {
+        [
+            "serve", "--brokers", configuration.brokers, "--group", configuration.group,
+            "--input", configuration.input, "--output", configuration.output,
+            "--dead-letter", configuration.deadLetter, "--model", configuration.model,
+            "--workers", String(configuration.workers ?? 2), "--no-pin", "--log-level", "info",
+            "--kafka-consumer", "session.timeout.ms=6000", "--kafka-consumer", "heartbeat.interval.ms=500",
+        ] + extra
+    }
+
+    /// The process's peak resident set so far (`VmHWM` in `/proc/<pid>/status`), or nil once it has
+    /// exited.
+    public var peakResidentBytes: Int? {
+        guard
+            let status = try? String(contentsOfFile: "/proc/\(process.processIdentifier)/status", encoding: .utf8),
+            let line = status.split(separator: "\n").first(where: { $0.hasPrefix("VmHWM:") }),
+            let kilobytes = Int(line.split(separator: " ").dropFirst().first ?? "")
+        else { return nil }
+        return kilobytes * 1_024
     }
 
     public func kill9() {

@@ -136,6 +136,16 @@ import Foundation
         unsafe logTable.deallocate()
     }
 
+    /// The bytes an extractor for rows of `dimension` (`hashedDimension` of them hashed)
+    /// allocates, from the same sizes as ``init(configuration:limits:)`` (change both together).
+    static func allocatedBytes(dimension: Int, hashedDimension: Int, blockCount: Int, limits: RequestLimits) -> Int {
+        let scratch = [RequestField.path, .query, .body, .userAgent, .referer].map(limits.capacity(of:)).max()!
+        // counts (UInt8), overflow, touched, touchedValues, written (4 bytes each), the numeric tail.
+        let perBucket = 1 + 4 * 4
+        return scratch + perBucket * hashedDimension + 4 + 4 * (dimension - hashedDimension) + 512 * (4 + 2)
+            + 256 * 4 + HeaderDotCache.allocatedBytes(blockCount: blockCount)
+    }
+
     /// Writes the features of `request` into `row` (overwriting all of it). Does not allocate.
     ///
     /// - Parameters:

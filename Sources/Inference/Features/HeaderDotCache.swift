@@ -49,6 +49,11 @@ import Synchronization
         unsafe bytes = .allocate(capacity: slots * Self.maxLength)
     }
 
+    /// The bytes ``init(blockCount:)`` allocates (change both together).
+    static func allocatedBytes(blockCount: Int) -> Int {
+        blockCount * slotCount * (8 + 4 + 4 + 4 + maxLength)
+    }
+
     deinit {
         unsafe hashes.deallocate()
         unsafe lengths.deallocate()

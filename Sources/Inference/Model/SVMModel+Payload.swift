@@ -33,7 +33,11 @@ extension SVMModel {
             let dimension = (header["dim"] as? NSNumber)?.intValue,
             count >= 0, dimension > 0, dimension <= 1 << 24, count <= 1 << 24, (kernel == .linear) == (count == 0)
         else {
-            throw .invalidModel("inconsistent header: kernel \(kernelName), n_sv and dim")
+            let declared =
+                "n_sv \(header["n_sv"].map { "\($0)" } ?? "missing"), dim \(header["dim"].map { "\($0)" } ?? "missing")"
+            throw .invalidModel(
+                "inconsistent header: kernel \(kernelName), \(declared) (each at most 16777216, dim positive, n_sv 0 for linear only)"
+            )
         }
         guard let intercept = (header["intercept"] as? NSNumber)?.doubleValue,
             let threshold = (header["threshold"] as? NSNumber)?.doubleValue
@@ -57,23 +61,31 @@ extension SVMModel {
         else {
             throw .invalidModel("categories need a linear model and one intercept each (at most 64)")
         }
+        // The declared counts against the payload's actual size, before any array is allocated
+        // (each factor is at most 2^24, so the products cannot overflow).
         let categoryFloats = categories.count * dimension
         let floatCount = count * dimension + 2 * count + (kernel == .linear ? dimension : 0) + categoryFloats
         guard offset + 4 * floatCount == payload.count - 4 else {
-            throw .invalidModel("array section size disagrees with n_sv and dim")
+            throw .invalidModel(
+                "header declares n_sv \(count), dim \(dimension) and \(categories.count) categories: \(4 * floatCount) bytes of arrays, but the payload holds \(payload.count - 4 - offset)"
+            )
         }
-        let floats = Self.floats(payload, at: offset, count: floatCount)
-        guard floats.allSatisfy(\.isFinite), intercept.isFinite, threshold.isFinite,
-            categoryIntercepts.allSatisfy(\.isFinite)
+        // Each array straight from the payload: no whole-section copy beside them.
+        var cursor = offset
+        func take(_ count: Int) -> [Float] {
+            defer { cursor += 4 * count }
+            return Self.floats(payload, at: cursor, count: count)
+        }
+        let supportVectors = take(count * dimension)
+        let dual = take(count)
+        let norms = take(count)
+        let weights = kernel == .linear ? take(dimension) : []
+        let categoryWeights = take(categoryFloats)
+        guard [supportVectors, dual, norms, weights, categoryWeights].allSatisfy({ $0.allSatisfy(\.isFinite) }),
+            intercept.isFinite, threshold.isFinite, categoryIntercepts.allSatisfy(\.isFinite)
         else {
             throw .invalidModel("non-finite value in the model")
         }
-        let supportVectors = Array(floats[0..<(count * dimension)])
-        let dual = Array(floats[(count * dimension)..<(count * dimension + count)])
-        let norms = Array(floats[(count * dimension + count)..<(count * dimension + 2 * count)])
-        let weightsStart = count * dimension + 2 * count
-        let weights = kernel == .linear ? Array(floats[weightsStart..<(weightsStart + dimension)]) : []
-        let categoryWeights = Array(floats[(floats.count - categoryFloats)...])
         for index in 0..<count {
             var norm = 0.0
             for value in supportVectors[(index * dimension)..<((index + 1) * dimension)] {

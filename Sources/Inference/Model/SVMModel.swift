@@ -86,35 +86,27 @@ public struct SVMModel: Sendable {
         return configuration
     }
 
-    /// Reads and validates the model file at `path`.
-    ///
-    /// - Parameters:
-    ///   - path: a `.model` file.
-    ///   - expected: when given, the model's `feature_config` must equal it.
-    /// - Throws: ``InferenceError`` ``InferenceError/Code/io``, ``InferenceError/Code/invalidModel``
-    ///   or ``InferenceError/Code/featureMismatch``.
-    public init(contentsOf path: String, expecting expected: FeatureConfiguration? = nil) throws(InferenceError) {
-        let data: Data
-        do {
-            data = try Data(contentsOf: URL(fileURLWithPath: path))
-        } catch {
-            // Foundation's message says why: no such file, permission denied...
-            throw .io("cannot read \(path): \(error.localizedDescription)")
-        }
-        try self.init(fileBytes: [UInt8](data), expecting: expected)
-    }
-
     /// Decodes and validates the bytes of a model file.
     ///
-    /// - Throws: ``InferenceError`` ``InferenceError/Code/invalidModel`` or
-    ///   ``InferenceError/Code/featureMismatch``.
-    public init(fileBytes: [UInt8], expecting expected: FeatureConfiguration? = nil) throws(InferenceError) {
+    /// - Parameters:
+    ///   - fileBytes: the whole file.
+    ///   - expected: when given, the model's `feature_config` must equal it.
+    ///   - maxBytes: the largest decoded payload accepted (``defaultMaxBytes``); the frame's
+    ///     declared content size is checked against it, and against what the file's size can
+    ///     hold, before anything is allocated.
+    /// - Throws: ``InferenceError`` ``InferenceError/Code/invalidModel``,
+    ///   ``InferenceError/Code/modelTooLarge`` or ``InferenceError/Code/featureMismatch``.
+    public init(
+        fileBytes: [UInt8],
+        expecting expected: FeatureConfiguration? = nil,
+        maxBytes: Int = SVMModel.defaultMaxBytes
+    ) throws(InferenceError) {
         guard fileBytes.count >= 8, Array(fileBytes[0..<8]) == SVMModel.fileMagic else {
             throw .invalidModel("bad file magic")
         }
         let decoded = unsafe fileBytes.withUnsafeBytes { bytes in
             Result { () throws(InferenceError) -> [UInt8] in
-                try unsafe LZ4Frame.decode(UnsafeRawBufferPointer(rebasing: bytes[8...]))
+                try unsafe LZ4Frame.decode(UnsafeRawBufferPointer(rebasing: bytes[8...]), maxContentSize: maxBytes)
             }
         }
         let payload = try decoded.get()
@@ -165,6 +157,10 @@ public struct SVMModel: Sendable {
         self.featureConfigurationJSON = featureConfigurationJSON
         self.headerJSON = headerJSON
     }
+
+    /// The largest decoded payload accepted unless a caller says otherwise: 1 GiB. A model's
+    /// arrays take about its payload's size in memory (the service's `max-model-memory`).
+    public static let defaultMaxBytes = 1 << 30
 
     static let fileMagic: [UInt8] = Array("ASVMLZ4".utf8) + [0]
     static let payloadMagic: [UInt8] = Array("ASVM".utf8)

@@ -106,6 +106,15 @@ import Foundation
         for count in 0..<256 { unsafe logTable[count] = Foundation.log1p(Float(count)) }
     }
 
+    /// The bytes an extractor for rows of `dimension` columns allocates, from the same sizes as
+    /// ``init(configuration:limits:)`` (change both together).
+    static func allocatedBytes(dimension: Int, limits: RequestLimits) -> Int {
+        let scratch = [RequestField.path, .query, .body, .userAgent, .referer].map(limits.capacity(of:)).max()!
+        // scratch and names; the name; counts (UInt8), overflow; touched, indices, values; the log table.
+        return 2 * scratch + 1 + maxNameBytes + 5 * dimension + 4 * (dimension + 1)
+            + 8 * (dimension + maxTokens) + 256 * 4
+    }
+
     deinit {
         unsafe scratch.deallocate()
         unsafe names.deallocate()

@@ -57,6 +57,17 @@ public struct PartVerdict: Sendable, Equatable {
         headerMemo.use(key: HeaderDotCache.makeKey())
     }
 
+    /// The bytes a scorer for `model` allocates with its extractor, from the same sizes as
+    /// ``init(model:limits:)`` (change both together).
+    static func allocatedBytes(model: SVMModel, limits: RequestLimits) -> Int {
+        let dimension = model.dimension
+        let scratch = [RequestField.path, .query, .body, .userAgent, .referer].map(limits.capacity(of:)).max()!
+        // weights, category weights; the deciding part's indices, values and text; the header memo.
+        return 4 * dimension + 4 * max(model.categoryWeights.count, 1) + 8 * (dimension + PartExtractor.maxTokens)
+            + scratch + 1 + HeaderDotCache.allocatedBytes(blockCount: 2)
+            + PartExtractor.allocatedBytes(dimension: dimension, limits: limits)
+    }
+
     deinit {
         unsafe weights.deallocate()
         unsafe categoryWeights.deallocate()

@@ -127,6 +127,24 @@
         unsafe rowColumns.deallocate()
     }
 
+    /// The bytes a scorer for `model` and `maxBatch` allocates, from the same sizes as
+    /// ``init(model:maxBatch:product:)`` (change both together): what a memory bound must count
+    /// before building one. `rbf` models dominate it with `maxBatch × dim` feature floats and one
+    /// transposed copy of the support vectors.
+    public static func allocatedBytes(model: SVMModel, maxBatch: Int, product: KernelProduct = .automatic) -> Int {
+        let dimension = model.dimension
+        let compact = model.kernel == .rbf ? model.supportVectorCount : 0
+        let gathers = product == .gemm ? compact : 0
+        let floats = [
+            maxBatch * dimension, maxBatch, maxBatch * max(model.supportVectorCount, 1), maxBatch,
+            model.dualCoefficients.count, model.supportVectorNorms.count, model.weights.count,
+            compact * dimension, gathers * dimension, gathers > 0 ? maxBatch * dimension : 0,
+        ].reduce(0) { $0 + max($1, 1) }
+        let entryCapacity = compact > 0 ? maxBatch * min(dimension, 1024) : 1
+        // columns, columnCounts, columnStarts, rowColumns (Int32); columnMarks (UInt8); the entries.
+        return 4 * floats + 4 * 4 * dimension + dimension + 8 * entryCapacity
+    }
+
     /// 64-byte aligned, zeroed floats (at least one).
     private static func allocate(_ count: Int) -> UnsafeMutablePointer<Float> {
         let raw = UnsafeMutableRawPointer.allocate(byteCount: max(count, 1) * 4, alignment: 64)

@@ -45,6 +45,10 @@ public struct ServiceConfiguration: Sendable, Equatable {
     public var metricsHost = "0.0.0.0"
     /// How often `serve` checks the model file for a change to reload; 0: only on SIGHUP.
     public var modelPollSeconds = 2.0
+    /// Bytes a model may take: its decoded file, and scoring with it (its arrays plus every
+    /// worker's buffers, ``SVMModel/scoringMemory(workers:maxBatch:limits:)``). A model over it is
+    /// refused at start and at reload.
+    public var maxModelMemory = 1 << 30
     /// `default`, or `edge`: small gateways (see ``applyingProfile(allowedCPUs:)``).
     public var profile = "default"
     /// Top terms that explain each anomalous prediction (0: none; linear models only).
@@ -58,8 +62,8 @@ public struct ServiceConfiguration: Sendable, Equatable {
     static let settingNames = [
         "brokers", "group", "input", "output", "dead-letter", "model", "consumers", "workers", "max-batch",
         "ring-capacity", "pin-threads", "max-in-flight-per-partition", "max-in-flight-bytes", "revoke-timeout",
-        "shutdown-timeout",
-        "metrics-port", "metrics-host", "model-poll-seconds", "profile", "explain",
+        "shutdown-timeout", "metrics-port", "metrics-host", "model-poll-seconds", "max-model-memory", "profile",
+        "explain",
     ]
 
     /// Sets one setting from text; `source` names where it came from in errors.
@@ -107,6 +111,13 @@ public struct ServiceConfiguration: Sendable, Equatable {
             }
             metricsPort = port
         case "metrics-host": metricsHost = try nonEmpty(text)
+        case "max-model-memory":
+            guard let bytes = Self.byteCount(text) else {
+                throw .configuration(
+                    "\(source): 'max-model-memory' must be a positive number of bytes, optionally with KiB, MiB or GiB (512MiB), got '\(text)'"
+                )
+            }
+            maxModelMemory = bytes
         case "explain":
             guard let value = Int(text), (0...50).contains(value) else {
                 throw .configuration("\(source): 'explain' must be a number of terms from 0 to 50, got '\(text)'")
@@ -134,6 +145,19 @@ public struct ServiceConfiguration: Sendable, Equatable {
                 "\(source): unknown setting '\(name)' (known: \(Self.settingNames.joined(separator: ", ")))"
             )
         }
+    }
+
+    /// `text` as a positive byte count: digits, then optionally `B`, `KiB`, `MiB`, `GiB` or `TiB`
+    /// (spaces allowed between); nil when it is not one or overflows.
+    package static func byteCount(_ text: String) -> Int? {
+        let trimmed = text.trimmingCharacters(in: .whitespaces)
+        let digits = trimmed.prefix { $0.isASCII && $0.isNumber }
+        let units = ["": 0, "B": 0, "KiB": 10, "MiB": 20, "GiB": 30, "TiB": 40]
+        guard let number = Int(digits), number > 0,
+            let shift = units[trimmed.dropFirst(digits.count).trimmingCharacters(in: .whitespaces)],
+            number <= Int.max >> shift
+        else { return nil }
+        return number << shift
     }
 
     /// Sets the threshold for requests whose path starts with `prefix` (a path, so it starts with `/`).
@@ -188,22 +212,14 @@ public struct ServiceConfiguration: Sendable, Equatable {
         guard ringCapacity >= maxBatch else {
             throw .configuration("ring-capacity (\(ringCapacity)) must be at least max-batch (\(maxBatch))")
         }
+        guard maxBatch <= Self.maxBatchLimit else {
+            throw .configuration("max-batch must be at most \(Self.maxBatchLimit), got \(maxBatch)")
+        }
         guard consumers <= 64 else { throw .configuration("consumers must be at most 64, got \(consumers)") }
         guard (workers ?? 1) <= 1_024 else { throw .configuration("workers must be at most 1024, got \(workers ?? 0)") }
     }
 
     static let minimumInFlightBytes = 4 << 20
-
-    /// A byte size: a whole number, optionally with a binary suffix (KiB, MiB, GiB); nil otherwise.
-    package static func byteCount(_ text: String) -> Int? {
-        let units: [(suffix: String, shift: Int)] = [("KiB", 10), ("MiB", 20), ("GiB", 30), ("B", 0), ("", 0)]
-        for (suffix, shift) in units where text.hasSuffix(suffix) {
-            let number = text.dropLast(suffix.count).trimmingCharacters(in: .whitespaces)
-            guard let value = Int(number), value >= 0, value <= Int.max >> shift else { return nil }
-            return value << shift
-        }
-        return nil
-    }
 
     /// How ``maxInFlightBytes`` (resolved) is spent: half on records between the consumers and the
     /// producer (``ByteBudget``: pollers pause their partitions when it is spent), a quarter on the
@@ -222,11 +238,20 @@ public struct ServiceConfiguration: Sendable, Equatable {
         return (total, total / 2, total / 4, total / 4 / consumers)
     }
 
-    /// The consumer's librdkafka configuration: tuned defaults, then `kafka`, then `kafkaConsumer`.
+    /// The largest `max-batch`: a batch's feature rows are allocated per worker up front.
+    static let maxBatchLimit = 65_536
+
+    /// The workers the pipeline starts: `workers`, or one per CPU in `allowed` (the process's
+    /// CPUs; one when unknown).
+    func workerCount(allowed: CPUSet?) -> Int {
+        workers ?? max(1, allowed?.count ?? 1)
+    }
+
     /// The configuration with its profile's defaults filled in. `edge`, for gateways with a core or
     /// two and little memory: at most 2 workers, micro-batches of 16, rings of 512, 2,000 records
-    /// in flight per partition, and librdkafka queues of a few MiB instead of 64-256 MiB. Settings
-    /// given explicitly (anything not at its default) and librdkafka properties win.
+    /// in flight per partition, models of at most 256 MiB, and librdkafka queues of a few MiB
+    /// instead of 64-256 MiB. Settings given explicitly (anything not at its default) and
+    /// librdkafka properties win.
     public func applyingProfile(allowedCPUs: Int) -> ServiceConfiguration {
         guard profile == "edge" else { return self }
         let defaults = ServiceConfiguration()
@@ -235,6 +260,7 @@ public struct ServiceConfiguration: Sendable, Equatable {
         if maxBatch == defaults.maxBatch { edge.maxBatch = 16 }
         if ringCapacity == defaults.ringCapacity { edge.ringCapacity = 512 }
         if maxInFlightPerPartition == defaults.maxInFlightPerPartition { edge.maxInFlightPerPartition = 2_000 }
+        if maxModelMemory == defaults.maxModelMemory { edge.maxModelMemory = 256 << 20 }
         // Queue sizes in bytes follow from max-in-flight-bytes (16 MiB in this profile: a 4 MiB
         // producer queue and 2 MiB of prefetch, as this profile had before the setting existed).
         edge.kafkaConsumer = ["max.partition.fetch.bytes=262144"] + kafkaConsumer
@@ -243,6 +269,7 @@ public struct ServiceConfiguration: Sendable, Equatable {
         return edge
     }
 
+    /// The consumer's librdkafka configuration: tuned defaults, then `kafka`, then `kafkaConsumer`.
     ///
     /// Offsets are the service's own: its committer stores a watermark only once every answer
     /// below it is acknowledged (``OffsetCommitter/consumerSettings``), so overriding
@@ -282,12 +309,6 @@ public struct ServiceConfiguration: Sendable, Equatable {
             throw .configuration(error.reason)
         }
     }
-}
-
-/// Reads a UTF-8 text file, or nil when it cannot be read.
-func readTextFile(_ path: String) -> String? {
-    guard let data = FileManager.default.contents(atPath: path) else { return nil }
-    return String(data: data, encoding: .utf8)
 }
 
 extension String {

@@ -1,3 +1,4 @@
+import Foundation
 import Kafka
 
 /// The subset of TOML a service configuration file needs, parsed strictly.
@@ -63,12 +64,50 @@ public struct TOMLDocument: Sendable, Equatable {
         }
     }
 
+    /// The largest configuration file read: a real one is a few KB, and a file is read whole.
+    public static let maxFileBytes = 1 << 20
+
     /// Reads and parses the file at `path`.
+    ///
+    /// - Throws: ``ServiceError`` ``ServiceError/Code/configuration`` naming the file when it cannot
+    ///   be read, is a directory, is over ``maxFileBytes``, is not UTF-8 or does not parse.
     public init(contentsOfFile path: String) throws(ServiceError) {
-        guard let text = readTextFile(path) else {
-            throw .configuration("cannot read configuration file '\(path)'")
+        try self.init(parsing: Self.readText(path), source: path)
+    }
+
+    private static func readText(_ path: String) throws(ServiceError) -> String {
+        // Reading a directory fails with a bare "error 256": say what it is instead (resource
+        // values describe a link itself, so resolve links first).
+        let resolved = URL(fileURLWithPath: path).resolvingSymlinksInPath()
+        if let kind = try? resolved.resourceValues(forKeys: [.isDirectoryKey, .isRegularFileKey]) {
+            if kind.isDirectory == true {
+                throw .configuration("cannot read configuration file '\(path)': is a directory")
+            }
+            if kind.isRegularFile == false {
+                throw .configuration("cannot read configuration file '\(path)': not a regular file")
+            }
         }
-        try self.init(parsing: text, source: path)
+        let data: Data?
+        do {
+            let handle = try FileHandle(forReadingFrom: URL(fileURLWithPath: path))
+            defer { try? handle.close() }
+            let size = try handle.seekToEnd()
+            guard size <= UInt64(maxFileBytes) else {
+                throw ServiceError.configuration(
+                    "configuration file '\(path)' is \(size) bytes, over the limit of \(maxFileBytes) bytes (1 MiB)"
+                )
+            }
+            try handle.seek(toOffset: 0)
+            data = try handle.read(upToCount: maxFileBytes)
+        } catch let error as ServiceError {
+            throw error
+        } catch {
+            throw .configuration("cannot read configuration file '\(path)': \(error.localizedDescription)")
+        }
+        guard let text = String(data: data ?? Data(), encoding: .utf8) else {
+            throw .configuration("configuration file '\(path)' is not UTF-8 text")
+        }
+        return text
     }
 }
 

@@ -52,7 +52,7 @@ public final class Pipeline: @unchecked Sendable {
         self.logger = logger
         let allowed = try? CPUSet.allowed()
         cpus = configuration.pinThreads ? allowed : nil
-        workerCount = configuration.workers ?? max(1, allowed?.count ?? 1)
+        workerCount = configuration.workerCount(allowed: allowed)
 
         let counters = self.counters
         let tracker = self.tracker

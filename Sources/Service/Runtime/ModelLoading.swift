@@ -3,15 +3,42 @@ import Platform
 
 extension ServiceConfiguration {
     /// Loads and validates the configured model file (magic, LZ4 frame, checksum, sizes, norms,
-    /// feature configuration), failing fast with a message naming the file.
-    public func loadModel() throws(ServiceError) -> SVMModel {
+    /// feature configuration) and checks that scoring with it fits in `max-model-memory`, failing
+    /// fast with a message naming the file.
+    ///
+    /// - Parameter expected: when given, a whole-request model's `feature_config` must equal it.
+    public func loadModel(expecting expected: FeatureConfiguration? = nil) throws(ServiceError) -> SVMModel {
         do {
-            let model = try SVMModel(contentsOf: model)
-            try model.validateFeatureConfiguration()
-            return model
+            return try checkedModel(at: model, expecting: expected)
         } catch {
-            throw .configuration("model '\(model)' refused: \(error.reason.escapedForLog)")
+            throw .configuration("model '\(model)' refused: \(Self.describe(error).escapedForLog)")
         }
+    }
+
+    /// The model at `path` after every check ``loadModel(expecting:)`` makes; a reload's too.
+    ///
+    /// Nothing big is allocated before its size is checked: the file's against `max-model-memory`
+    /// (``SVMModel/init(contentsOf:expecting:maxBytes:)``), then scoring's, for this
+    /// configuration's workers and `max-batch`, before any worker's buffers exist.
+    func checkedModel(
+        at path: String,
+        expecting expected: FeatureConfiguration? = nil
+    ) throws(InferenceError)
+        -> SVMModel
+    {
+        let model = try SVMModel(contentsOf: path, expecting: expected, maxBytes: maxModelMemory)
+        try model.validateFeatureConfiguration()
+        try model.checkScoringMemory(
+            workers: workerCount(allowed: try? CPUSet.allowed()),
+            maxBatch: maxBatch,
+            limit: maxModelMemory
+        )
+        return model
+    }
+
+    /// A model error for an operator: a size refusal names the setting that bounds it.
+    static func describe(_ error: InferenceError) -> String {
+        error.code == .modelTooLarge ? "\(error.reason) (max-model-memory)" : error.reason
     }
 }
 

@@ -79,12 +79,16 @@ public func makeReloadingProcessors(
 }
 
 /// Reloads the model file on request (SIGHUP) or when the file changes (its size, modification
-/// time or inode, checked every `pollSeconds`; 0 checks only on request). The new file is loaded
-/// and validated on this thread, off the hot path: it must be a model this build can score
-/// (format, checksum, feature configuration, dimension). A file that fails is refused with an
-/// error in the log and the old model stays; a later change or request tries again.
+/// time or inode, checked every `model-poll-seconds`; 0 checks only on request). The new file is
+/// loaded and validated on this thread, off the hot path, with the checks of a start
+/// (``ServiceConfiguration/loadModel(expecting:)``): it must be a model this build can score
+/// (format, checksum, feature configuration, dimension) within `max-model-memory`. A file that
+/// fails is refused with an error in the log and the old model stays; a later change or request
+/// tries again.
 public final class ModelReloader: Sendable {
     let path: String
+    /// The settings the model was loaded with at start: path, poll interval and memory bound.
+    private let configuration: ServiceConfiguration
     private let models: ModelSwitch
     private let logger: Logger
     private let pollSeconds: Double
@@ -93,10 +97,12 @@ public final class ModelReloader: Sendable {
     private let failureCount = Atomic<Int>(0)
     private let thread = StoppableThread()
 
-    public init(path: String, models: ModelSwitch, pollSeconds: Double, logger: Logger) throws(ServiceError) {
-        self.path = path
+    /// Starts the reload thread for `configuration`'s model file.
+    public init(configuration: ServiceConfiguration, models: ModelSwitch, logger: Logger) throws(ServiceError) {
+        path = configuration.model
+        self.configuration = configuration
         self.models = models
-        self.pollSeconds = pollSeconds
+        pollSeconds = configuration.modelPollSeconds
         self.logger = logger
         do {
             try thread.start(name: "model-reload") { [self] in run() }
@@ -140,7 +146,7 @@ public final class ModelReloader: Sendable {
         // The name and version come from the model file: escaped, they cannot forge log lines.
         let old = models.current.model.identifier.escapedForLog
         do {
-            let model = try SVMModel(contentsOf: path)
+            let model = try configuration.checkedModel(at: path)
             // Everything a worker will do with it, once, here: extractor, dimension, scorer.
             _ = try InferenceProcessor(model: model, maxBatch: 1)
             models.publish(model)
@@ -149,7 +155,7 @@ public final class ModelReloader: Sendable {
         } catch {
             failureCount.add(1, ordering: .relaxed)
             logger.error(
-                "model reload refused (\(reason)): '\(path.escapedForLog)': \(error.reason.escapedForLog); still scoring with \(old)"
+                "model reload refused (\(reason)): '\(path.escapedForLog)': \(ServiceConfiguration.describe(error).escapedForLog); still scoring with \(old)"
             )
         }
     }
