@@ -25,6 +25,10 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
+        // The operations endpoint's HTTP server (docs/OPERATIONS.md, "Operations endpoint").
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
+        // Signals through libdispatch's handler, whatever thread the kernel picks (docs/RELIABILITY.md, section 9).
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
     ],
     targets: [
         // One C module per Debian library, all under Sources/CBridge; only wrapper types import them.
@@ -60,6 +64,9 @@ let package = Package(
             name: "Service",
             dependencies: [
                 "Kafka", "Inference", "RingBuffer", "Platform", .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
             ]
         ),
         // `demo`: embedded broker, service and traffic generator in one process. Kept apart from the

@@ -1,7 +1,7 @@
 import ArgumentParser
 import Foundation
 import Kafka
-import Platform
+import Service
 
 /// `anomaly-service broker`: the embedded Kafka broker as a process of its own.
 struct BrokerCommand: ParsableCommand {
@@ -36,7 +36,7 @@ struct BrokerCommand: ParsableCommand {
     }
 
     func run() throws {
-        let signals = SignalWaiter(.interrupt, .terminate)
+        let signals = LifecycleSignals.start(logger: try makeLogger(label: "broker", level: "info"))
         let names = topics.split(separator: ",").map { String($0.trimmingCharacters(in: .whitespaces)) }
             .filter { !$0.isEmpty }
         let broker = try EmbeddedBroker(
@@ -49,7 +49,8 @@ struct BrokerCommand: ParsableCommand {
         print("topics: \(names.joined(separator: ",")) (\(partitions) partitions each)")
         // Scripts read the address from a pipe, where stdout is block-buffered until exit.
         fflush(nil)  // all streams: stdout is a C global, not concurrency-safe to name
-        let signal = signals.wait()
+        signals.running()
+        let signal = signals.waitForStop()
         print("broker: stopping on \(signal)")
         withExtendedLifetime(broker) {}
     }

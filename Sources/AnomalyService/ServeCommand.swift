@@ -18,7 +18,8 @@ struct ServeCommand: ParsableCommand {
             ANOMALY_KAFKA_SASL_PASSWORD is sasl.password), then flags. librdkafka properties pass through \
             with --kafka (both clients), --kafka-consumer and --kafka-producer. \
             At-least-once: an input offset is committed only after its output is acknowledged. \
-            SIGINT/SIGTERM drain, flush, commit and exit 0; a second signal exits at once. \
+            SIGINT/SIGTERM drain, flush, commit and exit 0 (before the pipeline runs: exit 0 at once); a \
+            second signal during the drain exits at once (130). SIGHUP reloads the model. \
             See docs/OPERATIONS.md for the tuned defaults.
             """
     )
@@ -63,7 +64,10 @@ struct ServeCommand: ParsableCommand {
     var waitForBrokerSeconds: Double = 0
     @Option(name: .customLong("metrics-port"), help: "Serve /metrics (Prometheus), /healthz and /readyz on this port.")
     var metricsPort: String?
-    @Option(name: .customLong("metrics-host"), help: "Address for the metrics endpoint (default 0.0.0.0).")
+    @Option(
+        name: .customLong("metrics-host"),
+        help: "Host name or address for the metrics endpoint (default 127.0.0.1; 0.0.0.0 or :: for all)."
+    )
     var metricsHost: String?
     @Option(
         name: .customLong("model-poll-seconds"),
@@ -91,11 +95,13 @@ struct ServeCommand: ParsableCommand {
 
     func run() throws {
         let logger = try makeLogger(label: "anomaly-service", level: logLevel, format: logFormat)
+        let signals = LifecycleSignals.start(logger: logger)
         var configuration = try resolvedConfiguration().applyingProfile(
             allowedCPUs: (try? CPUSet.allowed().cpus.count) ?? ProcessInfo.processInfo.activeProcessorCount
         )
-        let signals = SignalWaiter(.interrupt, .terminate, .hangup)
         // The model first: a bad file fails at once, not after the broker comes up.
+        signals.preparing("loading the model")
+        logger.info("loading the model from '\(configuration.model)'")
         let model = try configuration.loadModel()
         logger.info(
             "model \(model.identifier.escapedForLog) loaded: \(model.kernel) kernel, \(model.supportVectorCount) support vectors, dim \(model.dimension)"
@@ -115,17 +121,18 @@ struct ServeCommand: ParsableCommand {
                 ),
                 logger: logger
             )
-            logger.info(
-                "metrics and health on \(configuration.metricsHost):\(endpoint!.port) (/metrics, /healthz, /readyz)"
-            )
+            logger.info("metrics and health on \(endpoint!.address) (/metrics, /healthz, /readyz)")
         }
         defer { endpoint?.stop() }
+        signals.preparing("waiting for the broker")
         try waitForBroker(configuration, seconds: waitForBrokerSeconds, logger: logger)
         if configuration.explain > 0 && model.kernel != .linear {
             logger.warning(
                 "explanations need a linear model; \(model.identifier.escapedForLog) is \(model.kernel): predictions go unexplained"
             )
         }
+        // From here a stop waits for the pipeline to start and then drains it: the consumers exist.
+        signals.running()
         let models = ModelSwitch(model)
         let pipeline = try Pipeline(
             configuration: configuration,
@@ -142,18 +149,12 @@ struct ServeCommand: ParsableCommand {
         let reloader = try ModelReloader(configuration: configuration, models: models, logger: logger)
         defer { reloader.stop() }
         metrics.withLock { $0 = ServiceMetrics(pipeline: pipeline, models: models, reloader: reloader) }
-        var signal = signals.wait()
-        while signal == .hangup {
-            logger.notice("SIGHUP: reloading the model from '\(configuration.model.escapedForLog)'")
+        signals.running { [model = configuration.model] in
+            logger.notice("SIGHUP: reloading the model from '\(model.escapedForLog)'")
             reloader.requestReload()
-            signal = signals.wait()
         }
+        let signal = signals.waitForStop()
         logger.notice("\(signal): draining (a second signal exits at once)")
-        do {
-            try signals.exitOnNextSignal()
-        } catch {
-            logger.warning("a second signal will not exit at once: \(error)")
-        }
         let inTime = pipeline.stop(timeoutSeconds: configuration.shutdownTimeoutSeconds)
         let counts = pipeline.counters.snapshot
         logger.notice(

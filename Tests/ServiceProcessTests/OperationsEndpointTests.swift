@@ -4,45 +4,12 @@ import Service
 import TestSupport
 import Testing
 
-#if canImport(Glibc)
-import Glibc
-#endif
-
 /// `serve --metrics-port`: Prometheus metrics, liveness and readiness over a real socket.
 @Suite(.serialized, .timeLimit(.minutes(3)))
 struct OperationsEndpointTests {
     /// `GET path` on 127.0.0.1:`port`: the status code and the body, or nil when nothing answers.
     static func get(_ path: String, port: UInt16) -> (status: Int, body: String)? {
-        let socket = Glibc.socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        defer { close(socket) }
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_port = port.bigEndian
-        address.sin_addr.s_addr = unsafe inet_addr("127.0.0.1")
-        let connected = unsafe withUnsafePointer(to: &address) { pointer in
-            unsafe pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                unsafe connect(socket, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) == 0
-            }
-        }
-        guard connected else { return nil }
-        let request = Array("GET \(path) HTTP/1.1\r\nHost: localhost\r\n\r\n".utf8)
-        guard unsafe request.withUnsafeBytes({ unsafe send(socket, $0.baseAddress, $0.count, 0) }) == request.count
-        else {
-            return nil
-        }
-        var response: [UInt8] = []
-        var chunk = [UInt8](repeating: 0, count: 65_536)
-        while true {
-            let count = unsafe chunk.withUnsafeMutableBytes { unsafe recv(socket, $0.baseAddress, $0.count, 0) }
-            guard count > 0 else { break }
-            response += chunk[0..<count]
-        }
-        let text = String(decoding: response, as: UTF8.self)
-        guard let statusLine = text.split(separator: "\r\n").first,
-            let code = statusLine.split(separator: " ").dropFirst().first,
-            let status = Int(code), let split = text.range(of: "\r\n\r\n")
-        else { return nil }
-        return (status, String(text[split.upperBound...]))
+        TestSocket.request(path, port: port)
     }
 
     /// The value of the first sample of `name` (with `labels`, if given) in an exposition text.

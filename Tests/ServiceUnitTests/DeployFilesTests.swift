@@ -19,6 +19,7 @@ import Testing
         let path = Self.repository.appendingPathComponent("deploy/systemd/service.toml").path
         let configuration = try Self.check(String(contentsOfFile: path, encoding: .utf8), source: path)
         #expect(configuration.metricsPort == 9464)
+        #expect(configuration.metricsHost == "0.0.0.0", "a remote Prometheus scrapes it")
         #expect(configuration.kafkaConsumer.contains("session.timeout.ms=45000"))
     }
 
@@ -33,6 +34,7 @@ import Testing
         }
         let configuration = try Self.check(block.joined(separator: "\n"), source: path)
         #expect(configuration.metricsPort == 9464)
+        #expect(configuration.metricsHost == "0.0.0.0", "the kubelet's probes reach the pod's IP")
         #expect(configuration.model == "/var/lib/anomaly-service/default.model")
     }
 }

@@ -13,12 +13,24 @@ public final class ServiceProcess {
             .appendingPathComponent("anomaly-service")
     }
 
-    public init(_ configuration: ServiceConfiguration, extra: [String] = []) throws {
+    /// `anomaly-service serve` against `configuration`'s broker and topics, plus `extra` flags;
+    /// `environment` entries are added to the test's own environment.
+    public convenience init(
+        _ configuration: ServiceConfiguration,
+        extra: [String] = [],
+        environment: [String: String] = [:]
+    ) throws {
+        try self.init(arguments: Self.arguments(configuration, extra: extra), environment: environment)
+    }
+
+    /// `anomaly-service` with `arguments` (any subcommand), its output going to ``log``.
+    public init(arguments: [String], environment: [String: String] = [:]) throws {
         logPath = FileManager.default.temporaryDirectory.appendingPathComponent(Unique.name("serve") + ".log").path
         _ = FileManager.default.createFile(atPath: logPath, contents: nil)
         let log = try FileHandle(forWritingTo: URL(fileURLWithPath: logPath))
         process.executableURL = Self.executable
-        process.arguments = Self.arguments(configuration, extra: extra)
+        process.arguments = arguments
+        process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
         process.standardOutput = log
         process.standardError = log
         try process.run()
@@ -53,6 +65,11 @@ public final class ServiceProcess {
 
     public func terminate() {
         kill(process.processIdentifier, SIGTERM)
+    }
+
+    /// Sends `signal` (SIGHUP, SIGINT, ...) to the process.
+    public func send(_ signal: Int32) {
+        kill(process.processIdentifier, signal)
     }
 
     /// Waits up to `seconds` for the process to exit; its status, or nil if it is still running.

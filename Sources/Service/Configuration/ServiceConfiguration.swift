@@ -42,7 +42,7 @@ public struct ServiceConfiguration: Sendable, Equatable {
     /// Port of the metrics and health endpoint (`/metrics`, `/healthz`, `/readyz`); nil: none.
     public var metricsPort: UInt16? = nil
     /// Address the endpoint listens on.
-    public var metricsHost = "0.0.0.0"
+    public var metricsHost = "127.0.0.1"
     /// How often `serve` checks the model file for a change to reload; 0: only on SIGHUP.
     public var modelPollSeconds = 2.0
     /// Bytes a model may take: its decoded file, and scoring with it (its arrays plus every

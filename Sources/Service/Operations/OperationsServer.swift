@@ -1,13 +1,19 @@
 import Logging
-import Platform
+import NIOCore
+import NIOHTTP1
+import NIOPosix
+import Synchronization
 
 /// The operator's HTTP endpoint (`serve --metrics-port`): `GET /metrics` (Prometheus text format),
 /// `GET /healthz` (the process is alive) and `GET /readyz` (200 when ready, 503 with the reasons).
 ///
-/// A few dozen lines over Platform's TCP sockets on one thread rather than an HTTP framework: scrapes and
-/// probes are a handful of requests a minute, and the edge profile counts every megabyte and every
-/// second of build. One request per connection (`Connection: close`), request heads up to 8 KB,
-/// 2 s to send one; anything else gets 400, 404 or 405.
+/// SwiftNIO on one event-loop thread: every connection is multiplexed on it, so a slow or idle
+/// client never delays another. One request per connection (`Connection: close`); a connection
+/// that has not sent its whole request within ``Limits/requestSeconds`` is closed (a slowloris
+/// client is dropped, however steadily it trickles), and beyond ``Limits/maxConnections`` open
+/// connections a new one is closed at once. The hand-written single-threaded server this replaces
+/// served one connection at a time: one client sending a byte every 1.5 s held every probe
+/// (docs/RELIABILITY.md, section 12, and why NIO rather than a smaller server: docs/OPERATIONS.md).
 public final class OperationsServer: Sendable {
     /// What the endpoint serves, asked at each request (on the server's thread).
     public struct Content: Sendable {
@@ -21,74 +27,103 @@ public final class OperationsServer: Sendable {
         }
     }
 
-    public var port: UInt16 { listener.port }
-    private let listener: TCPListener
-    private let thread = StoppableThread()
+    /// Bounds on what clients may hold.
+    public struct Limits: Sendable {
+        /// Open connections at most; one more is closed as soon as it is accepted.
+        public var maxConnections = 64
+        /// Time from accepting a connection to having read its whole request.
+        public var requestSeconds: Int64 = 2
 
-    /// Listens on `host`:`port` (0: the kernel picks; see ``port``) and serves on its own thread.
-    ///
-    /// - Throws: ``ServiceError`` `.startup` when the address cannot be bound.
-    public init(host: String = "0.0.0.0", port: UInt16, content: Content, logger: Logger) throws(ServiceError) {
-        do {
-            listener = try TCPListener(host: host, port: port, backlog: 16)
-        } catch {
-            throw .startup("metrics endpoint: \(error.reason)\(error.systemErrorText)")
-        }
-        do {
-            try thread.start(name: "operations") { [self] in serve(content, logger: logger) }
-        } catch {
-            listener.close()
-            throw .startup("metrics endpoint: cannot start its thread: \(error)")
+        public init(maxConnections: Int = 64, requestSeconds: Int64 = 2) {
+            self.maxConnections = maxConnections
+            self.requestSeconds = requestSeconds
         }
     }
 
-    /// Stops serving and closes the socket.
+    /// The port listened on (the kernel's choice when 0 was asked for).
+    public let port: UInt16
+    /// The address listened on, `127.0.0.1:9464` or `[::1]:9464`.
+    public let address: String
+    private let group: MultiThreadedEventLoopGroup
+    private let channel: any Channel
+    private let stopped = Atomic<Bool>(false)
+
+    /// Resolves `host` (getaddrinfo: a name, an IPv4 or an IPv6 address; the first answer is
+    /// bound), listens on it and `port` (0: the kernel picks; see ``port``), and serves on a
+    /// thread of its own.
+    ///
+    /// - Throws: ``ServiceError`` `.startup` when the host does not resolve or the address cannot
+    ///   be bound.
+    public init(
+        host: String = "127.0.0.1",
+        port: UInt16,
+        limits: Limits = Limits(),
+        content: Content,
+        logger: Logger
+    ) throws(ServiceError) {
+        let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
+        let connections = ConnectionCount(limit: limits.maxConnections)
+        let timeout = TimeAmount.seconds(limits.requestSeconds)
+        let bootstrap = ServerBootstrap(group: group)
+            .serverChannelOption(.backlog, value: 128)
+            .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
+            .childChannelInitializer { channel in
+                guard connections.admit() else {
+                    logger.debug("metrics endpoint: \(limits.maxConnections) connections open, one more refused")
+                    return channel.eventLoop.makeFailedFuture(ChannelError.inappropriateOperationForState)
+                }
+                channel.closeFuture.whenComplete { _ in connections.release() }
+                return channel.eventLoop.makeCompletedFuture {
+                    try channel.pipeline.syncOperations.configureHTTPServerPipeline(withErrorHandling: true)
+                    try channel.pipeline.syncOperations.addHandler(
+                        OperationsHTTPHandler(content: content, requestTimeout: timeout)
+                    )
+                }
+            }
+        do {
+            channel = try bootstrap.bind(host: host, port: Int(port)).wait()
+        } catch {
+            try? group.syncShutdownGracefully()
+            throw .startup("metrics endpoint: cannot listen on \(host):\(port): \(error)")
+        }
+        self.group = group
+        let local = channel.localAddress
+        self.port = UInt16(local?.port ?? Int(port))
+        let ip = local?.ipAddress ?? host
+        address = local?.protocol == .inet6 ? "[\(ip)]:\(self.port)" : "\(ip):\(self.port)"
+    }
+
+    /// Stops serving: closes the socket and every connection and ends the thread.
     public func stop() {
-        if thread.stop() { listener.close() }
+        guard !stopped.exchange(true, ordering: .acquiringAndReleasing) else { return }
+        try? channel.close().wait()
+        try? group.syncShutdownGracefully()
     }
 
     deinit { stop() }
+}
 
-    private func serve(_ content: Content, logger: Logger) {
-        while !thread.isStopping {
-            guard let connection = listener.accept(timeoutMilliseconds: 200) else { continue }
-            respond(on: connection, content: content, logger: logger)
-            connection.close()
-        }
+/// Open connections against a limit, counted from the event loop's accept path and each
+/// connection's close.
+///
+/// Relaxed ordering: the count guards no other memory; it only has to be exact, and atomic
+/// read-modify-writes are.
+private final class ConnectionCount: Sendable {
+    private let open = Atomic<Int>(0)
+    private let limit: Int
+
+    init(limit: Int) {
+        self.limit = limit
     }
 
-    private func respond(on connection: TCPConnection, content: Content, logger: Logger) {
-        connection.setTimeouts(seconds: 2)
-        var head: [UInt8] = []
-        while head.count < 8_192, connection.receive(into: &head, maxBytes: 2_048) {
-            if head.contains(0x0A) { break }  // the request line is all that is read
-        }
-        let line = String(decoding: head.prefix { $0 != 0x0D && $0 != 0x0A }, as: UTF8.self)
-        let parts = line.split(separator: " ")
-        let reply: (status: String, type: String, body: String)
-        if parts.count < 2 {
-            reply = ("400 Bad Request", "text/plain", "bad request\n")
-        } else if parts[0] != "GET" && parts[0] != "HEAD" {
-            reply = ("405 Method Not Allowed", "text/plain", "only GET\n")
-        } else {
-            switch parts[1].split(separator: "?").first.map(String.init) ?? "" {
-            case "/metrics": reply = ("200 OK", "text/plain; version=0.0.4; charset=utf-8", content.metrics())
-            case "/healthz": reply = ("200 OK", "text/plain", "ok\n")
-            case "/readyz":
-                let reasons = content.notReady()
-                reply =
-                    reasons.isEmpty
-                    ? ("200 OK", "text/plain", "ready\n")
-                    : ("503 Service Unavailable", "text/plain", reasons.map { "not ready: \($0)\n" }.joined())
-            default: reply = ("404 Not Found", "text/plain", "not found: /metrics, /healthz, /readyz\n")
-            }
-        }
-        let body = parts.first == "HEAD" ? "" : reply.body
-        let response =
-            "HTTP/1.1 \(reply.status)\r\nContent-Type: \(reply.type)\r\nContent-Length: \(reply.body.utf8.count)\r\n"
-            + "Connection: close\r\n\r\n" + body
-        if !connection.sendAll(Array(response.utf8)) {
-            logger.debug("metrics endpoint: a client went away mid-reply")
-        }
+    /// Counts one more connection; false (and not counted) when the limit is reached.
+    func admit() -> Bool {
+        guard open.wrappingAdd(1, ordering: .relaxed).newValue > limit else { return true }
+        open.wrappingSubtract(1, ordering: .relaxed)
+        return false
+    }
+
+    func release() {
+        open.wrappingSubtract(1, ordering: .relaxed)
     }
 }
