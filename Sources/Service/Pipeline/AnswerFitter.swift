@@ -19,6 +19,9 @@ package struct AnswerFitter {
     static let framingAllowance = 1_024
     /// A longer key is cut to this when the answer does not fit otherwise.
     package static let keptKeyBytes = 1_024
+    /// Input headers up to this many bytes (trace context and the like) stay on a dead letter that
+    /// is cut; larger ones are dropped first.
+    package static let keptInputHeaderBytes = 65_536
     /// The minimal dead letter's caps: small enough for any broker's limit.
     static let minimalKeyBytes = 256
     static let minimalValueBytes = 16_384
@@ -35,7 +38,7 @@ package struct AnswerFitter {
     }
 
     /// `output` when it fits. A dead letter that does not fit loses, in this order, the input's
-    /// headers, its key beyond 1 KiB and its value's tail. A prediction that does not fit (its key
+    /// headers when they exceed 64 KiB, its key beyond 1 KiB and its value's tail. A prediction that does not fit (its key
     /// is the input's) becomes an `answerTooLarge` dead letter whose value is the prediction.
     /// `source` is asked only for an answer that does not fit (it takes the tracker's lock).
     package func fitted(
@@ -106,24 +109,32 @@ package struct AnswerFitter {
     private func cut(_ letter: OutputRecord) -> OutputRecord {
         var letter = letter
         var cutFields: [String] = []
-        let own = letter.headers.filter { DeadLetterHeader.isReserved($0.name) }
-        if own.count < letter.headers.count {
-            letter.headers = own
+        let marker = Self.truncationHeaders(["headers", "key", "value"])
+        func fits() -> Bool {
+            Self.wireBytes(of: letter) + Self.wireBytes(key: nil, value: nil, headers: marker) <= maxMessageBytes
+                + Self.framingAllowance
+        }
+        func dropInputHeaders() {
+            letter.headers = letter.headers.filter { DeadLetterHeader.isReserved($0.name) }
             cutFields.append("headers")
         }
-        let marker = Self.truncationHeaders(["headers", "key", "value"])
-        let room = { maxMessageBytes - Self.wireBytes(key: letter.key, value: [], headers: letter.headers + marker) }
-        if let key = letter.key, key.count > Self.keptKeyBytes,
-            Self.wireBytes(of: letter) + Self.wireBytes(key: nil, value: [], headers: marker) > maxMessageBytes
-        {
+        let inputHeaderBytes = letter.headers.filter { !DeadLetterHeader.isReserved($0.name) }
+            .reduce(0) { $0 + $1.name.utf8.count + ($1.value?.count ?? 0) }
+        // Small input headers (trace context) stay; large ones go before the evidence is cut.
+        if !fits() && inputHeaderBytes > Self.keptInputHeaderBytes { dropInputHeaders() }
+        if let key = letter.key, key.count > Self.keptKeyBytes, !fits() {
             letter.key = Array(key.prefix(Self.keptKeyBytes))
             cutFields.append("key")
         }
-        if let value = letter.value, value.count > room() {
-            letter.value = Array(value.prefix(max(0, room())))
+        if let value = letter.value, !fits() {
+            let room = maxMessageBytes - Self.wireBytes(key: letter.key, value: nil, headers: letter.headers + marker)
+            letter.value = Array(value.prefix(max(0, room)))
             cutFields.append("value")
         }
-        letter.headers += Self.truncationHeaders(cutFields)
+        if !fits() && inputHeaderBytes > 0 && !cutFields.contains("headers") { dropInputHeaders() }
+        // The service's headers come first (docs/CONTRACT.md): the marks go after them.
+        let end = letter.headers.firstIndex { !DeadLetterHeader.isReserved($0.name) } ?? letter.headers.endIndex
+        letter.headers.insert(contentsOf: Self.truncationHeaders(cutFields), at: end)
         return letter
     }
 
