@@ -62,8 +62,10 @@ public final class Pipeline: @unchecked Sendable {
         let committer = OffsetCommitter(tracker: tracker, counters: counters, logger: logger)
         self.committer = committer
         // Large records get their own mappings, freed back to the kernel, so the resident size
-        // follows the byte budget instead of the arenas' high-water marks (process-wide).
-        ProcessMemory.mapAllocations(ofAtLeast: 128 << 10)
+        // follows the byte budget instead of the arenas' high-water marks (process-wide). Up to
+        // 8 MiB of freed heap stays for reuse: a lower trim threshold made the heap grow and
+        // shrink with every batch (drain: 105,000 against 177,000 req/s, bench/RESULTS.md).
+        ProcessMemory.mapAllocations(ofAtLeast: 128 << 10, keepingFreeHeap: 8 << 20)
         let shares = configuration.inFlightByteShares
         let budget = ByteBudget(limit: shares.pipeline)
         self.budget = budget
