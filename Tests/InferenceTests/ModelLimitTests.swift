@@ -3,7 +3,7 @@ import Testing
 
 @testable import Inference
 
-/// Hostile model files (issue #15, F3): whatever a file declares, loading allocates no more than
+/// Hostile model files: whatever a file declares, loading allocates no more than
 /// the file can honestly hold and the caller allows, and each refusal says which figure was over.
 @Suite struct ModelLimitTests {
     /// Magic plus an LZ4 frame header declaring 2^31 bytes of content, and nothing else: the

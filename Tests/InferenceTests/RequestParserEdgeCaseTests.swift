@@ -1,7 +1,7 @@
 import Inference
 import Testing
 
-/// JSON and UTF-8 edge cases (issue #15, F7): what an id may be, byte-order marks, cuts.
+/// JSON and UTF-8 edge cases: what an id may be, byte-order marks, cuts.
 @Suite struct RequestParserEdgeCaseTests {
     let parser = RequestParser()
 

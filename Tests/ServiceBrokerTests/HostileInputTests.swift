@@ -86,7 +86,7 @@ struct HostileInputTests {
         ]
     }
 
-    /// Inputs with headers or a null value, and the JSON and UTF-8 edge cases (issue #15, F6, F7).
+    /// Inputs with headers or a null value, and the JSON and UTF-8 edge cases.
     static func headerAndEdgeCases() -> [(
         name: String, key: [UInt8], value: [UInt8]?, headers: [KafkaHeader], outcome: Outcome
     )] {

@@ -6,7 +6,7 @@ import Service
 import TestSupport
 import Testing
 
-/// Reliability scenario 8 (docs/RELIABILITY.md), hostile sizes (issue #15, F3 and F7): a model file
+/// Reliability scenario 8 (docs/RELIABILITY.md), hostile sizes: a model file
 /// that lies about its size, or that is honest but needs gigabytes to score, is refused at start
 /// and at reload without the process ever holding more than `peakLimit`.
 @Suite(.serialized, .timeLimit(.minutes(4)))

@@ -4,7 +4,7 @@ import Service
 import TestSupport
 import Testing
 
-/// `anomaly-service serve` as its own process (issue #15, F7): what it writes to standard error
+/// `anomaly-service serve` as its own process: what it writes to standard error
 /// when a secret is misconfigured or the model file carries control characters.
 @Suite(.serialized, .timeLimit(.minutes(2)))
 struct HostileConfigurationTests {

@@ -26,17 +26,6 @@ struct MemoryBoundTests {
         }
     }
 
-    /// Peak and current resident bytes of process `pid` (`VmHWM`, `VmRSS`).
-    static func resident(_ pid: Int32) -> (peak: Int, current: Int) {
-        let status = (try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8)) ?? ""
-        func field(_ name: String) -> Int {
-            let line = status.split(separator: "\n").first { $0.hasPrefix(name) } ?? ""
-            return (Int(line.split(separator: " ", omittingEmptySubsequences: true).dropFirst().first ?? "") ?? 0)
-                * 1_024
-        }
-        return (field("VmHWM:"), field("VmRSS:"))
-    }
-
     func runStalledOutput(count: Int, recordBytes: Int) throws {
         // Inputs on one broker, answers on another whose outage stalls only the output.
         var fixture = try PipelineFixture(partitions: 64)
@@ -55,14 +44,13 @@ struct MemoryBoundTests {
         #expect(eventually(seconds: 30) { service.log.contains("assigned 64 partitions") })
         try outputs.setBrokerDown(1)
         try fixture.send(Self.inputs(count: count, bytes: recordBytes), messageMaxBytes: 8 << 20)
-        let pid = service.process.processIdentifier
         // Stalled: the service takes what the bound allows and then holds still.
         sleepThread(for: .seconds(20))
-        let stalled = Self.resident(pid)
+        let stalled = try #require(service.residentBytes)
         try outputs.setBrokerUp(1)
         let answered = answers.wait(for: count, seconds: 120)
         sleepThread(for: .seconds(2))
-        let after = Self.resident(pid)
+        let after = try #require(service.residentBytes)
         service.terminate()
         #expect(service.waitForExit(seconds: 30) == 0)
 

@@ -5,7 +5,7 @@ import Service
 import TestSupport
 import Testing
 
-/// Values from files reach log lines escaped (issue #15, F7): a model's name and version cannot
+/// Values from files reach log lines escaped: a model's name and version cannot
 /// forge a log line or send escape codes to an operator's terminal.
 @Suite(.timeLimit(.minutes(1)))
 struct LogInjectionTests {

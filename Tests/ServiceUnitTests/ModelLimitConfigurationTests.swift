@@ -4,7 +4,7 @@ import Service
 import TestSupport
 import Testing
 
-/// `max-model-memory` and the bounds on the files `serve` reads (issue #15, F3 and F7).
+/// `max-model-memory` and the bounds on the files `serve` reads.
 @Suite struct ModelLimitConfigurationTests {
     static func temporaryPath(_ name: String) -> String {
         FileManager.default.temporaryDirectory.appendingPathComponent(Unique.name(name)).path

@@ -47,16 +47,14 @@ public final class ServiceProcess {
         ] + extra
     }
 
-    /// The process's peak resident set so far (`VmHWM` in `/proc/<pid>/status`), or nil once it has
+    /// The process's resident set now and its peak so far (`VmRSS`, `VmHWM`), or nil once it has
     /// exited.
-    public var peakResidentBytes: Int? {
-        guard
-            let status = try? String(contentsOfFile: "/proc/\(process.processIdentifier)/status", encoding: .utf8),
-            let line = status.split(separator: "\n").first(where: { $0.hasPrefix("VmHWM:") }),
-            let kilobytes = Int(line.split(separator: " ").dropFirst().first ?? "")
-        else { return nil }
-        return kilobytes * 1_024
+    public var residentBytes: (current: Int, peak: Int)? {
+        ProcessMemory.residentBytes(ofProcess: process.processIdentifier)
     }
+
+    /// The process's peak resident set so far, or nil once it has exited.
+    public var peakResidentBytes: Int? { residentBytes?.peak }
 
     public func kill9() {
         kill(process.processIdentifier, SIGKILL)

@@ -46,16 +46,16 @@ public enum TestModel {
 }
 
 extension TestModel {
-    /// Magic plus an LZ4 frame header declaring 2^31 bytes of content, and nothing else (issue
-    /// #15, F3). Header checksum: byte 1 of XXH32 of the descriptor `6C 40 00 00 00 80 00 00 00 00`.
+    /// Magic plus an LZ4 frame header declaring 2^31 bytes of content, and nothing else (the
+    /// hostile sizes of docs/RELIABILITY.md, scenario 8). Header checksum: byte 1 of XXH32 of the descriptor `6C 40 00 00 00 80 00 00 00 00`.
     public static let lyingFrame: [UInt8] = [
         0x41, 0x53, 0x56, 0x4D, 0x4C, 0x5A, 0x34, 0x00, 0x04, 0x22, 0x4D, 0x18, 0x6C, 0x40, 0x00, 0x00, 0x00,
         0x80, 0x00, 0x00, 0x00, 0x00, 0x78,
     ]
 
     /// A valid RBF model of one all-zero support vector over the default extractor widened to
-    /// `hashedDimension` (issue #15, F3: 2^22 gives a file of about 70 KB that needs 1 GiB of
-    /// feature rows per worker at batches of 64).
+    /// `hashedDimension` (2^22 gives a file of about 70 KB that needs 1 GiB of feature rows per
+    /// worker at batches of 64).
     public static func wideModelFile(hashedDimension: Int) -> [UInt8] {
         var configuration = FeatureConfiguration.default
         configuration.hashedDimension = hashedDimension

@@ -17,9 +17,10 @@ public enum ProcessMemory {
         return nil
     }
 
-    /// Resident set size now and its peak (`VmRSS`, `VmHWM` of /proc/self/status), in bytes.
-    public static func residentBytes() -> (current: Int, peak: Int)? {
-        guard let status = readSmallFile("/proc/self/status") else { return nil }
+    /// Resident set size now and its peak (`VmRSS`, `VmHWM` of `/proc/<pid>/status`), in bytes, of
+    /// process `pid` (nil: this one); nil once it has exited.
+    public static func residentBytes(ofProcess pid: Int32? = nil) -> (current: Int, peak: Int)? {
+        guard let status = readSmallFile("/proc/\(pid.map(String.init) ?? "self")/status") else { return nil }
         var current: Int?
         var peak: Int?
         for line in status.split(separator: "\n") {
@@ -64,22 +65,16 @@ public enum ProcessMemory {
         return setOption(-3, CInt(clamping: bytes)) == 1 && setOption(-1, CInt(clamping: keepingFreeHeap)) == 1
     }
 
-    /// `int mallopt(int, int)`, from `<malloc.h>` like `malloc_trim`.
-    private static let mallocOption: (@convention(c) (CInt, CInt) -> CInt)? = {
-        guard let handle = unsafe dlopen(nil, RTLD_NOW), let symbol = unsafe dlsym(handle, "mallopt") else {
-            return nil
-        }
-        return unsafe unsafeBitCast(symbol, to: (@convention(c) (CInt, CInt) -> CInt).self)
-    }()
-
-    /// `int malloc_trim(size_t)`: glibc's, declared in `<malloc.h>`, which the Glibc module does
-    /// not import; looked up once like ``_GNUThreadFunctions``.
-    private static let mallocTrim: (@convention(c) (Int) -> CInt)? = {
-        guard let handle = unsafe dlopen(nil, RTLD_NOW), let symbol = unsafe dlsym(handle, "malloc_trim") else {
-            return nil
-        }
-        return unsafe unsafeBitCast(symbol, to: (@convention(c) (Int) -> CInt).self)
-    }()
+    /// `int mallopt(int, int)` and `int malloc_trim(size_t)`: glibc's, declared in `<malloc.h>`,
+    /// which the Glibc module does not import.
+    private static let mallocOption = _GNUThreadFunctions.lookUp(
+        "mallopt",
+        as: (@convention(c) (CInt, CInt) -> CInt).self
+    )
+    private static let mallocTrim = _GNUThreadFunctions.lookUp(
+        "malloc_trim",
+        as: (@convention(c) (Int) -> CInt).self
+    )
 
     /// The text of a small file (under 64 KiB), or nil.
     private static func readSmallFile(_ path: String) -> String? {

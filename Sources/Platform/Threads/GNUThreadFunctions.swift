@@ -19,7 +19,9 @@ enum _GNUThreadFunctions {
     /// `getrusage`'s `RUSAGE_THREAD` (also a GNU extension).
     static let rusageThread = __rusage_who_t(1)
 
-    private static func lookUp<F>(_ name: String, as type: F.Type) -> F? {
+    /// A libc function the Glibc module does not import, as a typed C function pointer (also
+    /// `ProcessMemory`'s `<malloc.h>` functions).
+    static func lookUp<F>(_ name: String, as type: F.Type) -> F? {
         guard let handle = unsafe dlopen(nil, RTLD_NOW), let symbol = unsafe dlsym(handle, name) else {
             return nil
         }

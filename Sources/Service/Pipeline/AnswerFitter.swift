@@ -27,10 +27,9 @@ package struct AnswerFitter {
     static let minimalValueBytes = 16_384
 
     /// The bytes librdkafka counts against `message.max.bytes`, with margin for framing.
+    /// Each header also costs its two lengths (varints); 8 bytes covers them.
     package static func wireBytes(key: [UInt8]?, value: [UInt8]?, headers: [KafkaHeader]) -> Int {
-        headers.reduce(framingAllowance + (key?.count ?? 0) + (value?.count ?? 0)) {
-            $0 + 8 + $1.name.utf8.count + ($1.value?.count ?? 0)
-        }
+        framingAllowance + (key?.count ?? 0) + (value?.count ?? 0) + headers.heldBytes + 8 * headers.count
     }
 
     package static func wireBytes(of output: OutputRecord) -> Int {
@@ -38,19 +37,20 @@ package struct AnswerFitter {
     }
 
     /// `output` when it fits. A dead letter that does not fit loses, in this order, the input's
-    /// headers when they exceed 64 KiB, its key beyond 1 KiB and its value's tail. A prediction that does not fit (its key
-    /// is the input's) becomes an `answerTooLarge` dead letter whose value is the prediction.
+    /// headers when they exceed 64 KiB, its key beyond 1 KiB and its value's tail. A prediction
+    /// that does not fit (its key is the input's) becomes an `answerTooLarge` dead letter whose
+    /// value is the prediction.
     /// `source` is asked only for an answer that does not fit (it takes the tracker's lock).
     package func fitted(
         _ output: OutputRecord,
         source: @autoclosure () -> TopicPartitionOffset?
     ) -> OutputRecord {
-        guard Self.wireBytes(of: output) > maxMessageBytes else { return output }
+        let size = Self.wireBytes(of: output)
+        guard size > maxMessageBytes else { return output }
         switch output.destination {
         case .deadLetter:
             return cut(output)
         case .prediction:
-            let size = Self.wireBytes(of: output)
             let letter = OutputRecord(
                 destination: .deadLetter,
                 ticket: output.ticket,
@@ -111,15 +111,13 @@ package struct AnswerFitter {
         var cutFields: [String] = []
         let marker = Self.truncationHeaders(["headers", "key", "value"])
         func fits() -> Bool {
-            Self.wireBytes(of: letter) + Self.wireBytes(key: nil, value: nil, headers: marker) <= maxMessageBytes
-                + Self.framingAllowance
+            Self.wireBytes(key: letter.key, value: letter.value, headers: letter.headers + marker) <= maxMessageBytes
         }
         func dropInputHeaders() {
             letter.headers = letter.headers.filter { DeadLetterHeader.isReserved($0.name) }
             cutFields.append("headers")
         }
-        let inputHeaderBytes = letter.headers.filter { !DeadLetterHeader.isReserved($0.name) }
-            .reduce(0) { $0 + $1.name.utf8.count + ($1.value?.count ?? 0) }
+        let inputHeaderBytes = letter.headers.filter { !DeadLetterHeader.isReserved($0.name) }.heldBytes
         // Small input headers (trace context) stay; large ones go before the evidence is cut.
         if !fits() && inputHeaderBytes > Self.keptInputHeaderBytes { dropInputHeaders() }
         if let key = letter.key, key.count > Self.keptKeyBytes, !fits() {

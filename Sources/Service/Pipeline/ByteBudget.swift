@@ -41,14 +41,15 @@ final class ByteBudget: Sendable {
 
 extension KafkaMessage {
     /// The bytes this record occupies in the pipeline: key, value and headers.
-    var heldBytes: Int {
-        headers.reduce((key?.count ?? 0) + value.count) { $0 + $1.name.utf8.count + ($1.value?.count ?? 0) }
-    }
+    var heldBytes: Int { (key?.count ?? 0) + value.count + headers.heldBytes }
 }
 
 extension OutputRecord {
     /// The bytes this answer occupies until librdkafka copies it: key, value and headers.
-    var heldBytes: Int {
-        headers.reduce((key?.count ?? 0) + (value?.count ?? 0)) { $0 + $1.name.utf8.count + ($1.value?.count ?? 0) }
-    }
+    var heldBytes: Int { (key?.count ?? 0) + (value?.count ?? 0) + headers.heldBytes }
+}
+
+extension [KafkaHeader] {
+    /// The headers' names and values, in bytes.
+    var heldBytes: Int { reduce(0) { $0 + $1.name.utf8.count + ($1.value?.count ?? 0) } }
 }

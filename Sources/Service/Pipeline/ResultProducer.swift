@@ -118,7 +118,7 @@ final class ResultProducer: @unchecked Sendable {
             let now = MonotonicDeadline.now()
             if now.nanoseconds - lastStore.nanoseconds >= 5_000_000 {
                 committer.storeAdvanced()
-                trimHeapAfterBacklog()
+                trimHeapAfterBacklog(now: now.nanoseconds)
                 lastStore = now
             }
             if taken == 0 && results.isClosed && results.isEmpty { break }
@@ -269,10 +269,9 @@ final class ResultProducer: @unchecked Sendable {
     /// would stay at its peak while idle. Once the held bytes fall to a sixteenth of a peak of at
     /// least 32 MiB, the heap is trimmed, and once more two seconds later, when librdkafka's queues
     /// have drained too.
-    private func trimHeapAfterBacklog() {
+    private func trimHeapAfterBacklog(now: Int64) {
         let held = budget.current
         heldPeakSinceTrim = max(heldPeakSinceTrim, held)
-        let now = MonotonicDeadline.now().nanoseconds
         if heldPeakSinceTrim >= 32 << 20 && held <= heldPeakSinceTrim / 16 {
             heldPeakSinceTrim = held
             ProcessMemory.returnFreedHeap()
