@@ -3,7 +3,7 @@ import Testing
 
 @Suite struct SocketTests {
     @Test func listenerAcceptsAConnectionAndBytesCrossBothWays() throws {
-        let listener = try TCPListener(host: "127.0.0.1", port: 0)
+        let listener = try TCPListener(loopbackPort: 0)
         #expect(listener.port != 0)
         let client = try #require(TCPConnection.loopback(port: listener.port))
         let server = try #require(listener.accept(timeoutMilliseconds: 2_000))
@@ -21,7 +21,7 @@ import Testing
     }
 
     @Test func acceptTimesOutWithoutAConnectionAndAfterClose() throws {
-        let listener = try TCPListener(host: "127.0.0.1", port: 0)
+        let listener = try TCPListener(loopbackPort: 0)
         #expect(listener.accept(timeoutMilliseconds: 20) == nil)
         listener.close()
         #expect(listener.accept(timeoutMilliseconds: 20) == nil)
@@ -29,9 +29,9 @@ import Testing
     }
 
     @Test func aTakenPortIsASocketErrorNamingTheAddress() throws {
-        let first = try TCPListener(host: "127.0.0.1", port: 0)
+        let first = try TCPListener(loopbackPort: 0)
         do {
-            _ = try TCPListener(host: "127.0.0.1", port: first.port)
+            _ = try TCPListener(loopbackPort: first.port)
             Issue.record("a second listener on port \(first.port) was accepted")
         } catch {
             #expect(error.code == .socket)
@@ -41,7 +41,7 @@ import Testing
     }
 
     @Test func relayCarriesBytesToTheTargetAndBack() throws {
-        let target = try TCPListener(host: "127.0.0.1", port: 0)
+        let target = try TCPListener(loopbackPort: 0)
         let relay = try TCPRelay(listenPort: 0, targetPort: target.port)
         defer { relay.stop() }
         let client = try #require(TCPConnection.loopback(port: relay.port))

@@ -21,7 +21,7 @@ public final class TCPRelay: Sendable {
     ///
     /// - Throws: ``PlatformError`` when the port cannot be listened on or the thread not started.
     public init(listenPort: UInt16, targetPort: UInt16) throws(PlatformError) {
-        listener = try TCPListener(host: "127.0.0.1", port: listenPort)
+        listener = try TCPListener(loopbackPort: listenPort)
         self.targetPort = targetPort
         try thread.start(name: "tcp-relay") { [self] in run() }
     }

@@ -6,7 +6,11 @@ import Glibc
 import Musl
 #endif
 
-/// A listening IPv4 TCP socket: binds, listens, and accepts with a timeout.
+/// A listening TCP socket on 127.0.0.1: binds, listens, and accepts with a timeout.
+///
+/// Loopback only: its one user is ``TCPRelay``, a test aid. (An address given as text went
+/// through `inet_addr`, which turns a host name into 255.255.255.255; the operations endpoint,
+/// which does take names, resolves them with `getaddrinfo` through SwiftNIO.)
 ///
 /// Thread-safe: the descriptor is immutable and `closed` is exchanged once (acquiring and
 /// releasing), so exactly one caller closes it; ``accept(timeoutMilliseconds:)`` after ``close()``
@@ -17,18 +21,15 @@ public final class TCPListener: Sendable {
     let descriptor: Int32
     private let closed = Atomic<Bool>(false)
 
-    /// Binds `host`:`port` (`port` 0: the kernel picks) and listens.
+    /// Binds 127.0.0.1:`port` (`port` 0: the kernel picks) and listens.
     ///
-    /// - Throws: ``PlatformError`` with code `.socket` naming the failed call and the address.
-    public init(host: String, port: UInt16, backlog: Int32 = 64) throws(PlatformError) {
+    /// - Throws: ``PlatformError`` with code `.socket` naming the failed call and the port.
+    public init(loopbackPort port: UInt16, backlog: Int32 = 64) throws(PlatformError) {
         let fd = Glibc.socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        guard fd >= 0 else { throw .socket("socket() for \(host):\(port)", error: errno) }
+        guard fd >= 0 else { throw .socket("socket() for 127.0.0.1:\(port)", error: errno) }
         var one: Int32 = 1
         _ = unsafe setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, socklen_t(MemoryLayout<Int32>.size))
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_port = port.bigEndian
-        address.sin_addr.s_addr = unsafe inet_addr(host)
+        var address = loopbackAddress(port: port)
         var length = socklen_t(MemoryLayout<sockaddr_in>.size)
         let listening = unsafe withUnsafeMutablePointer(to: &address) { pointer in
             unsafe pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) {
@@ -38,7 +39,7 @@ public final class TCPListener: Sendable {
         guard listening else {
             let code = errno
             Glibc.close(fd)
-            throw .socket("cannot listen on \(host):\(port)", error: code)
+            throw .socket("cannot listen on 127.0.0.1:\(port)", error: code)
         }
         descriptor = fd
         self.port = UInt16(bigEndian: address.sin_port)
