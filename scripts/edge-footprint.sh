@@ -21,7 +21,7 @@ broker=$!
 trap 'kill $broker $service 2>/dev/null || true' EXIT
 sleep 2
 "$binary" demo --emit 20000 >"$out/requests.jsonl"
-MALLOC_ARENA_MAX=2 "$binary" serve --brokers "127.0.0.1:$port" --profile "${PROFILE:-edge}" --metrics-port "$metrics" --no-pin \
+MALLOC_ARENA_MAX=2 "$binary" serve --bootstrap-server "127.0.0.1:$port" --profile "${PROFILE:-edge}" --metrics-port "$metrics" --no-pin \
     --log-level warning >"$out/serve.log" 2>&1 &
 service=$!
 rss() { awk '/VmRSS/ {print $2}' "/proc/$service/status"; }

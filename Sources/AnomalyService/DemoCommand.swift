@@ -37,8 +37,9 @@ struct DemoCommand: ParsableCommand {
     @Flag(help: "Answer each request with its own bytes instead of scoring it (the transport's ceiling).")
     var echo = false
     @Option(
+        name: [.customLong("bootstrap-server"), .customShort("b"), .customLong("brokers")],
         help:
-            "An existing Kafka cluster (host:port,...) instead of the embedded broker; its topics requests, predictions and requests.dlq must exist."
+            "An existing Kafka cluster (host:port,...) instead of the embedded broker; its topics requests, predictions and requests.dlq must exist (anomaly-service topics create)."
     )
     var brokers: String?
     @Option(help: "Leading seconds whose latency is not recorded (start-up).")

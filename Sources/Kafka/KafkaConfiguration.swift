@@ -38,6 +38,13 @@ public struct KafkaConfiguration: Sendable, Equatable {
         }
     }
 
+    /// Checks one property as librdkafka does when a client is created, so a caller can name the
+    /// property's source: an unknown key or an invalid value throws ``KafkaError/Code/configuration``
+    /// (with the value hidden where ``isSensitive(_:)`` says so).
+    public static func check(key: String, value: String) throws(KafkaError) {
+        _ = try RDKafkaConfig(KafkaConfiguration([key: value]))
+    }
+
     /// Whether the value of property `key` may be a secret, so it must never be echoed in an error
     /// or a log line: a key containing `password`, `secret`, `jaas`, `key` or `token`, in any case
     /// (`sasl.password`, `ssl.key.pem`, `sasl.oauthbearer.client.secret`, `sasl.jaas.config`).

@@ -47,9 +47,8 @@ public struct KafkaError: Error, CustomStringConvertible, Sendable {
     public let file: String
     public let line: UInt
 
-    public var description: String {
-        "KafkaError.\(code): \(reason)"
-    }
+    /// The reason, as a sentence for a person: no type names (``code`` is for programs).
+    public var description: String { reason }
 
     package init(code: Code, reason: String, rdkafkaCode: Int32 = 0, file: String = #fileID, line: UInt = #line) {
         self.code = code

@@ -14,6 +14,7 @@ public struct PlatformError: Error, Sendable, CustomStringConvertible {
             case cpuNotAllowed
             case affinityUnavailable
             case socket
+            case file
         }
 
         private let value: Value
@@ -30,6 +31,8 @@ public struct PlatformError: Error, Sendable, CustomStringConvertible {
         public static let affinityUnavailable = Code(.affinityUnavailable)
         /// A socket could not be created, bound, connected or listened on.
         public static let socket = Code(.socket)
+        /// A file could not be read: missing, not a regular file, too large, unreadable.
+        public static let file = Code(.file)
 
         public var description: String {
             switch value {
@@ -37,6 +40,7 @@ public struct PlatformError: Error, Sendable, CustomStringConvertible {
             case .cpuNotAllowed: "CPU not in the allowed set"
             case .affinityUnavailable: "CPU affinity unavailable"
             case .socket: "socket call failed"
+            case .file: "file could not be read"
             }
         }
     }
@@ -66,9 +70,10 @@ public struct PlatformError: Error, Sendable, CustomStringConvertible {
         return unsafe ": " + String(cString: strerror(systemError))
     }
 
+    /// The reason and the system's explanation, as a sentence for a person: no type names.
     public var description: String {
-        let errno = systemError.map { " (error \($0))" } ?? ""
-        return "PlatformError.\(code): \(reason)\(errno) [\(file):\(line)]"
+        guard let systemError else { return reason }
+        return unsafe "\(reason): \(String(cString: strerror(systemError)))"
     }
 
     static func threadCreationFailed(
@@ -106,5 +111,9 @@ public struct PlatformError: Error, Sendable, CustomStringConvertible {
 
     static func socket(_ reason: String, error: Int32?, file: String = #fileID, line: UInt = #line) -> Self {
         Self(code: .socket, reason: reason, systemError: error, file: file, line: line)
+    }
+
+    static func file(_ reason: String, error: Int32? = nil, file: String = #fileID, line: UInt = #line) -> Self {
+        Self(code: .file, reason: reason, systemError: error, file: file, line: line)
     }
 }

@@ -25,7 +25,8 @@ public struct ServiceError: Error, CustomStringConvertible, Sendable {
     public let file: String
     public let line: UInt
 
-    public var description: String { "ServiceError.\(code): \(reason)" }
+    /// The reason, as a sentence for a person: no type names (``code`` is for programs).
+    public var description: String { reason }
 
     init(code: Code, reason: String, file: String = #fileID, line: UInt = #line) {
         self.code = code

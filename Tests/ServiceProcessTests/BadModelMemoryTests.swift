@@ -76,7 +76,7 @@ struct BadModelMemoryTests {
         var configuration = ServiceConfiguration()
         configuration.model = TestModel.defaultModel
         let run = try Self.serve(configuration, extra: ["--config", path])
-        #expect(run.status == 1)
+        #expect(run.status == 64, "a usage error")
         #expect(
             run.output.contains("configuration file '\(path)' is 104857600 bytes, over the limit of 1048576 bytes"),
             "\(run.output)"

@@ -67,11 +67,11 @@ import Testing
 
     @Test(arguments: [
         "brokers = kafka:9092",  // unquoted string
-        "workers = {a = 1}",  // inline table
         "brokers = \"unterminated",
         "[kafka",
-        "workers = 1\nworkers = 2",  // duplicate
-        "[[servers]]",
+        "workers = 1\nworkers = 2",  // duplicate key
+        "[kafka]\n[kafka]",  // duplicate table
+        "model = \"\"\"\nnever closed",
     ])
     func malformedTOMLIsRefusedWithALineNumber(_ text: String) {
         #expect {
@@ -79,6 +79,56 @@ import Testing
         } throws: { error in
             (error as? ServiceError)?.code == .configuration && "\(error)".contains("bad.toml:")
         }
+    }
+
+    @Test(arguments: [
+        ("workers = {a = 1}", "bad.toml:1: 'workers' must be an integer, not a table"),
+        ("[[servers]]\nname = 'a'", "bad.toml:1: unknown setting 'servers'"),
+        ("workers = \"2\"", "bad.toml:1: 'workers' must be an integer, not a string (\"2\")"),
+        ("pin-threads = \"false\"", "'pin-threads' must be a boolean, not a string"),
+        ("bootstrap-server = 9092", "'bootstrap-server' must be a string, not an integer"),
+        ("workers = 2.5", "'workers' must be an integer, not a float"),
+        ("\n\n[thresholds]\n\"/a\" = \"high\"", "bad.toml:4: the threshold for '/a' must be a number"),
+        ("[kafka]\n\"linger.ms\" = 1979-05-27", "bad.toml:2: librdkafka property 'linger.ms' must be a string"),
+        ("[metrics]\nport = 1", "bad.toml:2: unknown setting 'metrics.port'"),
+    ])
+    func aValueOfTheWrongTypeOrPlaceIsRefusedNamingLineKeyAndProblem(_ text: String, _ expected: String) throws {
+        let document = try TOMLDocument(parsing: text, source: "bad.toml")
+        var configuration = ServiceConfiguration()
+        #expect {
+            try configuration.apply(document, source: "bad.toml")
+        } throws: { error in
+            "\(error)".contains(expected)
+        }
+    }
+
+    @Test func fullTOMLIsRead() throws {
+        let document = try TOMLDocument(
+            parsing: """
+                workers = 0x10              # hexadecimal
+                max-batch = 1_024
+                model = '''
+                /srv/models/a.model'''
+                metrics-host = "::1"
+                revoke-timeout = 2.5e1
+                thresholds = { "/admin" = -0.5 }
+                [kafka]
+                linger.ms = 2                # bare dotted key: the property linger.ms
+                consumer."fetch.wait.max.ms" = 5   # a dotted key instead of a [kafka.consumer] table
+                "bootstrap.servers" = ["a:1", "b:2"]
+                """,
+            source: "full.toml"
+        )
+        var configuration = ServiceConfiguration()
+        try configuration.apply(document, source: "full.toml")
+        #expect(configuration.workers == 16 && configuration.maxBatch == 1_024)
+        #expect(configuration.model == "/srv/models/a.model")
+        #expect(configuration.revokeTimeoutSeconds == 25)
+        #expect(configuration.metricsHost == "::1")
+        #expect(configuration.routeThresholds.rules.map(\.prefix) == ["/admin"])
+        #expect(try configuration.consumerConfiguration()["fetch.wait.max.ms"] == "5")
+        #expect(try configuration.producerConfiguration()["linger.ms"] == "2")
+        #expect(try configuration.producerConfiguration()["bootstrap.servers"] == "a:1,b:2")
     }
 
     @Test func badValuesNameTheSettingAndTheSource() {

@@ -39,7 +39,7 @@ public final class ServiceProcess {
     /// The `serve` command line for `configuration`, then `extra`.
     public static func arguments(_ configuration: ServiceConfiguration, extra: [String] = []) -> [String] {
         [
-            "serve", "--brokers", configuration.brokers, "--group", configuration.group,
+            "serve", "--bootstrap-server", configuration.brokers, "--group", configuration.group,
             "--input", configuration.input, "--output", configuration.output,
             "--dead-letter", configuration.deadLetter, "--model", configuration.model,
             "--workers", String(configuration.workers ?? 2), "--no-pin", "--log-level", "info",

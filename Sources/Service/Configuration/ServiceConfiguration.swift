@@ -1,14 +1,14 @@
-import Foundation
 import Kafka
 import Platform
 
 /// Everything `anomaly-service serve` needs, from defaults, a TOML file, the environment and flags,
-/// in that order of precedence (flags win).
+/// in that order of precedence (flags win): ``resolve(arguments:environment:)``.
 ///
-/// Each setting has one name, used as the flag (`--dead-letter`), the file key (`dead-letter`) and
-/// the environment variable (`ANOMALY_DEAD_LETTER`). librdkafka properties pass through from the
-/// file's `[kafka]`, `[kafka.consumer]` and `[kafka.producer]` tables, from one `ANOMALY_KAFKA_<NAME>`
-/// variable per property (``applyKafkaProperties(environment:)``), and from `--kafka key=value` flags.
+/// Each setting is declared once, in ``settings``: its name is the flag (`--dead-letter`), the
+/// file key (`dead-letter`) and the environment variable (`ANOMALY_DEAD_LETTER`). librdkafka
+/// properties pass through from a properties file (`kafka-config`), the file's `[kafka]`,
+/// `[kafka.consumer]` and `[kafka.producer]` tables, one `ANOMALY_KAFKA_<NAME>` variable per
+/// property, and `--kafka key=value` flags; those that would break at-least-once are refused.
 public struct ServiceConfiguration: Sendable, Equatable {
     public var brokers = "127.0.0.1:9092"
     public var group = "anomaly-service"
@@ -56,105 +56,36 @@ public struct ServiceConfiguration: Sendable, Equatable {
     /// Thresholds per path prefix (`[thresholds]` in the file, `--threshold PREFIX=VALUE`).
     public var routeThresholds = RouteThresholds()
 
+    /// The TOML configuration file the settings were read from, if any.
+    public var configFile: String? = nil
+    /// A librdkafka properties file (`client.properties`); its properties come before all others.
+    public var kafkaConfigFile: String? = nil
+    /// How long `serve` waits for a broker at start; 0: forever.
+    public var waitForBrokerSeconds = 0.0
+    /// swift-log's level name.
+    public var logLevel = "info"
+    /// `text`, or `json` for log shippers.
+    public var logFormat = "text"
+
     public init() {}
 
-    /// The setting names, as used in files, flags (`--name`) and the environment (`ANOMALY_NAME`).
-    static let settingNames = [
-        "brokers", "group", "input", "output", "dead-letter", "model", "consumers", "workers", "max-batch",
-        "ring-capacity", "pin-threads", "max-in-flight-per-partition", "max-in-flight-bytes", "revoke-timeout",
-        "shutdown-timeout", "metrics-port", "metrics-host", "model-poll-seconds", "max-model-memory", "profile",
-        "explain",
-    ]
-
-    /// Sets one setting from text; `source` names where it came from in errors.
+    /// Sets the setting called `name` (or an alias of it) from text; `source` names where it came
+    /// from in errors (`flag --workers`, `serve.toml:3`, `environment ANOMALY_WORKERS`).
     public mutating func set(_ name: String, _ text: String, source: String) throws(ServiceError) {
-        func positive(_ text: String) throws(ServiceError) -> Int {
-            guard let value = Int(text), value > 0 else {
-                throw .configuration("\(source): '\(name)' must be a positive integer, got '\(text)'")
-            }
-            return value
+        guard let setting = Self.setting(named: name) else {
+            throw .configuration("\(source): unknown setting '\(name)'\(Self.suggestion(for: name))")
         }
-        func seconds(_ text: String) throws(ServiceError) -> Double {
-            guard let value = Double(text), value > 0, value.isFinite else {
-                throw .configuration("\(source): '\(name)' must be a positive number of seconds, got '\(text)'")
-            }
-            return value
-        }
-        func nonEmpty(_ text: String) throws(ServiceError) -> String {
-            guard !text.isEmpty else { throw .configuration("\(source): '\(name)' must not be empty") }
-            return text
-        }
-        switch name {
-        case "brokers": brokers = try nonEmpty(text)
-        case "group": group = try nonEmpty(text)
-        case "input": input = try nonEmpty(text)
-        case "output": output = try nonEmpty(text)
-        case "dead-letter": deadLetter = try nonEmpty(text)
-        case "model": model = try nonEmpty(text)
-        case "consumers": consumers = try positive(text)
-        case "workers": workers = try positive(text)
-        case "max-batch": maxBatch = try positive(text)
-        case "ring-capacity": ringCapacity = try positive(text)
-        case "max-in-flight-per-partition": maxInFlightPerPartition = try positive(text)
-        case "max-in-flight-bytes":
-            guard let bytes = Self.byteCount(text), bytes >= Self.minimumInFlightBytes else {
-                throw .configuration(
-                    "\(source): 'max-in-flight-bytes' must be a size of at least 4MiB (e.g. 268435456, 256MiB, 1GiB), got '\(text)'"
-                )
-            }
-            maxInFlightBytes = bytes
-        case "revoke-timeout": revokeTimeoutSeconds = try seconds(text)
-        case "shutdown-timeout": shutdownTimeoutSeconds = try seconds(text)
-        case "metrics-port":
-            guard let port = UInt16(text) else {
-                throw .configuration("\(source): 'metrics-port' must be a port number (0-65535), got '\(text)'")
-            }
-            metricsPort = port
-        case "metrics-host": metricsHost = try nonEmpty(text)
-        case "max-model-memory":
-            guard let bytes = Self.byteCount(text) else {
-                throw .configuration(
-                    "\(source): 'max-model-memory' must be a positive number of bytes, optionally with KiB, MiB or GiB (512MiB), got '\(text)'"
-                )
-            }
-            maxModelMemory = bytes
-        case "explain":
-            guard let value = Int(text), (0...50).contains(value) else {
-                throw .configuration("\(source): 'explain' must be a number of terms from 0 to 50, got '\(text)'")
-            }
-            explain = value
-        case "profile":
-            guard text == "default" || text == "edge" else {
-                throw .configuration("\(source): 'profile' must be default or edge, got '\(text)'")
-            }
-            profile = text
-        case "model-poll-seconds":
-            guard let value = Double(text), value >= 0, value.isFinite else {
-                throw .configuration(
-                    "\(source): 'model-poll-seconds' must be 0 or a positive number of seconds, got '\(text)'"
-                )
-            }
-            modelPollSeconds = value
-        case "pin-threads":
-            guard let flag = Bool(text) else {
-                throw .configuration("\(source): 'pin-threads' must be true or false, got '\(text)'")
-            }
-            pinThreads = flag
-        default:
-            throw .configuration(
-                "\(source): unknown setting '\(name)' (known: \(Self.settingNames.joined(separator: ", ")))"
-            )
-        }
+        try setting.apply(&self, text, source)
     }
 
     /// `text` as a positive byte count: digits, then optionally `B`, `KiB`, `MiB`, `GiB` or `TiB`
-    /// (spaces allowed between); nil when it is not one or overflows.
+    /// (spaces allowed around them); nil when it is not one or overflows.
     package static func byteCount(_ text: String) -> Int? {
-        let trimmed = text.trimmingCharacters(in: .whitespaces)
+        let trimmed = text.trimmingSpaces()
         let digits = trimmed.prefix { $0.isASCII && $0.isNumber }
         let units = ["": 0, "B": 0, "KiB": 10, "MiB": 20, "GiB": 30, "TiB": 40]
         guard let number = Int(digits), number > 0,
-            let shift = units[trimmed.dropFirst(digits.count).trimmingCharacters(in: .whitespaces)],
+            let shift = units[String(trimmed.dropFirst(digits.count)).trimmingSpaces()],
             number <= Int.max >> shift
         else { return nil }
         return number << shift
@@ -163,43 +94,6 @@ public struct ServiceConfiguration: Sendable, Equatable {
     /// Sets the threshold for requests whose path starts with `prefix` (a path, so it starts with `/`).
     mutating func setThreshold(_ prefix: String, _ text: String, source: String) throws(ServiceError) {
         try routeThresholds.set(prefix, text, source: source)
-    }
-
-    /// Applies a parsed configuration file.
-    public mutating func apply(_ document: TOMLDocument, source: String) throws(ServiceError) {
-        for entry in document.entries {
-            let place = "\(source):\(entry.line)"
-            // librdkafka properties: the most specific table wins the key.
-            if let property = entry.key.droppingPrefix("kafka.consumer.") {
-                kafkaConsumer.append("\(property)=\(entry.value)")
-                continue
-            }
-            if let property = entry.key.droppingPrefix("kafka.producer.") {
-                kafkaProducer.append("\(property)=\(entry.value)")
-                continue
-            }
-            if let prefix = entry.key.droppingPrefix("thresholds.") {
-                try setThreshold(String(prefix), entry.value.description, source: place)
-                continue
-            }
-            if let property = entry.key.droppingPrefix("kafka.") {
-                kafka.append("\(property)=\(entry.value)")
-                continue
-            }
-            if case .array = entry.value {
-                throw .configuration("\(place): '\(entry.key)' takes a single value, not an array")
-            }
-            try set(entry.key, entry.value.description, source: place)
-        }
-    }
-
-    /// Applies `ANOMALY_*` variables from `environment`.
-    public mutating func apply(environment: [String: String]) throws(ServiceError) {
-        for name in Self.settingNames {
-            let variable = "ANOMALY_" + name.uppercased().replacingOccurrences(of: "-", with: "_")
-            if let value = environment[variable] { try set(name, value, source: "environment \(variable)") }
-        }
-        try applyKafkaProperties(environment: environment)
     }
 
     /// Checks relations between settings that single values cannot show.
@@ -273,15 +167,16 @@ public struct ServiceConfiguration: Sendable, Equatable {
     ///
     /// Offsets are the service's own: its committer stores a watermark only once every answer
     /// below it is acknowledged (``OffsetCommitter/consumerSettings``), so overriding
-    /// `enable.auto.commit` or `enable.auto.offset.store` is refused.
+    /// `enable.auto.commit` or `enable.auto.offset.store` is refused
+    /// (``atLeastOnceRefusal(key:value:client:)``).
     package func consumerConfiguration() throws(ServiceError) -> KafkaConfiguration {
         var configuration = KafkaConfiguration.consumer(bootstrapServers: brokers, groupID: group)
         var overrides = KafkaConfiguration()
         try apply(kafka + kafkaConsumer, to: &overrides)
-        for key in OffsetCommitter.consumerSettings.keys.sorted() where overrides[key] != nil {
-            throw .configuration(
-                "'\(key)=\(overrides[key] ?? "")': the service stores and commits offsets itself, only after each answer is acknowledged"
-            )
+        for (key, value) in overrides.properties {
+            if let reason = Self.atLeastOnceRefusal(key: key, value: value, client: .consumer) {
+                throw .configuration("'\(key)=\(value)': \(reason)")
+            }
         }
         let prefetch = inFlightByteShares.prefetchPerConsumer
         configuration["queued.max.messages.kbytes"] = String(max(1_024, prefetch / 2 / 1_024))
@@ -298,6 +193,13 @@ public struct ServiceConfiguration: Sendable, Equatable {
         // Never give up on a prediction: a broker outage back-pressures instead of losing output.
         configuration["message.timeout.ms"] = "0"
         configuration["queue.buffering.max.kbytes"] = String(max(1_024, inFlightByteShares.producerQueue / 1_024))
+        var overrides = KafkaConfiguration()
+        try apply(kafka + kafkaProducer, to: &overrides)
+        for (key, value) in overrides.properties {
+            if let reason = Self.atLeastOnceRefusal(key: key, value: value, client: .producer) {
+                throw .configuration("'\(key)=\(value)': \(reason)")
+            }
+        }
         try apply(kafka + kafkaProducer, to: &configuration)
         return configuration
     }
@@ -315,5 +217,14 @@ extension String {
     /// The rest of the string after `prefix`, or nil when it does not start with it.
     func droppingPrefix(_ prefix: String) -> Substring? {
         hasPrefix(prefix) ? dropFirst(prefix.count) : nil
+    }
+
+    /// Without leading and trailing spaces and tabs.
+    func trimmingSpaces() -> String {
+        let isSpace: (Character) -> Bool = { $0 == " " || $0 == "\t" }
+        guard let first = firstIndex(where: { !isSpace($0) }), let last = lastIndex(where: { !isSpace($0) }) else {
+            return ""
+        }
+        return String(self[first...last])
     }
 }
