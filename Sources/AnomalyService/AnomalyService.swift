@@ -13,7 +13,7 @@ struct AnomalyService: ParsableCommand {
             """,
         subcommands: [
             BrokerCommand.self, ServeCommand.self, DemoCommand.self,
-            FeaturizeCommand.self, ScoreCommand.self,
+            FeaturizeCommand.self, ScoreCommand.self, TopicsCommand.self,
         ]
     )
 }

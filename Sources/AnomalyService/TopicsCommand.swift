@@ -1,0 +1,132 @@
+import ArgumentParser
+import Glibc
+import Kafka
+import Platform
+import Synchronization
+
+/// `anomaly-service topics`: create and describe the service's topics on a real cluster.
+struct TopicsCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "topics",
+        abstract: "Create or describe the service's Kafka topics (requests, predictions, requests.dlq).",
+        discussion: """
+            Uses Kafka's admin requests (CreateTopics, DescribeConfigs) and metadata, with the flags \
+            kafka-topics.sh uses. The embedded broker (`anomaly-service broker`, librdkafka's mock \
+            cluster) answers metadata but no admin requests: `describe` shows its partitions, leaders \
+            and replicas without configs, and `create` reports its existing topics but cannot create \
+            new ones (give them to `broker --topics` instead).
+            """,
+        subcommands: [TopicsCreateCommand.self, TopicsDescribeCommand.self]
+    )
+}
+
+/// Where the cluster is and how to reach it: shared by `topics create` and `topics describe`.
+struct ClusterOptions: ParsableArguments {
+    @Option(
+        name: [.customLong("bootstrap-server"), .customLong("brokers"), .customShort("b")],
+        help: "Bootstrap servers, HOST:PORT[,HOST:PORT...]."
+    )
+    var bootstrapServer: String?
+
+    @Option(
+        name: .customLong("topic"),
+        help: "A topic (repeatable, or comma-separated; default: requests, predictions, requests.dlq)."
+    )
+    var topicArguments: [String] = []
+
+    @Option(help: "librdkafka property key=value for the admin client, e.g. security settings (repeatable).")
+    var kafka: [String] = []
+
+    @Option(help: "Seconds to wait for each answer from the cluster.")
+    var timeout: Double = 15
+
+    /// The service's own topics, `serve`'s defaults.
+    static let serviceTopics = ["requests", "predictions", "requests.dlq"]
+
+    var topics: [String] {
+        let named = topicArguments.flatMap { $0.split(separator: ",") }.map(String.init).filter { !$0.isEmpty }
+        var seen = Set<String>()
+        return (named.isEmpty ? Self.serviceTopics : named).filter { seen.insert($0).inserted }
+    }
+
+    var timeoutMilliseconds: Int32 { Int32(min(timeout * 1_000, Double(Int32.max - 2_000))) }
+
+    func validate() throws {
+        guard timeout > 0 else { throw ValidationError("--timeout must be positive, got \(timeout)") }
+        if let bootstrapServer, bootstrapServer.isEmpty {
+            throw ValidationError("--bootstrap-server is empty")
+        }
+        for topic in topics where !NewTopic.isLegalName(topic) {
+            throw ValidationError(
+                "topic name '\(topic.escapedForLog)' is not legal in Kafka: use 1 to 249 of a-z A-Z 0-9 . _ -"
+            )
+        }
+    }
+
+    /// An admin client for `bootstrapServers`; `lastError` collects what librdkafka reports on its
+    /// own (refused connections, failed authentication), since a timed-out request says only that.
+    func makeAdmin(bootstrapServers: String, lastError: ClientErrorRecorder) throws(KafkaError) -> KafkaAdmin {
+        var configuration = KafkaConfiguration(["bootstrap.servers": bootstrapServers])
+        try configuration.apply(overrides: kafka)
+        // Quiet: librdkafka's retry chatter would bury the one sentence that says what failed.
+        let events = KafkaEventHandlers(log: nil, error: { error, _ in lastError.record(error.reason) })
+        return try KafkaAdmin(configuration: configuration, events: events)
+    }
+}
+
+/// The last client-level error librdkafka reported, to explain a request that timed out.
+final class ClientErrorRecorder: Sendable {
+    private let last = Mutex<String?>(nil)
+
+    func record(_ reason: String) {
+        last.withLock { $0 = reason }
+    }
+
+    /// " (last error from the client: ...)", or nothing.
+    var suffix: String {
+        guard let reason = last.withLock({ $0 }), !reason.isEmpty else { return "" }
+        return " (last error from the client: \(reason.escapedForLog))"
+    }
+}
+
+extension KafkaError {
+    /// This error as the end of a sentence: the reason in the broker's or librdkafka's words, a
+    /// hint when the cluster is librdkafka's mock cluster, no Swift type names.
+    func sentence(cluster: ClusterMetadata?) -> String {
+        var text = reason.escapedForLog
+        if !text.hasSuffix(".") { text += "." }
+        if code == .unsupportedByBroker, cluster?.isMockCluster ?? false {
+            text += """
+                 This is librdkafka's mock cluster (`anomaly-service broker`), which answers no admin \
+                requests: give it its topics at start with `broker --topics NAMES --partitions N`.
+                """
+        }
+        return text
+    }
+}
+
+extension ClusterMetadata {
+    /// librdkafka's mock cluster names itself `mockCluster` followed by hex digits.
+    var isMockCluster: Bool { clusterID?.hasPrefix("mockCluster") ?? false }
+
+    /// "cluster ID (N brokers: 1 at host:port, ...; controller C)".
+    var summary: String {
+        let list = brokers.map { "\($0.id) at \($0.host):\($0.port)" }.joined(separator: ", ")
+        let count = brokers.count == 1 ? "1 broker" : "\(brokers.count) brokers"
+        let controller =
+            switch controllerID {
+            case .none: "no controller named"
+            case .some(let id) where hasReachableController: "controller \(id)"
+            case .some(let id): "controller \(id), not one of its brokers: no admin requests"
+            }
+        return "cluster \(clusterID?.escapedForLog ?? "(no id)") (\(count): \(list); \(controller))"
+    }
+}
+
+/// Writes `text` and a newline to standard error, after what was printed so far: standard output
+/// is block-buffered in a pipe or file, so without the flush an error would land before the plan
+/// it is about.
+func printError(_ text: String) {
+    fflush(nil)  // all streams: stdout is a C global, not concurrency-safe to name
+    writeToStandardError(text + "\n")
+}
