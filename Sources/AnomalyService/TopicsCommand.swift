@@ -1,7 +1,9 @@
 import ArgumentParser
+import FoundationEssentials
 import Glibc
 import Kafka
 import Platform
+import Service
 import Synchronization
 
 /// `anomaly-service topics`: create and describe the service's topics on a real cluster.
@@ -34,7 +36,12 @@ struct ClusterOptions: ParsableArguments {
     )
     var topicArguments: [String] = []
 
-    @Option(help: "librdkafka property key=value for the admin client, e.g. security settings (repeatable).")
+    @Option(
+        help: """
+            librdkafka property key=value for the admin client, e.g. security settings (repeatable; \
+            also read from ANOMALY_KAFKA_<NAME> variables, as serve reads them).
+            """
+    )
     var kafka: [String] = []
 
     @Option(help: "Seconds to wait for each answer from the cluster.")
@@ -65,12 +72,27 @@ struct ClusterOptions: ParsableArguments {
 
     /// An admin client for `bootstrapServers`; `lastError` collects what librdkafka reports on its
     /// own (refused connections, failed authentication), since a timed-out request says only that.
-    func makeAdmin(bootstrapServers: String, lastError: ClientErrorRecorder) throws(KafkaError) -> KafkaAdmin {
+    func makeAdmin(bootstrapServers: String, lastError: ClientErrorRecorder) throws -> KafkaAdmin {
         var configuration = KafkaConfiguration(["bootstrap.servers": bootstrapServers])
-        try configuration.apply(overrides: kafka)
+        try configuration.apply(overrides: try Self.environmentProperties() + kafka)
         // Quiet: librdkafka's retry chatter would bury the one sentence that says what failed.
         let events = KafkaEventHandlers(log: nil, error: { error, _ in lastError.record(error.reason) })
         return try KafkaAdmin(configuration: configuration, events: events)
+    }
+}
+
+extension ClusterOptions {
+    /// The `ANOMALY_KAFKA_<NAME>` properties meant for every client, read as `serve` reads them, so
+    /// a password need not be on the command line, where `ps` shows it. `--kafka` flags win.
+    static func environmentProperties() throws(ServiceError) -> [String] {
+        // Only these: an unrelated bad ANOMALY_* setting is serve's business, not this command's.
+        let variables = ProcessInfo.processInfo.environment.filter { variable, _ in
+            variable.hasPrefix("ANOMALY_KAFKA_") && !variable.hasPrefix("ANOMALY_KAFKA_CONSUMER_")
+                && !variable.hasPrefix("ANOMALY_KAFKA_PRODUCER_")
+        }
+        var configuration = ServiceConfiguration()
+        try configuration.apply(environment: variables)
+        return configuration.kafka
     }
 }
 
@@ -102,6 +124,16 @@ extension KafkaError {
                 """
         }
         return text
+    }
+}
+
+/// Why the admin client could not be made, as a sentence: a refused librdkafka property (named,
+/// its value not shown when it may be secret) or a malformed ANOMALY_KAFKA_ variable.
+func clientSetUpFailure(_ error: any Error) -> String {
+    switch error {
+    case let error as KafkaError: error.sentence(cluster: nil)
+    case let error as ServiceError: error.reason.escapedForLog + "."
+    default: String(describing: error).escapedForLog + "."
     }
 }
 

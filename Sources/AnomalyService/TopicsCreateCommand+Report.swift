@@ -50,12 +50,20 @@ extension TopicsCreateCommand {
                     + " ÷ \(sizing.partitions) partitions = \(TextTable.grouped(perPartition)) B"
                     + " (\(TextTable.bytes(Double(perPartition)))) per partition",
             ])
-            let topic = Double(perPartition) * Double(sizing.partitions)
-            let replicas = replicationFactor.map { "× \($0) replicas = \(TextTable.bytes(topic * Double($0)))" }
+            let cap = Double(perPartition) * Double(sizing.partitions)
+            let planned = bytesPerSecond * hours * 3_600
             rows.append([
-                "disk, at most",
-                "\(TextTable.bytes(topic)) per topic \(replicas ?? "before replication"), plus a segment per partition",
+                "disk",
+                "\(TextTable.bytes(planned)) per topic at the planned rate, at most \(TextTable.bytes(cap))"
+                    + " (the cap), plus up to a segment per partition",
             ])
+            if let replicationFactor {
+                let factor = Double(replicationFactor)
+                rows.append([
+                    "with replicas",
+                    "× \(replicationFactor) = \(TextTable.bytes(planned * factor)), at most \(TextTable.bytes(cap * factor))",
+                ])
+            }
         }
         var text = "Sizing\n" + TextTable.render(rows)
         if cluster.topics.count > 1 && sizing.retentionBytesPerPartition != nil {

@@ -109,7 +109,7 @@ struct TopicsCreateCommand: ParsableCommand {
         do {
             admin = try cluster.makeAdmin(bootstrapServers: bootstrap, lastError: clientErrors)
         } catch {
-            printError("Could not set up a client for \(bootstrap): \(error.sentence(cluster: nil))")
+            printError("Could not set up a client for \(bootstrap): \(clientSetUpFailure(error))")
             throw ExitCode(1)
         }
         do {

@@ -38,7 +38,7 @@ struct TopicsDescribeCommand: ParsableCommand {
         do {
             admin = try cluster.makeAdmin(bootstrapServers: bootstrap, lastError: clientErrors)
         } catch {
-            printError("Could not set up a client for \(bootstrap): \(error.sentence(cluster: nil))")
+            printError("Could not set up a client for \(bootstrap): \(clientSetUpFailure(error))")
             throw ExitCode(1)
         }
         do {

@@ -121,6 +121,20 @@ struct TopicsCommandTests {
         #expect(log.contains("Connection refused"), "\(log)")
     }
 
+    @Test func clientPropertiesComeFromTheEnvironmentAsServeReadsThemWithoutEchoingSecrets() throws {
+        let applied = try run(
+            ["topics", "describe", "-b", "127.0.0.1:1"],
+            environment: ["ANOMALY_KAFKA_SOCKET_TIMEOUT_MS": "soon"]
+        )
+        #expect(applied.status == 1 && applied.log.contains("'socket.timeout.ms=soon' refused"), "\(applied.log)")
+        let secret = try run(
+            ["topics", "describe", "-b", "127.0.0.1:1"],
+            environment: ["ANOMALY_KAFKA_SASL_PASWORD": "hunter2"]
+        )
+        #expect(secret.log.contains("librdkafka property 'sasl.pasword' is unknown"), "\(secret.log)")
+        #expect(secret.status == 1 && !secret.log.contains("hunter2"), "\(secret.log)")
+    }
+
     @Test func anIllegalTopicNameIsRefusedBeforeAnyRequest() throws {
         let (status, log) = try run(["topics", "create", "--dry-run", "--topic", "no spaces"])
         #expect(status != 0 && log.contains("topic name 'no spaces' is not legal in Kafka"), "\(log)")
