@@ -70,13 +70,13 @@ struct ClusterOptions: ParsableArguments {
         }
     }
 
-    /// An admin client for `bootstrapServers`; `lastError` collects what librdkafka reports on its
-    /// own (refused connections, failed authentication), since a timed-out request says only that.
-    func makeAdmin(bootstrapServers: String, lastError: ClientErrorRecorder) throws -> KafkaAdmin {
+    /// An admin client for `bootstrapServers`; `errors` collects what librdkafka reports on its own
+    /// (refused connections, failed authentication), since a timed-out request says only that.
+    func makeAdmin(bootstrapServers: String, errors: ClientErrorRecorder) throws -> KafkaAdmin {
         var configuration = KafkaConfiguration(["bootstrap.servers": bootstrapServers])
         try configuration.apply(overrides: try Self.environmentProperties() + kafka)
         // Quiet: librdkafka's retry chatter would bury the one sentence that says what failed.
-        let events = KafkaEventHandlers(log: nil, error: { error, _ in lastError.record(error.reason) })
+        let events = KafkaEventHandlers(log: nil, error: { error, _ in errors.record(error.reason) })
         return try KafkaAdmin(configuration: configuration, events: events)
     }
 }
@@ -96,18 +96,23 @@ extension ClusterOptions {
     }
 }
 
-/// The last client-level error librdkafka reported, to explain a request that timed out.
+/// The first client-level errors librdkafka reported, to explain a request that timed out. The
+/// first say why (a refused connection, failed authentication); later ones mostly repeat them or
+/// summarise ("1/1 brokers are down"), so only the first two distinct ones are kept.
 final class ClientErrorRecorder: Sendable {
-    private let last = Mutex<String?>(nil)
+    private let reasons = Mutex<[String]>([])
 
     func record(_ reason: String) {
-        last.withLock { $0 = reason }
+        reasons.withLock { reasons in
+            if reasons.count < 2 && !reason.isEmpty && !reasons.contains(reason) { reasons.append(reason) }
+        }
     }
 
-    /// " (last error from the client: ...)", or nothing.
+    /// " (errors from the client: ...)", or nothing.
     var suffix: String {
-        guard let reason = last.withLock({ $0 }), !reason.isEmpty else { return "" }
-        return " (last error from the client: \(reason.escapedForLog))"
+        let reasons = reasons.withLock { $0 }
+        guard !reasons.isEmpty else { return "" }
+        return " (errors from the client: \(reasons.map(\.escapedForLog).joined(separator: "; ")))"
     }
 }
 

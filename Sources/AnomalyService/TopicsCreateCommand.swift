@@ -107,7 +107,7 @@ struct TopicsCreateCommand: ParsableCommand {
         let admin: KafkaAdmin
         let metadata: ClusterMetadata
         do {
-            admin = try cluster.makeAdmin(bootstrapServers: bootstrap, lastError: clientErrors)
+            admin = try cluster.makeAdmin(bootstrapServers: bootstrap, errors: clientErrors)
         } catch {
             printError("Could not set up a client for \(bootstrap): \(clientSetUpFailure(error))")
             throw ExitCode(1)

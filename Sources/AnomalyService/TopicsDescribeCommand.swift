@@ -36,7 +36,7 @@ struct TopicsDescribeCommand: ParsableCommand {
         let admin: KafkaAdmin
         let metadata: ClusterMetadata
         do {
-            admin = try cluster.makeAdmin(bootstrapServers: bootstrap, lastError: clientErrors)
+            admin = try cluster.makeAdmin(bootstrapServers: bootstrap, errors: clientErrors)
         } catch {
             printError("Could not set up a client for \(bootstrap): \(clientSetUpFailure(error))")
             throw ExitCode(1)
