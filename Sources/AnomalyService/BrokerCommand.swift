@@ -25,13 +25,24 @@ struct BrokerCommand: ParsableCommand {
     @Option(help: "Comma-separated topics to create at start.")
     var topics: String = "requests,predictions,requests.dlq"
 
-    @Option(help: "Number of mock brokers in the cluster.")
-    var brokers: Int = 1
+    @Option(help: "Number of mock brokers in the cluster, 1 to 16 (default: 1).")
+    var count: Int?
+
+    /// The old name of --count, kept so existing scripts still run; hidden because `serve --brokers`
+    /// and `topics --brokers` take addresses, not a count.
+    @Option(name: .customLong("brokers"), help: .hidden)
+    var brokersAlias: Int?
+
+    /// How many brokers to start: --count, else --brokers, else 1.
+    var brokerCount: Int { count ?? brokersAlias ?? 1 }
 
     func validate() throws {
         guard partitions > 0 else { throw ValidationError("--partitions must be at least 1, got \(partitions)") }
-        guard (1...16).contains(brokers) else {
-            throw ValidationError("--brokers must be between 1 and 16, got \(brokers)")
+        if count != nil && brokersAlias != nil {
+            throw ValidationError("--brokers is the old name of --count: give only --count")
+        }
+        guard (1...16).contains(brokerCount) else {
+            throw ValidationError("--count must be between 1 and 16, got \(brokerCount)")
         }
     }
 
@@ -40,7 +51,7 @@ struct BrokerCommand: ParsableCommand {
         let names = topics.split(separator: ",").map { String($0.trimmingCharacters(in: .whitespaces)) }
             .filter { !$0.isEmpty }
         let broker = try EmbeddedBroker(
-            brokerCount: brokers,
+            brokerCount: brokerCount,
             port: port == 0 ? nil : port,
             topics: Dictionary(uniqueKeysWithValues: names.map { ($0, partitions) })
         )

@@ -13,6 +13,8 @@ public struct KafkaError: Error, CustomStringConvertible, Sendable {
             case closed
             case queueFull
             case messageTooLarge
+            case topicAlreadyExists
+            case unsupportedByBroker
         }
         private let backing: Backing
         private init(_ backing: Backing) { self.backing = backing }
@@ -36,6 +38,11 @@ public struct KafkaError: Error, CustomStringConvertible, Sendable {
         public static let messageTooLarge = Code(.messageTooLarge)
         /// The client was already closed.
         public static let closed = Code(.closed)
+        /// A topic to be created exists already.
+        public static let topicAlreadyExists = Code(.topicAlreadyExists)
+        /// The cluster cannot do what was asked: its brokers lack the request (librdkafka's mock
+        /// cluster has no admin requests) or name no controller to send it to.
+        public static let unsupportedByBroker = Code(.unsupportedByBroker)
 
         public var description: String { String(describing: backing) }
     }
@@ -80,5 +87,9 @@ public struct KafkaError: Error, CustomStringConvertible, Sendable {
 
     static func closed(_ reason: String, file: String = #fileID, line: UInt = #line) -> KafkaError {
         KafkaError(code: .closed, reason: reason, file: file, line: line)
+    }
+
+    static func unsupportedByBroker(_ reason: String, file: String = #fileID, line: UInt = #line) -> KafkaError {
+        KafkaError(code: .unsupportedByBroker, reason: reason, file: file, line: line)
     }
 }

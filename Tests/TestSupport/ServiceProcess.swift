@@ -23,12 +23,13 @@ public final class ServiceProcess {
         try self.init(arguments: Self.arguments(configuration, extra: extra), environment: environment)
     }
 
-    /// `anomaly-service` with `arguments` (any subcommand), its output going to ``log``.
-    public init(arguments: [String], environment: [String: String] = [:]) throws {
+    /// `anomaly-service` with `arguments` (any subcommand), its output going to ``log``; another
+    /// program (a broker the test needs) when `executablePath` is given.
+    public init(arguments: [String], environment: [String: String] = [:], executablePath: String? = nil) throws {
         logPath = FileManager.default.temporaryDirectory.appendingPathComponent(Unique.name("serve") + ".log").path
         _ = FileManager.default.createFile(atPath: logPath, contents: nil)
         let log = try FileHandle(forWritingTo: URL(fileURLWithPath: logPath))
-        process.executableURL = Self.executable
+        process.executableURL = executablePath.map { URL(fileURLWithPath: $0) } ?? Self.executable
         process.arguments = arguments
         process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
         process.standardOutput = log

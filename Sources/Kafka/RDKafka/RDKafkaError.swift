@@ -8,6 +8,17 @@ extension KafkaError {
         file: String = #fileID,
         line: UInt = #line
     ) -> KafkaError {
+        rdkafka(err, reason: "\(operation): \(errorText(err))", file: file, line: line)
+    }
+
+    /// Maps a librdkafka response code to an error whose reason is `reason` as given: for the
+    /// broker's own explanation, which admin results carry next to the code.
+    static func rdkafka(
+        _ err: rd_kafka_resp_err_t,
+        reason: String,
+        file: String = #fileID,
+        line: UInt = #line
+    ) -> KafkaError {
         let code: Code =
             switch err {
             case RD_KAFKA_RESP_ERR__TIMED_OUT, RD_KAFKA_RESP_ERR_REQUEST_TIMED_OUT: .timedOut
@@ -16,15 +27,11 @@ extension KafkaError {
             case RD_KAFKA_RESP_ERR__QUEUE_FULL: .queueFull
             case RD_KAFKA_RESP_ERR_MSG_SIZE_TOO_LARGE: .messageTooLarge
             case RD_KAFKA_RESP_ERR__INVALID_ARG, RD_KAFKA_RESP_ERR__UNKNOWN_PROTOCOL: .configuration
+            case RD_KAFKA_RESP_ERR_TOPIC_ALREADY_EXISTS: .topicAlreadyExists
+            case RD_KAFKA_RESP_ERR__UNSUPPORTED_FEATURE, RD_KAFKA_RESP_ERR_UNSUPPORTED_VERSION: .unsupportedByBroker
             default: .underlying
             }
-        return KafkaError(
-            code: code,
-            reason: "\(operation): \(errorText(err))",
-            rdkafkaCode: err.rawValue,
-            file: file,
-            line: line
-        )
+        return KafkaError(code: code, reason: reason, rdkafkaCode: err.rawValue, file: file, line: line)
     }
 
     /// Throws unless `err` is `RD_KAFKA_RESP_ERR_NO_ERROR`: the one place return codes become throws.
