@@ -29,7 +29,7 @@ import Testing
         let fromFlag = try Self.resolve(["--\(name)", text]).configuration
         let fileValue = Int(text) != nil || Double(text) != nil ? text : "\"\(text)\""
         let file = try Self.temporaryFile("\(name) = \(fileValue)\n", suffix: ".toml")
-        defer { unlink(file) }
+        defer { try? FileManager.default.removeItem(atPath: file) }
         let fromFile = try Self.resolve(["--config", file]).configuration
         let variable = "ANOMALY_" + name.uppercased().replacingOccurrences(of: "-", with: "_")
         let fromEnvironment = try Self.resolve([], environment: [variable: text]).configuration
@@ -102,7 +102,7 @@ import Testing
 
     @Test func variablesTakeRepeatableSettingsAsACommaList() throws {
         let properties = try Self.temporaryFile("# nothing yet\n", suffix: ".properties")
-        defer { unlink(properties) }
+        defer { try? FileManager.default.removeItem(atPath: properties) }
         let resolved = try Self.resolve(
             [],
             environment: ["ANOMALY_THRESHOLD": "/admin=-0.5,/api=1", "ANOMALY_KAFKA_CONFIG": properties]
@@ -114,7 +114,7 @@ import Testing
 
     @Test func flagsOverrideVariablesWhichOverrideTheFile() throws {
         let file = try Self.temporaryFile("workers = 2\ngroup = \"file\"\nmax-batch = 32\n", suffix: ".toml")
-        defer { unlink(file) }
+        defer { try? FileManager.default.removeItem(atPath: file) }
         let resolved = try Self.resolve(
             ["--workers", "6"],
             environment: ["ANOMALY_CONFIG": file, "ANOMALY_WORKERS": "4", "ANOMALY_GROUP": "environment"]
@@ -136,7 +136,7 @@ import Testing
             """,
             suffix: ".properties"
         )
-        defer { unlink(properties) }
+        defer { try? FileManager.default.removeItem(atPath: properties) }
         let resolved = try Self.resolve(["--kafka-config", properties, "-X", "linger.ms=1"]).configuration
         let producer = try resolved.producerConfiguration()
         #expect(producer["security.protocol"] == "PLAINTEXT")
@@ -146,7 +146,7 @@ import Testing
 
     @Test func aBadPropertyInAFileNamesFileAndLineWithoutItsValue() throws {
         let properties = try Self.temporaryFile("linger.ms=1\n\nsasl.pasword=hunter2\n", suffix: ".properties")
-        defer { unlink(properties) }
+        defer { try? FileManager.default.removeItem(atPath: properties) }
         #expect {
             _ = try Self.resolve(["-F", properties])
         } throws: { error in
@@ -156,7 +156,7 @@ import Testing
             "workers = 2\n[kafka.producer]\n\"linger.ms\" = 1\n\"lingr.ms\" = 2\n",
             suffix: ".toml"
         )
-        defer { unlink(toml) }
+        defer { try? FileManager.default.removeItem(atPath: toml) }
         #expect {
             _ = try Self.resolve(["--config", toml])
         } throws: { error in
