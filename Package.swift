@@ -31,6 +31,10 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
         // The configuration file: full TOML 1.0 through toml++ (docs/OPERATIONS.md, "Configuration file").
         .package(url: "https://github.com/LebJe/TOMLKit", from: "0.6.0"),
+        // Metrics: the service reports through swift-metrics; `serve` exports them with
+        // swift-prometheus (docs/OPERATIONS.md, "Metrics").
+        .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
     ],
     targets: [
         // One C module per Debian library, all under Sources/CBridge; only wrapper types import them.
@@ -70,6 +74,8 @@ let package = Package(
                 .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
                 .product(name: "TOMLKit", package: "TOMLKit"),
+                .product(name: "CoreMetrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
             ]
         ),
         // `demo`: embedded broker, service and traffic generator in one process. Kept apart from the
@@ -105,11 +111,19 @@ let package = Package(
         // the built `anomaly-service` executable as a child process.
         .testTarget(
             name: "ServiceUnitTests",
-            dependencies: ["Service", "Kafka", "Inference", "Platform", "TestSupport"]
+            dependencies: [
+                "Service", "Kafka", "Inference", "Platform", "TestSupport",
+                .product(name: "CoreMetrics", package: "swift-metrics"),
+                .product(name: "MetricsTestKit", package: "swift-metrics"),
+            ]
         ),
         .testTarget(
             name: "ServiceBrokerTests",
-            dependencies: ["Service", "Kafka", "Inference", "Platform", "TestSupport"]
+            dependencies: [
+                "Service", "Kafka", "Inference", "Platform", "TestSupport",
+                .product(name: "CoreMetrics", package: "swift-metrics"),
+                .product(name: "MetricsTestKit", package: "swift-metrics"),
+            ]
         ),
         .testTarget(
             name: "ServiceProcessTests",

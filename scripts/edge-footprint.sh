@@ -59,13 +59,27 @@ for _ in $(seq 1 60); do
     [ "${answered:-0}" -ge "$sent" ] && break
     sleep 0.5
 done
-p99=$(curl -s "localhost:$metrics/metrics" | awk -F' ' '/anomaly_latency_seconds\{quantile="0.99"\}/ {print $2}')
+# p99 from the latency histogram's cumulative buckets, interpolated within its bucket as
+# Prometheus's histogram_quantile does (in the +Inf bucket: the last finite bound).
+p99=$(curl -s "localhost:$metrics/metrics" | awk -v q=0.99 '
+    /^anomaly_latency_seconds_bucket[{]/ {
+        match($0, /le="[^"]*"/)
+        n++; bound[n] = substr($0, RSTART + 4, RLENGTH - 5); count[n] = $NF
+    }
+    END {
+        if (n == 0 || count[n] == 0) { print 0; exit }
+        rank = q * count[n]
+        for (i = 1; i < n && count[i] < rank; i++) {}
+        if (bound[i] == "+Inf") { print (i > 1 ? bound[i - 1] : 0); exit }
+        lower = i > 1 ? bound[i - 1] : 0; below = i > 1 ? count[i - 1] : 0
+        print lower + (bound[i] - lower) * (rank - below) / (count[i] - below)
+    }')
 sort -n "$out/rss.txt" | awk -v idle="$idle" -v size="$(stat -c %s "$binary")" -v answered="$answered" -v p99="$p99" -v rate="$rate" -v seconds="$seconds" '
     { v[NR] = $1 } END {
         printf "binary (release, static Swift runtime, unstripped): %.1f MB\n", size / 1048576
         printf "RSS idle: %.1f MB\n", idle / 1024
         printf "RSS at %d requests/s: median %.1f MB, max %.1f MB (%d samples)\n", rate, v[int((NR + 1) / 2)] / 1024, v[NR] / 1024, NR
-        printf "answered %s of %d; service p99 (receipt to acknowledgement) %.2f ms\n", answered, rate * seconds, p99 * 1000
+        printf "answered %s of %d; service p99 (receipt to hand-off to librdkafka, from the histogram) %.2f ms\n", answered, rate * seconds, p99 * 1000
     }'
 curl -s "localhost:$metrics/metrics" | grep -E '^anomaly_(consumed|predicted|dead_lettered|acknowledged)_total|^anomaly_consumer_lag' >"$out/final-metrics.txt" || true
 echo "logs: $out"

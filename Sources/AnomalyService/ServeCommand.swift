@@ -5,7 +5,6 @@ import Logging
 import Platform
 import RingBuffer
 import Service
-import Synchronization
 
 /// `anomaly-service serve`: the production service.
 ///
@@ -65,18 +64,18 @@ struct ServeCommand: ParsableCommand {
             "model \(model.identifier.escapedForLog) loaded: \(model.kernel) kernel, \(model.supportVectorCount) support vectors, dim \(model.dimension)"
         )
         // The endpoint before the broker wait: /healthz answers and /readyz says why not yet.
-        let metrics = Mutex<ServiceMetrics?>(nil)
+        var exporter: PrometheusExporter?
         var endpoint: OperationsServer?
         if let port = configuration.metricsPort {
             // Per-partition lag comes from librdkafka's statistics; a configured interval wins.
             configuration.kafkaConsumer.insert("statistics.interval.ms=5000", at: 0)
+            // Prometheus becomes the process's swift-metrics backend: everything below reports to it.
+            let prometheus = PrometheusExporter.bootstrap()
+            exporter = prometheus
             endpoint = try OperationsServer(
                 host: configuration.metricsHost,
                 port: port,
-                content: .init(
-                    metrics: { metrics.withLock { $0?.text() } ?? "# the pipeline is starting\n" },
-                    notReady: { metrics.withLock { $0?.notReady() } ?? ["waiting for the broker"] }
-                ),
+                content: prometheus.content,
                 logger: logger
             )
             logger.info("metrics and health on \(endpoint!.address) (/metrics, /healthz, /readyz)")
@@ -106,7 +105,7 @@ struct ServeCommand: ParsableCommand {
         // Reloads: SIGHUP, or the file changing; validated off the hot path, swapped between batches.
         let reloader = try ModelReloader(configuration: configuration, models: models, logger: logger)
         defer { reloader.stop() }
-        metrics.withLock { $0 = ServiceMetrics(pipeline: pipeline, models: models, reloader: reloader) }
+        exporter?.attach(pipeline)
         signals.running { [model = configuration.model] in
             logger.notice("SIGHUP: reloading the model from '\(model.escapedForLog)'")
             reloader.requestReload()

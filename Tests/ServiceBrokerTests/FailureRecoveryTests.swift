@@ -63,7 +63,6 @@ struct FailureRecoveryTests {
             makeProcessor: makeInferenceProcessors(model: model, maxBatch: 32)
         )
         try pipeline.start()
-        let health = ServiceMetrics(pipeline: pipeline, models: ModelSwitch(model), reloader: nil)
         // Bound: input ring + as much again pending + result ring + producer queue + one poll batch.
         let bound = 256 + 256 + 256 + 200 + 1_024
         var peak = 0
@@ -71,7 +70,7 @@ struct FailureRecoveryTests {
         let deadline = MonotonicDeadline.after(.seconds(15))
         while !deadline.hasPassed {
             peak = max(peak, pipeline.inFlight)
-            stalledReason = stalledReason ?? health.notReady().first { $0.contains("max-in-flight-per-partition") }
+            stalledReason = stalledReason ?? pipeline.notReady().first { $0.contains("max-in-flight-per-partition") }
             sleepThread(for: .milliseconds(50))
         }
         #expect(peak <= bound, "in flight peaked at \(peak), bound \(bound)")
@@ -81,8 +80,8 @@ struct FailureRecoveryTests {
         let answered = log.wait(for: count)
         // The poller re-checks partition windows every 64 polls (under a second when idle).
         #expect(
-            eventually(seconds: 5) { health.notReady().isEmpty },
-            "ready again once the output recovered: \(health.notReady())"
+            eventually(seconds: 5) { pipeline.notReady().isEmpty },
+            "ready again once the output recovered: \(pipeline.notReady())"
         )
         #expect(pipeline.stop(timeoutSeconds: 20))
         #expect(answered.count == count)

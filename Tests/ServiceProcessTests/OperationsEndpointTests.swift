@@ -74,6 +74,12 @@ struct OperationsEndpointTests {
                 == Self.sample("anomaly_batch_seconds_count", in: text)
         )
         #expect(Self.sample("anomaly_latency_seconds_count", in: text) == Double(count))
+        // Histograms through swift-metrics, bootstrapped by `serve`: whole, with exact sums.
+        let exposition = PrometheusText(text)
+        #expect(exposition.isWellFormedHistogram("anomaly_latency_seconds"), "\(text)")
+        #expect((exposition.value("anomaly_latency_seconds_sum") ?? 0) > 0)
+        #expect(exposition.value("anomaly_batch_size_sum") == Double(count))
+        #expect(exposition.value("anomaly_model_reloads_total") == 0)
         for partition in 0..<4 {
             #expect(
                 Self.sample(

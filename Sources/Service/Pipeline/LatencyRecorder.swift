@@ -3,8 +3,9 @@ import Synchronization
 /// A log-linear latency histogram (16 sub-buckets per power of two: about 6% resolution) from
 /// 1 ns to about 9 s; values above go in the last bucket.
 ///
-/// Thread-safe behind one `Mutex`; the producer thread records once per output, readers take
-/// snapshots for status lines and reports.
+/// Thread-safe behind one `Mutex`; the demo's observer records once per answer and takes
+/// per-second snapshots for its status lines (quantiles at about 6%). The pipeline's own latency
+/// goes into a lock-free ``AtomicHistogram`` with Prometheus's buckets instead.
 package final class LatencyRecorder: Sendable {
     static let subBucketBits = 4
     static let bucketCount = 34 << subBucketBits

@@ -1,3 +1,4 @@
+import CoreMetrics
 import Kafka
 import Logging
 import Platform
@@ -8,15 +9,20 @@ import Synchronization
 /// → W pinned workers taking micro-batches → one MPSC result ring → the producer thread →
 /// delivery reports → the offset tracker → the offset committer.
 ///
-/// Lifecycle (``StateMachine``): ``init(configuration:logger:makeProcessor:)`` creates the
-/// clients and threads' state, ``start()`` starts the threads, ``stop(timeoutSeconds:)`` drains
-/// everything in order and commits. Not restartable.
+/// Lifecycle (``StateMachine``): ``init(configuration:logger:metricsFactory:makeProcessor:)``
+/// creates the clients and threads' state, ``start()`` starts the threads, ``stop(timeoutSeconds:)``
+/// drains everything in order and commits. Not restartable.
+///
+/// Metrics: the threads count in relaxed atomics; a metrics thread pushes them to swift-metrics
+/// every second (``PipelineMetrics``), and ``flushMetrics()`` does it at once (a scrape).
 public final class Pipeline: @unchecked Sendable {
     public let counters = PipelineCounters()
-    let latency = LatencyRecorder()
-    public let batchSizes = BatchSizeHistogram()
-    /// Time per micro-batch in the processor (parse, features, scoring).
-    let scoringTimes = DurationHistogram()
+    /// Receipt of a request to the hand-off of its answer to librdkafka, in nanoseconds.
+    public let latency = AtomicHistogram(upperBounds: ServiceMetricNames.latencyBounds)
+    /// Records per micro-batch.
+    public let batchSizes = AtomicHistogram(upperBounds: ServiceMetricNames.batchSizeBounds)
+    /// Time per micro-batch in the processor (parse, features, scoring), in nanoseconds.
+    public let scoringTimes = AtomicHistogram(upperBounds: ServiceMetricNames.batchSecondsBounds)
     let tracker = OffsetTracker()
     /// Bytes of records held between the consumers and the producer's queue.
     let budget: ByteBudget
@@ -35,21 +41,28 @@ public final class Pipeline: @unchecked Sendable {
     private let cpus: CPUSet?
     private let machine = Mutex(StateMachine())
     private let consumerLag = ConsumerLagTable()
+    let metrics: PipelineMetrics
+    let metricsThread = StoppableThread()
 
     /// Creates the consumers (which subscribe and start joining the group), the producer and one
     /// processor per worker.
     ///
-    /// - Parameter makeProcessor: called once per worker index, on this thread.
+    /// - Parameters:
+    ///   - metricsFactory: Where the pipeline's metrics go: the process's bootstrapped backend by
+    ///     default; a test or a second pipeline in one process passes its own.
+    ///   - makeProcessor: Called once per worker index, on this thread.
     /// - Throws: ``ServiceError`` with code `.configuration` for bad settings or librdkafka
     ///   properties, `.startup` when a client or processor cannot be created.
     public init(
         configuration: ServiceConfiguration,
         logger: Logger,
+        metricsFactory: any MetricsFactory = MetricsSystem.factory,
         makeProcessor: (Int) throws -> any BatchProcessor
     ) throws(ServiceError) {
         try configuration.validate()
         self.configuration = configuration
         self.logger = logger
+        metrics = PipelineMetrics(factory: metricsFactory)
         let allowed = try? CPUSet.allowed()
         cpus = configuration.pinThreads ? allowed : nil
         workerCount = configuration.workerCount(allowed: allowed)
@@ -163,6 +176,7 @@ public final class Pipeline: @unchecked Sendable {
                 for poller in pollers {
                     threads.pollers.append(try Self.spawn("poller-\(poller.index)") { poller.run() })
                 }
+                try startMetricsThread()
                 machine.started(threads)
             }
         }
@@ -201,6 +215,9 @@ public final class Pipeline: @unchecked Sendable {
         // leaving starts is served by the members still open.
         for poller in pollers { poller.request(.close) }
         for thread in running.pollers { thread.join() }
+        // Last, so the backend gets the final counts (every acknowledgement, every commit).
+        metricsThread.stop()
+        flushMetrics()
         logger.info("pipeline stopped", metadata: ["in-time": "\(inTime)"])
         return inTime
     }

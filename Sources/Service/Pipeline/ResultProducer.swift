@@ -25,7 +25,8 @@ final class ResultProducer: @unchecked Sendable {
     private let fitter: AnswerFitter
     private let budget: ByteBudget
     private let counters: PipelineCounters
-    private let latency: LatencyRecorder
+    /// Receipt to hand-off, in nanoseconds; this thread is its only writer.
+    private let latency: AtomicHistogram
     private let outputTopic: String
     private let deadLetterTopic: String
     private let logger: Logger
@@ -60,7 +61,7 @@ final class ResultProducer: @unchecked Sendable {
         fitter: AnswerFitter,
         budget: ByteBudget,
         counters: PipelineCounters,
-        latency: LatencyRecorder,
+        latency: AtomicHistogram,
         topics: Destinations,
         logger: Logger
     ) {
@@ -164,7 +165,7 @@ final class ResultProducer: @unchecked Sendable {
         case .deadLetter:
             counters.deadLettered.add(1, ordering: .relaxed)
         }
-        latency.record(nanoseconds: MonotonicDeadline.now().nanoseconds - fitted.receivedNanoseconds)
+        latency.record(MonotonicDeadline.now().nanoseconds - fitted.receivedNanoseconds)
     }
 
     /// Hands one answer to librdkafka, retrying while its queue is full; returns librdkafka's

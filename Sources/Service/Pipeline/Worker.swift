@@ -1,6 +1,5 @@
 import Platform
 import RingBuffer
-import Synchronization
 
 /// A worker thread's loop: takes micro-batches from the consumers' rings, runs its processor, and
 /// hands the outputs to the producer thread.
@@ -15,8 +14,8 @@ final class Worker: @unchecked Sendable {
     private let budget: ByteBudget
     private let processor: any BatchProcessor
     private let maxBatch: Int
-    private let batchSizes: BatchSizeHistogram
-    private let scoringTimes: DurationHistogram
+    private let batchSizes: AtomicHistogram
+    private let scoringTimes: AtomicHistogram
 
     init(
         index: Int,
@@ -26,8 +25,8 @@ final class Worker: @unchecked Sendable {
         budget: ByteBudget,
         processor: any BatchProcessor,
         maxBatch: Int,
-        batchSizes: BatchSizeHistogram,
-        scoringTimes: DurationHistogram
+        batchSizes: AtomicHistogram,
+        scoringTimes: AtomicHistogram
     ) {
         self.index = index
         self.rings = rings
@@ -60,11 +59,11 @@ final class Worker: @unchecked Sendable {
                 }
                 continue
             }
-            batchSizes.record(batch.count)
+            batchSizes.record(Int64(batch.count))
             outputs.removeAll(keepingCapacity: true)
             let started = MonotonicDeadline.now().nanoseconds
             processor.process(batch, into: &outputs)
-            scoringTimes.record(nanoseconds: MonotonicDeadline.now().nanoseconds - started)
+            scoringTimes.record(MonotonicDeadline.now().nanoseconds - started)
             precondition(outputs.count == batch.count, "a processor must answer every record exactly once")
             // The inputs are released here; their answers are held until the producer thread
             // hands them to librdkafka (a dead letter shares its input's value).
@@ -77,46 +76,4 @@ final class Worker: @unchecked Sendable {
             }
         }
     }
-}
-
-/// Counts micro-batch sizes in power-of-two buckets (1, 2-3, 4-7, ...), shared by all workers.
-public final class BatchSizeHistogram: Sendable {
-    private let buckets = Mutex<[Int]>(Array(repeating: 0, count: 16))
-
-    init() {}
-
-    func record(_ size: Int) {
-        let bucket = min(15, Int.bitWidth - 1 - size.leadingZeroBitCount)
-        buckets.withLock { $0[bucket] += 1 }
-    }
-
-    /// Batches per bucket: index `i` counts sizes in `2^i ..< 2^(i+1)`.
-    public var counts: [Int] { buckets.withLock { $0 } }
-}
-
-/// Durations in power-of-two microsecond buckets (< 1 µs, 1-2 µs, 2-4 µs, ... up to about 1 s),
-/// with their sum: the time each micro-batch spends in parsing, features and scoring. One lock
-/// per micro-batch, like ``BatchSizeHistogram``: a few dozen nanoseconds against tens of
-/// microseconds of work.
-final class DurationHistogram: Sendable {
-    static let bucketCount = 21
-    private let state = Mutex<(buckets: [Int], sumNanoseconds: Int64)>(
-        (Array(repeating: 0, count: DurationHistogram.bucketCount), 0)
-    )
-
-    init() {}
-
-    func record(nanoseconds: Int64) {
-        let microseconds = max(0, nanoseconds / 1_000)
-        let bucket =
-            microseconds == 0 ? 0 : min(Self.bucketCount - 1, Int64.bitWidth - microseconds.leadingZeroBitCount)
-        state.withLock { state in
-            state.buckets[bucket] += 1
-            state.sumNanoseconds += nanoseconds
-        }
-    }
-
-    /// Counts per bucket: index 0 is under 1 µs, index `i` is `2^(i-1) ..< 2^i` µs (the last is open).
-    var counts: [Int] { state.withLock { $0.buckets } }
-    var sumSeconds: Double { Double(state.withLock { $0.sumNanoseconds }) / 1e9 }
 }

@@ -1,3 +1,4 @@
+import CoreMetrics
 import Inference
 import Logging
 import Platform
@@ -13,9 +14,13 @@ import Synchronization
 public final class ModelSwitch: Sendable {
     private let state: Mutex<(generation: Int, model: SVMModel)>
     private let published = Atomic<Int>(0)
+    private let info: ModelInfoGauge
 
-    public init(_ model: SVMModel) {
+    /// Starts with `model`, reported as `anomaly_model_info` through `metricsFactory`.
+    public init(_ model: SVMModel, metricsFactory: any MetricsFactory = MetricsSystem.factory) {
         state = Mutex((0, model))
+        info = ModelInfoGauge(factory: metricsFactory)
+        info.show(model)
     }
 
     /// The latest model and its generation (0 for the one loaded at start).
@@ -28,6 +33,8 @@ public final class ModelSwitch: Sendable {
         let generation = state.withLock { state in
             state.generation += 1
             state.model = model
+            // Under the same lock, so publishers racing each other leave the info on the last model.
+            info.show(model)
             return state.generation
         }
         published.store(generation, ordering: .releasing)
@@ -93,27 +100,32 @@ public final class ModelReloader: Sendable {
     private let logger: Logger
     private let pollSeconds: Double
     private let requested = Atomic<Bool>(false)
-    private let reloadCount = Atomic<Int>(0)
-    private let failureCount = Atomic<Int>(0)
+    /// Models loaded since start, and files refused: reported as they happen (a few a day).
+    private let reloads: Counter
+    private let failures: Counter
     private let thread = StoppableThread()
 
-    /// Starts the reload thread for `configuration`'s model file.
-    public init(configuration: ServiceConfiguration, models: ModelSwitch, logger: Logger) throws(ServiceError) {
+    /// Starts the reload thread for `configuration`'s model file; reloads and refusals are counted
+    /// through `metricsFactory`.
+    public init(
+        configuration: ServiceConfiguration,
+        models: ModelSwitch,
+        logger: Logger,
+        metricsFactory: any MetricsFactory = MetricsSystem.factory
+    ) throws(ServiceError) {
         path = configuration.model
         self.configuration = configuration
         self.models = models
         pollSeconds = configuration.modelPollSeconds
         self.logger = logger
+        reloads = Counter(label: ServiceMetricNames.modelReloads, factory: metricsFactory)
+        failures = Counter(label: ServiceMetricNames.modelReloadFailures, factory: metricsFactory)
         do {
             try thread.start(name: "model-reload") { [self] in run() }
         } catch {
             throw .startup("cannot start the model-reload thread: \(error)")
         }
     }
-
-    /// Models loaded since start, and files refused.
-    var reloads: Int { reloadCount.load(ordering: .relaxed) }
-    var failures: Int { failureCount.load(ordering: .relaxed) }
 
     /// Asks for a reload now (the SIGHUP handler's call).
     public func requestReload() { requested.store(true, ordering: .releasing) }
@@ -150,10 +162,10 @@ public final class ModelReloader: Sendable {
             // Everything a worker will do with it, once, here: extractor, dimension, scorer.
             _ = try InferenceProcessor(model: model, maxBatch: 1)
             models.publish(model)
-            reloadCount.add(1, ordering: .relaxed)
+            reloads.increment()
             logger.notice("model reloaded (\(reason)): \(model.identifier.escapedForLog) replaces \(old)")
         } catch {
-            failureCount.add(1, ordering: .relaxed)
+            failures.increment()
             logger.error(
                 "model reload refused (\(reason)): '\(path.escapedForLog)': \(ServiceConfiguration.describe(error).escapedForLog); still scoring with \(old)"
             )

@@ -47,7 +47,14 @@ struct DrainRun {
             echo
             ? { _ in EchoProcessor() }
             : makeInferenceProcessors(model: try configuration.loadModel(), maxBatch: maxBatch)
-        let pipeline = try Pipeline(configuration: configuration, logger: logger, makeProcessor: makeProcessor)
+        // Metrics as `serve --metrics-port` reports them: into a Prometheus registry, pushed every
+        // second by the pipeline's metrics thread (each pipeline its own, so they do not add up).
+        let pipeline = try Pipeline(
+            configuration: configuration,
+            logger: logger,
+            metricsFactory: PrometheusExporter().factory,
+            makeProcessor: makeProcessor
+        )
         try pipeline.start()
         defer { pipeline.stop(timeoutSeconds: 30) }
         // The clock starts with the first consumed record, so the group join is not timed.
@@ -72,16 +79,13 @@ struct DrainRun {
             requestsPerSecond: Double(count) / seconds,
             cpuMicrosecondsPerRequest: cpu / Double(count) * 1e6,
             backPressurePauses: pipeline.counters.snapshot.backPressurePauses,
-            meanBatch: Self.meanBatch(pipeline.batchSizes.counts)
+            meanBatch: Self.meanBatch(pipeline.batchSizes.snapshot())
         )
     }
 
-    /// Mean micro-batch size from power-of-two bucket counts (bucket midpoints).
-    static func meanBatch(_ buckets: [Int]) -> Double {
-        let batches = buckets.reduce(0, +)
-        guard batches > 0 else { return 0 }
-        let weighted = buckets.enumerated().reduce(0.0) { $0 + Double($1.element) * Double(1 << $1.offset) * 1.5 }
-        return weighted / Double(batches)
+    /// Mean micro-batch size: records scored over batches, both exact.
+    static func meanBatch(_ sizes: AtomicHistogram.Snapshot) -> Double {
+        sizes.count == 0 ? 0 : Double(sizes.sum) / Double(sizes.count)
     }
 
     /// Produces `count` generated requests, spread by key over the partitions, and waits for them.

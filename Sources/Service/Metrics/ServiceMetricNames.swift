@@ -1,0 +1,55 @@
+/// The swift-metrics labels the service reports under (the Prometheus series names), and the
+/// bucket bounds of its histograms, for a backend that needs them (``PrometheusExporter`` gives
+/// them to its factory). docs/OPERATIONS.md, "Metrics", says what each series means.
+public enum ServiceMetricNames {
+    // Counters (swift-metrics `Counter`), pushed as deltas of the pipeline's atomics.
+    public static let consumed = "anomaly_consumed_total"
+    public static let predicted = "anomaly_predicted_total"
+    public static let anomalous = "anomaly_anomalous_total"
+    public static let deadLettered = "anomaly_dead_lettered_total"
+    public static let produced = "anomaly_produced_total"
+    public static let acknowledged = "anomaly_acknowledged_total"
+    public static let deliveryFailures = "anomaly_delivery_failures_total"
+    public static let unanswerable = "anomaly_unanswerable_total"
+    public static let truncatedDeadLetters = "anomaly_truncated_dead_letters_total"
+    public static let backPressurePauses = "anomaly_back_pressure_pauses_total"
+    public static let rebalances = "anomaly_rebalances_total"
+    public static let revokedPartitions = "anomaly_revoked_partitions_total"
+    public static let offsetsStored = "anomaly_offsets_stored_total"
+    public static let modelReloads = "anomaly_model_reloads_total"
+    public static let modelReloadFailures = "anomaly_model_reload_failures_total"
+
+    // Gauges (swift-metrics `Gauge`).
+    public static let ringDepth = "anomaly_ring_depth"
+    public static let inFlight = "anomaly_in_flight"
+    public static let inFlightBytes = "anomaly_in_flight_bytes"
+    public static let partitionsPausedInFlight = "anomaly_partitions_paused_in_flight"
+    public static let assignedPartitions = "anomaly_assigned_partitions"
+    /// Dimensions `topic`, `partition`.
+    public static let consumerLag = "anomaly_consumer_lag"
+    public static let brokersUp = "anomaly_brokers_up"
+    /// Dimensions `name`, `version`, `kernel`; value 1.
+    public static let modelInfo = "anomaly_model_info"
+
+    // Histograms: `Timer`s (nanoseconds) and an aggregating `Recorder`.
+    /// Receipt of a request to the hand-off of its answer to librdkafka.
+    public static let latency = "anomaly_latency_seconds"
+    /// Time per micro-batch in parsing, features and scoring.
+    public static let batchSeconds = "anomaly_batch_seconds"
+    /// Records per micro-batch.
+    public static let batchSize = "anomaly_batch_size"
+
+    /// Latency bucket bounds in nanoseconds: 0.1 ms to 100 ms, where the service's answers fall
+    /// (p99 about 1 ms on a quiet box, tens of ms under back-pressure).
+    public static let latencyBounds: [Int64] = [
+        100_000, 250_000, 500_000, 1_000_000, 2_500_000, 5_000_000, 10_000_000, 25_000_000, 50_000_000,
+        100_000_000,
+    ]
+
+    /// Batch time bounds in nanoseconds: 1 µs doubling to about 0.5 s (the bounds of the
+    /// hand-written histogram before swift-metrics, so dashboards keep their buckets).
+    public static let batchSecondsBounds: [Int64] = (0..<20).map { Int64(1_000) << $0 }
+
+    /// Batch size bounds: 1, 3, 7, ... 32767 (sizes 1, 2-3, 4-7, ... as before).
+    public static let batchSizeBounds: [Int64] = (1...15).map { (Int64(1) << $0) - 1 }
+}
