@@ -129,12 +129,12 @@ def find_featurizer(explicit: str | None = None) -> Path:
 
 
 def _has_featurize(binary: Path) -> bool:
-    """Whether ``binary`` is a build that has the ``featurize`` subcommand (stale builds exist)."""
+    """Whether ``binary`` is a build whose ``featurize`` takes ``--feature-config`` (stale builds exist)."""
     try:
         r = subprocess.run([str(binary), "featurize", "--help"], capture_output=True, timeout=30)
     except (OSError, subprocess.TimeoutExpired):
         return False
-    return r.returncode == 0 and b"--out" in r.stdout + r.stderr
+    return r.returncode == 0 and b"--feature-config" in r.stdout + r.stderr
 
 
 def _file_digest(path: Path) -> str:
@@ -147,7 +147,7 @@ def _file_digest(path: Path) -> str:
 
 def featurize(data_file: str | Path, featurizer: Path, cache_dir: Path | None,
               config: str | Path | None = None) -> Path:
-    """Runs ``featurizer featurize FILE --out DIR [--config CONFIG]``; returns DIR.
+    """Runs ``featurizer featurize FILE --out DIR [--feature-config CONFIG]``; returns DIR.
     Cached by the digests of input, binary and configuration."""
     data_file = Path(data_file)
     key = hashlib.sha256(
@@ -162,7 +162,7 @@ def featurize(data_file: str | Path, featurizer: Path, cache_dir: Path | None,
     tmp.mkdir(parents=True)
     cmd = [str(featurizer), "featurize", str(data_file), "--out", str(tmp)]
     if config:
-        cmd += ["--config", str(config)]
+        cmd += ["--feature-config", str(config)]
     subprocess.run(cmd, check=True)
     shutil.rmtree(out, ignore_errors=True)
     tmp.rename(out)

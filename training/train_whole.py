@@ -198,7 +198,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     ap.add_argument("--report", type=Path, help="JSON report (default: OUT with .report.json)")
     ap.add_argument("--featurizer", help="anomaly-service binary (default: .build/release, .build/debug, or build)")
     ap.add_argument("--feature-config", default=str(Path(__file__).with_name("feature_config.json")),
-                    help="feature_config.json passed to featurize --config ('builtin': the extractor's default)")
+                    help="feature_config.json passed to featurize --feature-config ('builtin': the extractor's default)")
     ap.add_argument("--cache-dir", type=Path, help="featurize cache (default: $TMPDIR/asvm-features)")
     ap.add_argument("--name", help="model name (default: OUT's stem)")
     ap.add_argument("--target-fpr", type=float, default=0.005)

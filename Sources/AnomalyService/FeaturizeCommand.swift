@@ -30,25 +30,38 @@ struct FeaturizeCommand: ParsableCommand {
     @Option(help: "Stop after this many feature rows.")
     var maxRows: Int?
 
-    @Option(help: "A feature_config.json to use instead of the built-in default (part) configuration.")
-    var config: String?
+    @Option(
+        name: .customLong("feature-config"),
+        help: "A feature_config.json to use instead of the built-in default (part) configuration."
+    )
+    var featureConfig: String?
+
+    /// The former name of `--feature-config`, kept so existing scripts run; `serve` and `score`
+    /// use `--config` for the service's TOML file.
+    @Option(name: .customLong("config"), help: .hidden)
+    var legacyFeatureConfig: String?
+
+    func validate() throws {
+        if featureConfig != nil && legacyFeatureConfig != nil {
+            throw ValidationError("--config is the former name of --feature-config: give one of them")
+        }
+    }
 
     func run() throws {
-        let json = try config.map { try Data(contentsOf: URL(fileURLWithPath: $0)) }
+        let file = try (featureConfig ?? legacyFeatureConfig).map(FeatureConfigurationFile.init(contentsOf:))
         try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
         let started = MonotonicDeadline.now()
         let featurizer = Featurizer(directory: out)
         let summary: Featurizer.Summary
         let configurationJSON: String
         let shape: String
-        if json.map(PartFeatureConfiguration.isPartConfiguration) ?? true {
-            let configuration = try json.map(PartFeatureConfiguration.decode) ?? .default
+        switch file ?? .parts(.default) {
+        case .parts(let configuration):
             let sink = try PartRows(extractor: PartExtractor(configuration: configuration), directory: out)
             summary = try featurizer.run(input: input, maxRows: maxRows, sink: sink)
             configurationJSON = configuration.canonicalJSON()
             shape = "\(sink.parts) parts x \(configuration.hashedDimension) columns"
-        } else {
-            let configuration = try FeatureConfiguration.decode(json!)
+        case .whole(let configuration):
             let extractor = try FeatureExtractor(configuration: configuration)
             summary = try featurizer.run(
                 input: input,

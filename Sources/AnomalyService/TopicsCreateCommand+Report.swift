@@ -10,12 +10,12 @@ extension TopicsCreateCommand {
         {
             rows.append([
                 "load",
-                "\(TextTable.number(rate)) requests/s × \(TextTable.grouped(Int64(sizing.load.recordBytes))) B"
-                    + " = \(TextTable.number(bytesPerSecond)) B/s (\(TextTable.bytes(bytesPerSecond))/s)",
+                "\(NumberText.number(rate)) requests/s × \(NumberText.grouped(sizing.load.recordBytes)) B"
+                    + " = \(NumberText.number(bytesPerSecond)) B/s (\(NumberText.bytes(bytesPerSecond))/s)",
             ])
             rows.append([
                 "throughput",
-                "ceil(\(TextTable.bytes(bytesPerSecond))/s ÷ \(TextTable.bytes(budget))/s per partition)"
+                "ceil(\(NumberText.bytes(bytesPerSecond))/s ÷ \(NumberText.bytes(budget))/s per partition)"
                     + " = \(throughput) partition\(throughput == 1 ? "" : "s")",
             ])
         } else {
@@ -37,31 +37,31 @@ extension TopicsCreateCommand {
         if let hours = sizing.retentionHours, let milliseconds = sizing.retentionMilliseconds {
             let assumed = sizing.load.retentionHours == nil ? " (no --retention: Kafka's default)" : ""
             rows.append([
-                "retention.ms", "\(TextTable.number(hours)) h = \(TextTable.grouped(milliseconds)) ms\(assumed)",
+                "retention.ms", "\(NumberText.number(hours)) h = \(NumberText.grouped(Int(milliseconds))) ms\(assumed)",
             ])
         }
         if let perPartition = sizing.retentionBytesPerPartition, let bytesPerSecond = sizing.bytesPerSecond,
             let hours = sizing.retentionHours
         {
-            let seconds = TextTable.number(hours * 3_600)
+            let seconds = NumberText.number(hours * 3_600)
             rows.append([
                 "retention.bytes",
-                "\(TextTable.number(TopicSizing.retentionHeadroom)) × \(TextTable.number(bytesPerSecond)) B/s × \(seconds) s"
-                    + " ÷ \(sizing.partitions) partitions = \(TextTable.grouped(perPartition)) B"
-                    + " (\(TextTable.bytes(Double(perPartition)))) per partition",
+                "\(NumberText.number(TopicSizing.retentionHeadroom)) × \(NumberText.number(bytesPerSecond)) B/s × \(seconds) s"
+                    + " ÷ \(sizing.partitions) partitions = \(NumberText.grouped(Int(perPartition))) B"
+                    + " (\(NumberText.bytes(Double(perPartition)))) per partition",
             ])
             let cap = Double(perPartition) * Double(sizing.partitions)
             let planned = bytesPerSecond * hours * 3_600
             rows.append([
                 "disk",
-                "\(TextTable.bytes(planned)) per topic at the planned rate, at most \(TextTable.bytes(cap))"
+                "\(NumberText.bytes(planned)) per topic at the planned rate, at most \(NumberText.bytes(cap))"
                     + " (the cap), plus up to a segment per partition",
             ])
             if let replicationFactor {
                 let factor = Double(replicationFactor)
                 rows.append([
                     "with replicas",
-                    "× \(replicationFactor) = \(TextTable.bytes(planned * factor)), at most \(TextTable.bytes(cap * factor))",
+                    "× \(replicationFactor) = \(NumberText.bytes(planned * factor)), at most \(NumberText.bytes(cap * factor))",
                 ])
             }
         }

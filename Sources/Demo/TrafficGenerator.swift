@@ -39,8 +39,9 @@ public struct TrafficGenerator: Sendable {
         if unit() < 0.15 && body.isEmpty {
             // Some traffic arrives as access-log lines rather than JSON.
             let target = query.isEmpty ? path : "\(path)?\(query)"
+            // As nginx writes it: a payload's quote inside the request line would end the field.
             let line =
-                "\(address) - - [25/Nov/2026:12:00:00 +0000] \"\(method) \(target) HTTP/1.1\" 200 \(Int(next() % 9_000) + 200) \"https://shop.example/\" \"\(agent)\""
+                "\(address) - - [25/Nov/2026:12:00:00 +0000] \"\(Self.logEscaped("\(method) \(target) HTTP/1.1"))\" 200 \(Int(next() % 9_000) + 200) \"https://shop.example/\" \"\(Self.logEscaped(agent))\""
             return (Array(line.utf8), isAttack ? .attack : .benign)
         }
         var json = "{\"id\":\"\(id)\",\"ts\":\(timestampMilliseconds),\"method\":\"\(method)\",\"path\":"
@@ -91,16 +92,37 @@ public struct TrafficGenerator: Sendable {
 
     private mutating func pick(_ values: [String]) -> String { values[Int(next() % UInt64(values.count))] }
 
-    private static func quoted(_ text: String) -> String {
+    /// `text` as a JSON string: quote, backslash and control characters escaped.
+    static func quoted(_ text: String) -> String {
         var out = "\""
         for scalar in text.unicodeScalars {
             switch scalar {
             case "\"": out += "\\\""
             case "\\": out += "\\\\"
+            case "\u{0}"..."\u{1f}": out += "\\u00" + hexByte(UInt8(scalar.value))
             default: out.unicodeScalars.append(scalar)
             }
         }
         return out + "\""
+    }
+
+    /// `text` as nginx writes a quoted access-log field (its default `escape=default`): `"`, `\`
+    /// and every byte below 0x20 or above 0x7E as `\xHH`, so no value can end the field early.
+    static func logEscaped(_ text: String) -> String {
+        var out = ""
+        for byte in text.utf8 {
+            if byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\") || byte < 0x20 || byte > 0x7E {
+                out += "\\x" + hexByte(byte)
+            } else {
+                out.unicodeScalars.append(Unicode.Scalar(byte))
+            }
+        }
+        return out
+    }
+
+    private static func hexByte(_ byte: UInt8) -> String {
+        let digits = Array("0123456789ABCDEF".unicodeScalars)
+        return String(digits[Int(byte >> 4)]) + String(digits[Int(byte & 0x0F)])
     }
 
     static let words = [

@@ -4,7 +4,10 @@
 /// ``invalidModel(_:file:line:)``, ``modelTooLarge(_:file:line:)``, ``featureMismatch(_:file:line:)``,
 /// ``io(_:file:line:)``); they
 /// record where the error was raised.
-public struct InferenceError: Error, CustomStringConvertible, Sendable {
+///
+/// ``description`` is the reason alone, a sentence for an operator: the command line prints it
+/// after `Error: `, and logs embed it. ``debugDescription`` adds the code and where it was raised.
+public struct InferenceError: Error, CustomStringConvertible, CustomDebugStringConvertible, Sendable {
     /// What kind of failure this is; stable for callers to switch on.
     public struct Code: Hashable, Sendable, CustomStringConvertible {
         private enum Backing: Hashable, Sendable {
@@ -38,7 +41,9 @@ public struct InferenceError: Error, CustomStringConvertible, Sendable {
     public let file: String
     public let line: UInt
 
-    public var description: String { "InferenceError.\(code): \(reason)" }
+    public var description: String { reason }
+
+    public var debugDescription: String { "InferenceError.\(code): \(reason) [\(file):\(line)]" }
 
     init(
         code: Code,

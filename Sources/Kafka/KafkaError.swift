@@ -1,6 +1,9 @@
 /// The one error type of the Kafka module: a librdkafka failure or a bad configuration, with the
 /// place it was raised.
-public struct KafkaError: Error, CustomStringConvertible, Sendable {
+///
+/// ``description`` is the reason alone, a sentence for an operator: the command line prints it
+/// after `Error: `, and logs embed it. ``debugDescription`` adds the code and where it was raised.
+public struct KafkaError: Error, CustomStringConvertible, CustomDebugStringConvertible, Sendable {
     /// What kind of failure this is; stable for callers to switch on.
     public struct Code: Hashable, Sendable, CustomStringConvertible {
         private enum Backing: Hashable, Sendable {
@@ -56,6 +59,8 @@ public struct KafkaError: Error, CustomStringConvertible, Sendable {
 
     /// The reason, as a sentence for a person: no type names (``code`` is for programs).
     public var description: String { reason }
+
+    public var debugDescription: String { "KafkaError.\(code): \(reason) [\(file):\(line)]" }
 
     package init(code: Code, reason: String, rdkafkaCode: Int32 = 0, file: String = #fileID, line: UInt = #line) {
         self.code = code

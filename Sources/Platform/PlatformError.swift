@@ -6,7 +6,11 @@ import Musl
 
 /// The one error type of the Platform module: a thread, CPU affinity or socket call the system
 /// refused, with the `errno`-style code it returned.
-public struct PlatformError: Error, Sendable, CustomStringConvertible {
+///
+/// ``description`` reads as a sentence for an operator (what failed, the call, the system's
+/// reason): the command line prints it after `Error: `, and logs embed it. ``debugDescription``
+/// adds the type, the `errno` value and where it was raised.
+public struct PlatformError: Error, Sendable, CustomStringConvertible, CustomDebugStringConvertible {
     /// What went wrong, without the details.
     public struct Code: Hashable, Sendable, CustomStringConvertible {
         private enum Value: Hashable, Sendable {
@@ -74,6 +78,11 @@ public struct PlatformError: Error, Sendable, CustomStringConvertible {
     public var description: String {
         guard let systemError else { return reason }
         return unsafe "\(reason): \(String(cString: strerror(systemError)))"
+    }
+
+    public var debugDescription: String {
+        let errno = systemError.map { " (error \($0))" } ?? ""
+        return "PlatformError.\(code): \(reason)\(errno) [\(file):\(line)]"
     }
 
     static func threadCreationFailed(

@@ -1,5 +1,8 @@
 /// The one error type of the Service module.
-public struct ServiceError: Error, CustomStringConvertible, Sendable {
+///
+/// ``description`` is the reason alone, a sentence naming the setting, file or flag at fault: the
+/// command line prints it after `Error: `. ``debugDescription`` adds the code and where it was raised.
+public struct ServiceError: Error, CustomStringConvertible, CustomDebugStringConvertible, Sendable {
     /// What kind of failure this is; stable for callers to switch on.
     public struct Code: Hashable, Sendable, CustomStringConvertible {
         private enum Backing: Hashable, Sendable {
@@ -27,6 +30,8 @@ public struct ServiceError: Error, CustomStringConvertible, Sendable {
 
     /// The reason, as a sentence for a person: no type names (``code`` is for programs).
     public var description: String { reason }
+
+    public var debugDescription: String { "ServiceError.\(code): \(reason) [\(file):\(line)]" }
 
     init(code: Code, reason: String, file: String = #fileID, line: UInt = #line) {
         self.code = code

@@ -82,6 +82,19 @@ import Testing
         #expect(escaped.userAgent == "ua \"quoted\"")
     }
 
+    @Test func parsesNginxHexEscapesAndApacheControlEscapes() throws {
+        // nginx: `"`, `\` and bytes outside 0x20-0x7E as \xHH, in the request line, referer and agent.
+        let nginx = try parser.parse(
+            #"h - - [d] "GET /search?q=\x22><img\x5Cx=\xC3\xA9 HTTP/1.1" 200 1 "https://r/\x22" "ua\x22 \x09x""#
+        )
+        #expect(nginx.path == "/search")
+        #expect(nginx.query == "q=\"><img\\x=é")
+        #expect(nginx.referer == "https://r/\"")
+        #expect(nginx.userAgent == "ua\" \tx")
+        let apache = try parser.parse(#"h - - [d] "GET /a\r\b\v\n HTTP/1.1" 200 1 "-" "-""#)
+        #expect(apache.path == "/a\r\u{8}\u{b}\n")
+    }
+
     @Test(arguments: [
         ("", RequestParseError.empty),
         ("   \n", .empty),

@@ -33,6 +33,36 @@ import Testing
         #expect(try emit(["--emit", "300", "--attack-share", "0", "--emit-seed", "8"]).lines != lines)
     }
 
+    /// The help promises no malformed lines: every one of 200,000, attacks included (quotes and
+    /// backslashes in their payloads), parses with the service's parser, in both forms.
+    @Test func everyOneOfTwoHundredThousandEmittedLinesParses() throws {
+        let (lines, status) = try emit(["--emit", "200000"])
+        #expect(status == 0)
+        #expect(lines.count == 200_000)
+        let parser = RequestParser()
+        let request = ParsedRequest()
+        var failures: [String] = []
+        var accessLogLines = 0
+        var quotesInAccessLogs = 0
+        for line in lines {
+            let bytes = Array(line.utf8)
+            if let reason = parser.parseReason(bytes.span, into: request) {
+                failures.append("\(reason): \(line)")
+                continue
+            }
+            guard !line.hasPrefix("{") else { continue }
+            accessLogLines += 1
+            if line.contains(#"\x22"#) {
+                // As nginx writes a quote; it reads back as the quote the client sent.
+                #expect(request.string(.query)?.contains("\"") == true, "\(line)")
+                quotesInAccessLogs += 1
+            }
+        }
+        #expect(failures.isEmpty, "\(failures.count) malformed, e.g. \(failures.prefix(3))")
+        #expect(accessLogLines > 20_000 && accessLogLines < lines.count / 2, "JSON objects and access-log lines")
+        #expect(quotesInAccessLogs > 0, "the escaped payloads were among them")
+    }
+
     @Test func refusesANonPositiveCount() throws {
         #expect(try emit(["--emit", "0"]).status != 0)
     }

@@ -84,3 +84,82 @@ public final class ServiceProcess {
         if process.isRunning { kill9() }
     }
 }
+
+/// What a finished `anomaly-service` run printed, and how it ended.
+public struct CommandResult: Sendable {
+    public let status: Int32
+    public let standardOutput: String
+    /// Standard error, or what the terminal showed when it was a pseudo-terminal.
+    public let standardError: String
+
+    public var outputLines: [Substring] { standardOutput.split(separator: "\n") }
+    public var errorLines: [Substring] { standardError.split(separator: "\n") }
+}
+
+extension ServiceProcess {
+    /// One piece of standard input, and how long to wait after writing it.
+    public struct InputChunk: Sendable {
+        public var bytes: [UInt8]
+        public var pauseSeconds: Double
+
+        public init(_ text: String, pauseSeconds: Double = 0) {
+            bytes = Array(text.utf8)
+            self.pauseSeconds = pauseSeconds
+        }
+    }
+
+    /// Runs `anomaly-service arguments` to its end, feeding `input` (then closing standard input)
+    /// and capturing standard output and standard error apart; with `terminal`, standard error is
+    /// a pseudo-terminal, so the program sees `isatty` true there. Killed after `timeoutSeconds`.
+    public static func run(
+        _ arguments: [String],
+        input: [InputChunk] = [],
+        terminal: Bool = false,
+        timeoutSeconds: Double = 120
+    ) throws -> CommandResult {
+        let directory = FileManager.default.temporaryDirectory
+        let outputPath = directory.appendingPathComponent(Unique.name("stdout")).path
+        let errorPath = directory.appendingPathComponent(Unique.name("stderr")).path
+        for path in [outputPath, errorPath] { _ = FileManager.default.createFile(atPath: path, contents: nil) }
+        defer { for path in [outputPath, errorPath] { try? FileManager.default.removeItem(atPath: path) } }
+        let output = try FileHandle(forWritingTo: URL(fileURLWithPath: outputPath))
+        let errorFile = try FileHandle(forWritingTo: URL(fileURLWithPath: errorPath))
+        let pseudoTerminal = terminal ? try PseudoTerminal() : nil
+        let process = Process()
+        process.executableURL = executable
+        process.arguments = arguments
+        process.standardOutput = output
+        process.standardError =
+            pseudoTerminal.map { FileHandle(fileDescriptor: $0.secondary, closeOnDealloc: false) } ?? errorFile
+        let stdin = Pipe()
+        process.standardInput = stdin
+        try process.run()
+        // The child holds its own copy now: the terminal reads end of file once the child exits.
+        pseudoTerminal?.closeSecondary()
+        var shown: [UInt8] = []
+        for chunk in input {
+            try stdin.fileHandleForWriting.write(contentsOf: Data(chunk.bytes))
+            if chunk.pauseSeconds > 0 { sleepThread(for: .milliseconds(Int64(chunk.pauseSeconds * 1_000))) }
+            if let pseudoTerminal { shown += pseudoTerminal.readAvailable() }
+        }
+        try stdin.fileHandleForWriting.close()
+        let deadline = MonotonicDeadline.after(.milliseconds(Int64(timeoutSeconds * 1_000)))
+        while process.isRunning && !deadline.hasPassed {
+            // A terminal's buffer is small: drain it while the child runs, or it blocks writing.
+            if let pseudoTerminal { shown += pseudoTerminal.readAvailable() }
+            sleepThread(for: .milliseconds(10))
+        }
+        if process.isRunning { kill(process.processIdentifier, SIGKILL) }
+        process.waitUntilExit()
+        if let pseudoTerminal { shown += pseudoTerminal.readAvailable() }
+        try output.close()
+        try errorFile.close()
+        return CommandResult(
+            status: process.terminationStatus,
+            standardOutput: (try? String(contentsOfFile: outputPath, encoding: .utf8)) ?? "",
+            standardError: pseudoTerminal == nil
+                ? (try? String(contentsOfFile: errorPath, encoding: .utf8)) ?? ""
+                : String(decoding: shown, as: UTF8.self)
+        )
+    }
+}

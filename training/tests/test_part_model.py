@@ -86,7 +86,7 @@ def test_swift_scores_the_model_file_as_python_does(trained, small_data, tmp_pat
     requests = tmp_path / "requests.jsonl"
     requests.write_text("".join(json.dumps(prepare(r)) + "\n" for r in rows))
     subprocess.run([str(binary), "featurize", str(requests), "--out", str(tmp_path / "f"),
-                    "--config", str(train.CONFIG)], check=True, capture_output=True)
+                    "--feature-config", str(train.CONFIG)], check=True, capture_output=True)
     ps = load_parts(tmp_path / "f")
     expected, _ = request_max(np.asarray(ps.x @ model.weights, dtype=np.float64) + model.intercept,
                               ps.part_row, len(ps))

@@ -141,7 +141,9 @@ public struct FeatureConfiguration: Codable, Sendable, Equatable {
         do {
             configuration = try JSONDecoder().decode(FeatureConfiguration.self, from: json)
         } catch {
-            throw .featureMismatch("feature configuration does not decode: \(error)")
+            throw .featureMismatch(
+                "feature configuration does not decode: \(DecodingError.plainDescription(of: error))"
+            )
         }
         let keys = (try? JSONSerialization.jsonObject(with: json) as? [String: Any]).map { Set($0.keys) } ?? []
         let known = Set(
@@ -156,6 +158,11 @@ public struct FeatureConfiguration: Codable, Sendable, Equatable {
         }
         try configuration.validate()
         return configuration
+    }
+
+    /// ``decode(_:)`` of a file's bytes.
+    static func decode(bytes: [UInt8]) throws(InferenceError) -> FeatureConfiguration {
+        try decode(Data(bytes))
     }
 
     /// Checks that the extractor implements this configuration.

@@ -102,7 +102,7 @@ public struct SVMModel: Sendable {
         maxBytes: Int = SVMModel.defaultMaxBytes
     ) throws(InferenceError) {
         guard fileBytes.count >= 8, Array(fileBytes[0..<8]) == SVMModel.fileMagic else {
-            throw .invalidModel("bad file magic")
+            throw .invalidModel(Self.notAModelFile(fileBytes))
         }
         let decoded = unsafe fileBytes.withUnsafeBytes { bytes in
             Result { () throws(InferenceError) -> [UInt8] in
@@ -115,7 +115,7 @@ public struct SVMModel: Sendable {
             let configuration = try featureConfiguration()
             guard configuration == expected else {
                 throw .featureMismatch(
-                    "model feature_config \(configuration.canonicalJSON()) is not the extractor's \(expected.canonicalJSON())"
+                    "its feature_config \(configuration.canonicalJSON()) differs from the expected \(expected.canonicalJSON())"
                 )
             }
         }
@@ -163,6 +163,22 @@ public struct SVMModel: Sendable {
     public static let defaultMaxBytes = 1 << 30
 
     static let fileMagic: [UInt8] = Array("ASVMLZ4".utf8) + [0]
+
+    /// Why `bytes` is not a model file, showing how it starts: an operator who passed a request
+    /// log or a compressed copy as the model sees at once what the file is.
+    static func notAModelFile(_ bytes: [UInt8]) -> String {
+        let expected = "expected the magic \"ASVMLZ4\" and a zero byte"
+        guard !bytes.isEmpty else { return "not a model file: it is empty (\(expected))" }
+        if fileMagic.starts(with: bytes) { return "the model file is truncated: \(bytes.count) bytes of its magic" }
+        let start = bytes.prefix(fileMagic.count)
+        let printable = start.allSatisfy { (0x20...0x7E).contains($0) }
+        let shown =
+            printable
+            ? "\"" + String(decoding: start, as: UTF8.self) + "\""
+            : "the bytes " + start.map { ($0 < 16 ? "0" : "") + String($0, radix: 16) }.joined(separator: " ")
+        return "not a model file: it starts with \(shown) (\(expected))"
+    }
+
     static let payloadMagic: [UInt8] = Array("ASVM".utf8)
     static let formatVersion: UInt32 = 1
 }

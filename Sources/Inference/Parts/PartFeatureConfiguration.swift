@@ -98,6 +98,13 @@ public struct PartFeatureConfiguration: Codable, Sendable, Equatable {
         return object["extractor"] as? String == extractorName
     }
 
+    /// ``isPartConfiguration(_:)`` and ``decode(_:)`` of a file's bytes.
+    static func isPartConfiguration(bytes: [UInt8]) -> Bool { isPartConfiguration(Data(bytes)) }
+
+    static func decode(bytes: [UInt8]) throws(InferenceError) -> PartFeatureConfiguration {
+        try decode(Data(bytes))
+    }
+
     /// Decodes a configuration, refusing unknown or missing keys.
     ///
     /// - Throws: ``InferenceError`` ``InferenceError/Code/featureMismatch`` naming the problem.
@@ -106,7 +113,9 @@ public struct PartFeatureConfiguration: Codable, Sendable, Equatable {
         do {
             configuration = try JSONDecoder().decode(PartFeatureConfiguration.self, from: json)
         } catch {
-            throw .featureMismatch("part feature configuration does not decode: \(error)")
+            throw .featureMismatch(
+                "part feature configuration does not decode: \(DecodingError.plainDescription(of: error))"
+            )
         }
         let keys = (try? JSONSerialization.jsonObject(with: json) as? [String: Any]).map { Set($0.keys) } ?? []
         if let unknown = keys.subtracting(CodingKeys.allCases.map(\.rawValue)).sorted().first {

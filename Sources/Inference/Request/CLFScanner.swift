@@ -2,9 +2,14 @@
 /// (`host ident user [date] "request" status bytes "referer" "user-agent"`), or Common Log Format
 /// (the same without the last two fields). Anything after the user agent is ignored.
 ///
-/// Implementation notes: the quoted request line is unescaped (`\"`, `\\`, `\xHH` as Apache writes
-/// them) into the body region of the ``ParsedRequest`` (a log line has no body), split into method,
-/// target and protocol, and the region is cleared again.
+/// Quoted fields (request line, referer, user agent) are unescaped as web servers write them:
+/// nginx writes `"`, `\` and every byte below 0x20 or above 0x7E as `\xHH`; Apache writes `\"`,
+/// `\\`, `\b`, `\n`, `\r`, `\t`, `\v` and other control bytes as `\xHH`. A `\` before any other
+/// byte stands for that byte.
+///
+/// Implementation notes: the quoted request line is unescaped into the body region of the
+/// ``ParsedRequest`` (a log line has no body), split into method, target and protocol, and the
+/// region is cleared again.
 @safe struct CLFScanner {
     private let bytes: UnsafeRawBufferPointer
     private let request: ParsedRequest
@@ -101,7 +106,7 @@
         return true
     }
 
-    /// Reads `"..."` with Apache's escapes into `destination`; returns bytes written and truncation.
+    /// Reads `"..."` with the servers' escapes into `destination`; returns bytes written and truncation.
     private mutating func readQuoted(into destination: UnsafeMutablePointer<UInt8>, capacity: Int) -> (Int, Bool)? {
         guard !atEnd, current == UInt8(ascii: "\"") else { return nil }
         position += 1
@@ -126,6 +131,9 @@
                     }
                 case UInt8(ascii: "n"): byte = 0x0A
                 case UInt8(ascii: "t"): byte = 0x09
+                case UInt8(ascii: "r"): byte = 0x0D
+                case UInt8(ascii: "b"): byte = 0x08
+                case UInt8(ascii: "v"): byte = 0x0B
                 default: byte = escape
                 }
             }
