@@ -1,5 +1,5 @@
 import ArgumentParser
-import Foundation
+import FoundationEssentials
 import Inference
 import Kafka
 import Platform
@@ -82,9 +82,9 @@ struct ScoreCommand: ParsableCommand {
         let seconds = Double(MonotonicDeadline.now().nanoseconds(since: started)) / 1e9
         var report =
             "score: \(scoring.scored) requests scored, \(scoring.unparseable) unparseable, model \(svm.identifier.escapedForLog), "
-        report += String(format: "%.2f s\n", seconds)
+        report += String(seconds, decimals: 2) + " s\n"
         report += scoring.evaluation.table()
-        FileHandle.standardError.write(Data(report.utf8))
+        writeToStandardError(report)
     }
 }
 
@@ -138,12 +138,12 @@ private struct OfflineScoring {
             if pending.count == batch { try flush() }
         }
         try flush()
-        try FileHandle.standardOutput.write(contentsOf: output)
+        try FileOutput.standardOutput.write(output.span)
     }
 
     private mutating func report(line: Int, reason: String) {
         unparseable += 1
-        FileHandle.standardError.write(Data("score: line \(line): unparseable (\(reason))\n".utf8))
+        writeToStandardError("score: line \(line): unparseable (\(reason))\n")
     }
 
     private mutating func flush() throws {
@@ -166,7 +166,7 @@ private struct OfflineScoring {
         pending.removeAll(keepingCapacity: true)
         labels.removeAll(keepingCapacity: true)
         if output.count >= 1 << 20 {
-            try FileHandle.standardOutput.write(contentsOf: output)
+            try FileOutput.standardOutput.write(output.span)
             output.removeAll(keepingCapacity: true)
         }
     }
@@ -209,7 +209,7 @@ struct Evaluation {
     func table() -> String {
         guard !bySource.isEmpty else { return "" }
         func percent(_ numerator: Int, _ denominator: Int) -> String {
-            denominator == 0 ? "     -" : String(format: "%6.2f", 100 * Double(numerator) / Double(denominator))
+            denominator == 0 ? "     -" : String(100 * Double(numerator) / Double(denominator), decimals: 2, width: 6)
         }
         var text = "source                  TP      FN      FP      TN   det%   FPR%    F1%\n"
         let total = bySource.values.reduce(Counts(), +)
@@ -218,7 +218,7 @@ struct Evaluation {
                 name.count >= 18 ? String(name.prefix(18)) : name + String(repeating: " ", count: 18 - name.count)
             text += padded
             for value in [counts.truePositives, counts.falseNegatives, counts.falsePositives, counts.trueNegatives] {
-                text += String(format: " %7d", value)
+                text += " " + String(value, width: 7)
             }
             text += " " + percent(counts.truePositives, counts.truePositives + counts.falseNegatives)
             text += " " + percent(counts.falsePositives, counts.falsePositives + counts.trueNegatives)

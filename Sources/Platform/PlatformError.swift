@@ -14,6 +14,7 @@ public struct PlatformError: Error, Sendable, CustomStringConvertible {
             case cpuNotAllowed
             case affinityUnavailable
             case socket
+            case file
         }
 
         private let value: Value
@@ -30,6 +31,8 @@ public struct PlatformError: Error, Sendable, CustomStringConvertible {
         public static let affinityUnavailable = Code(.affinityUnavailable)
         /// A socket could not be created, bound, connected or listened on.
         public static let socket = Code(.socket)
+        /// A file could not be created, written or closed.
+        public static let file = Code(.file)
 
         public var description: String {
             switch value {
@@ -37,6 +40,7 @@ public struct PlatformError: Error, Sendable, CustomStringConvertible {
             case .cpuNotAllowed: "CPU not in the allowed set"
             case .affinityUnavailable: "CPU affinity unavailable"
             case .socket: "socket call failed"
+            case .file: "file call failed"
             }
         }
     }
@@ -106,5 +110,9 @@ public struct PlatformError: Error, Sendable, CustomStringConvertible {
 
     static func socket(_ reason: String, error: Int32?, file: String = #fileID, line: UInt = #line) -> Self {
         Self(code: .socket, reason: reason, systemError: error, file: file, line: line)
+    }
+
+    static func file(_ reason: String, error: Int32?, file: String = #fileID, line: UInt = #line) -> Self {
+        Self(code: .file, reason: reason, systemError: error, file: file, line: line)
     }
 }

@@ -1,4 +1,4 @@
-import Foundation
+import FoundationEssentials
 
 /// Everything that determines the feature vector of a request. Stored in every model file
 /// (`feature_config`) and written by `anomaly-service featurize` as `feature_config.json`, so that
@@ -143,7 +143,7 @@ public struct FeatureConfiguration: Codable, Sendable, Equatable {
         } catch {
             throw .featureMismatch("feature configuration does not decode: \(error)")
         }
-        let keys = (try? JSONSerialization.jsonObject(with: json) as? [String: Any]).map { Set($0.keys) } ?? []
+        let keys = JSONValue.object(from: json).map { Set($0.keys) } ?? []
         let known = Set(
             [
                 CodingKeys.extractor, .dimension, .hashedDimension, .ngramMin, .ngramMax, .hash, .seed, .blocks,
