@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The edge profile's footprint: binary size of a release build with the Swift runtime
-# linked statically, and the RSS of `serve --profile edge` alone (the broker and the load generator
+# linked statically (as built, and stripped as a gateway would ship it), and the RSS of `serve --profile edge` alone (the broker and the load generator
 # run as other processes) at idle and at a fixed rate.
 #   scripts/edge-footprint.sh [RATE] [SECONDS]     # default 1,000 requests/s for 60 s
 # The broker has 16 partitions: the mock keeps about 5 MiB per partition and drops the rest, and
@@ -14,6 +14,9 @@ python3 -c "import confluent_kafka" 2>/dev/null || python3 -m pip install -q -r 
 swift build -c release --product anomaly-service --static-swift-stdlib --scratch-path .build-static 2>&1 | tail -1
 binary=.build-static/release/anomaly-service
 out="$(mktemp -d)"
+# The size a gateway would ship: a stripped copy (the build keeps its symbols for backtraces).
+strip -o "$out/anomaly-service.stripped" "$binary"
+stripped=$(stat -c %s "$out/anomaly-service.stripped")
 port=$((20000 + RANDOM % 20000))
 metrics=$((port + 1))
 .build-static/release/anomaly-service broker --port "$port" --partitions 16 >"$out/broker.log" 2>&1 &
@@ -74,9 +77,10 @@ p99=$(curl -s "localhost:$metrics/metrics" | awk -v q=0.99 '
         lower = i > 1 ? bound[i - 1] : 0; below = i > 1 ? count[i - 1] : 0
         print lower + (bound[i] - lower) * (rank - below) / (count[i] - below)
     }')
-sort -n "$out/rss.txt" | awk -v idle="$idle" -v size="$(stat -c %s "$binary")" -v answered="$answered" -v p99="$p99" -v rate="$rate" -v seconds="$seconds" '
+sort -n "$out/rss.txt" | awk -v idle="$idle" -v size="$(stat -c %s "$binary")" -v stripped="$stripped" -v answered="$answered" -v p99="$p99" -v rate="$rate" -v seconds="$seconds" '
     { v[NR] = $1 } END {
         printf "binary (release, static Swift runtime, unstripped): %.1f MB\n", size / 1048576
+        printf "binary (release, static Swift runtime, stripped): %.1f MB\n", stripped / 1048576
         printf "RSS idle: %.1f MB\n", idle / 1024
         printf "RSS at %d requests/s: median %.1f MB, max %.1f MB (%d samples)\n", rate, v[int((NR + 1) / 2)] / 1024, v[NR] / 1024, NR
         printf "answered %s of %d; service p99 (receipt to hand-off to librdkafka, from the histogram) %.2f ms\n", answered, rate * seconds, p99 * 1000

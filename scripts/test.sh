@@ -10,6 +10,9 @@ echo "== swift format lint --strict (the tree's style, .swift-format)"
 swift format lint --strict --recursive --parallel Package.swift Sources Tests \
     bench/Package.swift bench/Sources bench/Benchmarks fuzz/Package.swift fuzz/Sources
 
+echo "== Foundation imports (FoundationEssentials only: full Foundation links ICU)"
+bash scripts/check-foundation-imports.sh
+
 echo "== swift build"
 # The import check makes every module declare what it imports, so the layering in
 # docs/ARCHITECTURE.md cannot erode through a transitive dependency.

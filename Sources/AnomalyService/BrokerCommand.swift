@@ -1,7 +1,13 @@
 import ArgumentParser
-import Foundation
 import Kafka
+import Platform
 import Service
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#endif
 
 /// `anomaly-service broker`: the embedded Kafka broker as a process of its own.
 struct BrokerCommand: ParsableCommand {
@@ -48,7 +54,7 @@ struct BrokerCommand: ParsableCommand {
 
     func run() throws {
         let signals = LifecycleSignals.start(logger: try makeLogger(label: "broker", level: "info"))
-        let names = topics.split(separator: ",").map { String($0.trimmingCharacters(in: .whitespaces)) }
+        let names = topics.split(separator: ",").map { String($0.trimmingWhitespace) }
             .filter { !$0.isEmpty }
         let broker = try EmbeddedBroker(
             brokerCount: brokerCount,

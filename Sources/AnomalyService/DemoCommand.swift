@@ -1,6 +1,7 @@
 import ArgumentParser
 import Demo
-import Foundation
+import FoundationEssentials
+import Platform
 
 /// `anomaly-service demo`: broker, service and traffic in one process, on a fresh machine.
 struct DemoCommand: ParsableCommand {
@@ -75,11 +76,11 @@ struct DemoCommand: ParsableCommand {
                 out.append(contentsOf: generator.next(id: "g-\(index)", timestampMilliseconds: 1_764_072_000_000).value)
                 out.append(0x0A)
                 if out.count > 1 << 20 {
-                    FileHandle.standardOutput.write(out)
+                    try FileOutput.standardOutput.write(out.span)
                     out.removeAll(keepingCapacity: true)
                 }
             }
-            FileHandle.standardOutput.write(out)
+            try FileOutput.standardOutput.write(out.span)
             return
         }
         var options = DemoRunner.Options()
@@ -97,7 +98,7 @@ struct DemoCommand: ParsableCommand {
         options.brokers = brokers
         let runner = DemoRunner(options: options, logger: try makeLogger(label: "demo", level: logLevel))
         // Unbuffered writes, so each status line shows up at once even when piped.
-        let write = { (line: String) in FileHandle.standardOutput.write(Data((line + "\n").utf8)) }
+        let write = { (line: String) in _ = try? FileOutput.standardOutput.write(line + "\n") }
         let summary = try runner.run(status: write)
         write(summary.jsonLine)
         if summary.lost > 0 { throw ExitCode(1) }

@@ -1,5 +1,5 @@
 import ArgumentParser
-import Foundation
+import FoundationEssentials
 import Inference
 import Platform
 
@@ -75,12 +75,10 @@ struct FeaturizeCommand: ParsableCommand {
             to: URL(fileURLWithPath: out).appendingPathComponent("feature_config.json")
         )
         let seconds = Double(MonotonicDeadline.now().nanoseconds(since: started)) / 1e9
-        FileHandle.standardError.write(
-            Data(
-                ("featurize: \(summary.rows) rows, \(shape), \(summary.errors) unparseable "
-                    + "(errors.jsonl), \(summary.blank) blank lines, "
-                    + String(format: "%.1f s", seconds) + " -> \(out)\n").utf8
-            )
+        writeToStandardError(
+            "featurize: \(summary.rows) rows, \(shape), \(summary.errors) unparseable "
+                + "(errors.jsonl), \(summary.blank) blank lines, "
+                + String(seconds, decimals: 1) + " s -> \(out)\n"
         )
     }
 }
@@ -240,26 +238,23 @@ private struct Featurizer {
 
 /// A text file written through a buffer.
 final class BufferedTextFile {
-    private let handle: FileHandle
+    private let handle: FileOutput
     private var pending = Data()
 
     init(path: String) throws {
-        guard FileManager.default.createFile(atPath: path, contents: nil),
-            let handle = FileHandle(forWritingAtPath: path)
-        else { throw ValidationError("cannot create \(path)") }
-        self.handle = handle
+        do { handle = try FileOutput(creating: path) } catch { throw ValidationError("cannot create \(path)") }
     }
 
     func write(_ text: String) throws {
         pending.append(contentsOf: text.utf8)
         if pending.count >= 1 << 20 {
-            try handle.write(contentsOf: pending)
+            try handle.write(pending.span)
             pending.removeAll(keepingCapacity: true)
         }
     }
 
     func close() throws {
-        try handle.write(contentsOf: pending)
+        try handle.write(pending.span)
         pending.removeAll()
         try handle.close()
     }

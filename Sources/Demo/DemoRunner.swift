@@ -1,4 +1,4 @@
-import Foundation
+import FoundationEssentials
 import Inference
 import Kafka
 import Logging

@@ -1,6 +1,12 @@
-import Foundation
+import FoundationEssentials
 import Kafka
 import Service
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#endif
 
 /// For runs on an existing cluster whose topics other runs also use (`demo --brokers`,
 /// `e2e-bench --brokers`): commits, for each of the run's own (new) consumer groups, the current

@@ -35,7 +35,7 @@ public struct PlatformError: Error, Sendable, CustomStringConvertible, CustomDeb
         public static let affinityUnavailable = Code(.affinityUnavailable)
         /// A socket could not be created, bound, connected or listened on.
         public static let socket = Code(.socket)
-        /// A file could not be read: missing, not a regular file, too large, unreadable.
+        /// A file could not be read, created, written or closed: missing, not a regular file, too large.
         public static let file = Code(.file)
 
         public var description: String {
@@ -44,7 +44,7 @@ public struct PlatformError: Error, Sendable, CustomStringConvertible, CustomDeb
             case .cpuNotAllowed: "CPU not in the allowed set"
             case .affinityUnavailable: "CPU affinity unavailable"
             case .socket: "socket call failed"
-            case .file: "file could not be read"
+            case .file: "file access failed"
             }
         }
     }

@@ -1,4 +1,4 @@
-import Foundation
+import FoundationEssentials
 
 /// Everything that determines the feature vector of a request. Stored in every model file
 /// (`feature_config`) and written by `anomaly-service featurize` as `feature_config.json`, so that
@@ -145,7 +145,7 @@ public struct FeatureConfiguration: Codable, Sendable, Equatable {
                 "feature configuration does not decode: \(DecodingError.plainDescription(of: error))"
             )
         }
-        let keys = (try? JSONSerialization.jsonObject(with: json) as? [String: Any]).map { Set($0.keys) } ?? []
+        let keys = JSONValue.object(from: json).map { Set($0.keys) } ?? []
         let known = Set(
             [
                 CodingKeys.extractor, .dimension, .hashedDimension, .ngramMin, .ngramMax, .hash, .seed, .blocks,

@@ -1,5 +1,3 @@
-import Foundation
-
 /// One feature's share of a linear decision value: what `--explain` reports.
 public struct FeatureContribution: Sendable, Equatable {
     /// The block (`path`, `params`, `user_agent`, `referer`, `param_tokens`) or `numeric`.

@@ -1,4 +1,8 @@
-import Foundation
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#endif
 
 /// The one implementation of request features, shared by `featurize` (training) and serving.
 ///
@@ -120,7 +124,7 @@ import Foundation
         unsafe histogram.initialize(repeating: 0, count: 512)
         unsafe histogramBins = .allocate(capacity: 512)
         unsafe logTable = .allocate(capacity: 256)
-        for count in 0..<256 { unsafe logTable[count] = Foundation.log1p(Float(count)) }
+        for count in 0..<256 { unsafe logTable[count] = log1p(Float(count)) }
     }
 
     deinit {
@@ -429,7 +433,7 @@ import Foundation
             let value: Float =
                 switch termWeighting {
                 case .count: Float(occurrences)
-                case .log1p: occurrences < 256 ? unsafe logTable[occurrences] : Foundation.log1p(Float(occurrences))
+                case .log1p: occurrences < 256 ? unsafe logTable[occurrences] : log1p(Float(occurrences))
                 case .binary: 1
                 }
             unsafe touchedValues[index] = value

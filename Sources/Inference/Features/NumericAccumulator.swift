@@ -1,4 +1,8 @@
-import Foundation
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#endif
 
 /// Running statistics of the decoded path, query and body of one request, turned into the
 /// ``NumericFeature`` values at the end.
@@ -117,10 +121,10 @@ struct NumericAccumulator {
             total: parametersLength
         )
         func put(_ feature: NumericFeature, _ value: Float) { unsafe out[feature.rawValue] = value * weight }
-        put(.pathLength, Foundation.log1p(Float(pathLength)) / 8)
-        put(.parametersLength, Foundation.log1p(Float(parametersLength)) / 8)
-        put(.parameterCount, Foundation.log1p(Float(parameterCount)) / 4)
-        put(.pathDepth, Foundation.log1p(Float(slashes)) / 3)
+        put(.pathLength, log1p(Float(pathLength)) / 8)
+        put(.parametersLength, log1p(Float(parametersLength)) / 8)
+        put(.parameterCount, log1p(Float(parameterCount)) / 4)
+        put(.pathDepth, log1p(Float(slashes)) / 3)
         put(.parametersEntropy, parameterEntropy / 8)
         put(.pathEntropy, pathEntropy / 8)
         put(.digitRatio, Float(digits) / length)
@@ -130,8 +134,8 @@ struct NumericAccumulator {
         put(.whitespaceRatio, Float(whitespace) / length)
         put(.encodingDepth, maxDecodeDepth > 0 ? Float(maxRounds) / Float(maxDecodeDepth) : 0)
         put(.nonPrintableRatio, Float(nonPrintable) / length)
-        put(.longestValue, Foundation.log1p(Float(longestValue)) / 8)
-        put(.traversalCount, Foundation.log1p(Float(traversals)) / 2)
+        put(.longestValue, log1p(Float(longestValue)) / 8)
+        put(.traversalCount, log1p(Float(traversals)) / 2)
         put(.encodedShare, rawLength > 0 ? 1 - Float(decodedLength) / Float(rawLength) : 0)
     }
 
@@ -150,10 +154,10 @@ struct NumericAccumulator {
         for index in 0..<count {
             let bin = Int(unsafe bins[index])
             let frequency = Float(unsafe histogram[bin])
-            sum += frequency * Foundation.log2(frequency)
+            sum += frequency * log2(frequency)
             unsafe histogram[bin] = 0
         }
         let n = Float(total)
-        return max(0, Foundation.log2(n) - sum / n)
+        return max(0, log2(n) - sum / n)
     }
 }

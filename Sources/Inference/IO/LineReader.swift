@@ -1,4 +1,8 @@
-import Foundation
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#endif
 
 /// Reads a file (or standard input) line by line through one fixed buffer: bounded memory
 /// whatever the input, and no allocation per line.

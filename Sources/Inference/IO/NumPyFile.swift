@@ -1,4 +1,4 @@
-import Foundation
+import FoundationEssentials
 
 /// NumPy `.npy` (format version 1.0) headers, and a reader for the little-endian arrays the
 /// golden-vector files hold.
@@ -50,14 +50,14 @@ public enum NumPyFile {
         guard bytes.count >= headerStart + headerLength else { throw .io("truncated .npy header") }
         let header = String(decoding: bytes[headerStart..<headerStart + headerLength], as: UTF8.self)
         guard !header.contains("'fortran_order': True") else { throw .io("Fortran-order .npy") }
-        guard let descrRange = header.range(of: "'descr': '"),
+        guard let descrRange = header.firstRange(of: "'descr': '"),
             let descrEnd = header[descrRange.upperBound...].firstIndex(of: "'"),
-            let shapeStart = header.range(of: "'shape': ("),
+            let shapeStart = header.firstRange(of: "'shape': ("),
             let shapeEnd = header[shapeStart.upperBound...].firstIndex(of: ")")
         else { throw .io("unreadable .npy header") }
         let descr = String(header[descrRange.upperBound..<descrEnd])
         let shape = header[shapeStart.upperBound..<shapeEnd].split(separator: ",").compactMap {
-            Int($0.trimmingCharacters(in: .whitespaces))
+            Int(trimmingWhitespace($0))
         }
         let count = shape.reduce(1, *)
         let body = headerStart + headerLength
@@ -96,5 +96,13 @@ public enum NumPyFile {
             }
         }
         return Array2D(shape: shape, values: values)
+    }
+
+    /// `text` without leading and trailing whitespace.
+    private static func trimmingWhitespace(_ text: Substring) -> Substring {
+        guard let first = text.firstIndex(where: { !$0.isWhitespace }),
+            let last = text.lastIndex(where: { !$0.isWhitespace })
+        else { return "" }
+        return text[first...last]
     }
 }

@@ -1,4 +1,8 @@
-import Foundation
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#endif
 
 /// Streams float32 rows into a `.npy` file of shape `[rows, columns]` (or, made with
 /// ``vector(path:descr:)``, elements of any fixed-size type into a one-dimensional array) whose
@@ -11,9 +15,11 @@ import Foundation
     /// Rows written so far.
     public private(set) var rows = 0
 
-    private let handle: FileHandle
+    private var descriptor: Int32
     private let path: String
-    private var pending = Data()
+    private var pending: [UInt8] = []
+    /// Bytes written to the file so far.
+    private var written = 0
     private let flushBytes = 1 << 22
 
     /// Creates (or truncates) `path`.
@@ -33,16 +39,14 @@ import Foundation
         self.columns = columns
         self.descr = descr
         self.path = path
-        guard
-            FileManager.default.createFile(
-                atPath: path,
-                contents: Data(Self.header(descr: descr, rows: 0, columns: columns))
-            ),
-            let handle = FileHandle(forUpdatingAtPath: path)
-        else { throw .io("cannot create \(path)") }
-        self.handle = handle
-        do { try handle.seekToEnd() } catch { throw .io("cannot seek \(path): \(error)") }
+        descriptor = unsafe open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o666)
+        guard descriptor >= 0 else { throw .io("cannot create \(path): \(Self.lastErrorText())") }
         pending.reserveCapacity(flushBytes + columns * 4)
+        pending += Self.header(descr: descr, rows: 0, columns: columns)
+    }
+
+    deinit {
+        if descriptor >= 0 { close(descriptor) }
     }
 
     private static func header(descr: String, rows: Int, columns: Int) -> [UInt8] {
@@ -52,7 +56,7 @@ import Foundation
     /// Appends elements to a one-dimensional array; `T` must be the writer's dtype.
     public func append<T: BitwiseCopyable>(elements: Span<T>) throws(InferenceError) {
         precondition(columns == 0, "append(elements:) is for one-dimensional arrays")
-        unsafe elements.withUnsafeBytes { bytes in unsafe pending.append(bytes.assumingMemoryBound(to: UInt8.self)) }
+        unsafe elements.withUnsafeBytes { bytes in unsafe pending.append(contentsOf: bytes) }
         rows += elements.count
         if pending.count >= flushBytes { try flush() }
     }
@@ -60,25 +64,40 @@ import Foundation
     /// Appends one row of exactly ``columns`` floats.
     public func append(_ row: Span<Float>) throws(InferenceError) {
         precondition(row.count == columns, "row has \(row.count) floats, not \(columns)")
-        unsafe row.withUnsafeBufferPointer { row in unsafe pending.append(row) }
+        unsafe row.withUnsafeBytes { row in unsafe pending.append(contentsOf: row) }
         rows += 1
         if pending.count >= flushBytes { try flush() }
     }
 
     private func flush() throws(InferenceError) {
-        do { try handle.write(contentsOf: pending) } catch { throw .io("cannot write \(path): \(error)") }
+        try write(pending, at: written)
+        written += pending.count
         pending.removeAll(keepingCapacity: true)
+    }
+
+    /// Writes all of `bytes` at `offset`.
+    private func write(_ bytes: [UInt8], at offset: Int) throws(InferenceError) {
+        var done = 0
+        while done < bytes.count {
+            let wrote = unsafe bytes.withUnsafeBytes { buffer in
+                unsafe pwrite(descriptor, buffer.baseAddress! + done, bytes.count - done, off_t(offset + done))
+            }
+            if wrote < 0 {
+                if errno == EINTR { continue }
+                throw .io("cannot write \(path): \(Self.lastErrorText())")
+            }
+            done += wrote
+        }
     }
 
     /// Writes what is buffered, patches the row count into the header and closes the file.
     public func finish() throws(InferenceError) {
         try flush()
-        do {
-            try handle.seek(toOffset: 0)
-            try handle.write(contentsOf: Data(Self.header(descr: descr, rows: rows, columns: columns)))
-            try handle.close()
-        } catch {
-            throw .io("cannot finish \(path): \(error)")
-        }
+        try write(Self.header(descr: descr, rows: rows, columns: columns), at: 0)
+        let result = close(descriptor)
+        descriptor = -1
+        guard result == 0 else { throw .io("cannot finish \(path): \(Self.lastErrorText())") }
     }
+
+    private static func lastErrorText() -> String { unsafe String(cString: strerror(errno)) }
 }

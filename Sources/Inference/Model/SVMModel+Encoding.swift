@@ -1,4 +1,4 @@
-import Foundation
+import FoundationEssentials
 
 extension SVMModel {
     /// A model from its parts (for tests, benchmarks and tools; the trainer writes real models);

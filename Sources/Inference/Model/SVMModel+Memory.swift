@@ -1,4 +1,4 @@
-import Foundation
+import FoundationEssentials
 
 /// What scoring with a model allocates: the model's arrays once, and per worker its scorer's and
 /// extractor's buffers (``BatchScorer``, ``FeatureExtractor``, ``PartScorer``), all sized when the

@@ -1,4 +1,4 @@
-import Foundation
+import FoundationEssentials
 
 extension SVMModel {
     /// Parses and checks a decoded payload: magic, version, CRC-32, header, array sizes, finite
@@ -16,7 +16,7 @@ extension SVMModel {
         let headerLength = Int(Self.u32(payload, at: 8))
         guard 12 + headerLength <= payload.count - 4 else { throw .invalidModel("header runs past the payload") }
         let headerJSON = Data(payload[12..<(12 + headerLength)])
-        guard let header = (try? JSONSerialization.jsonObject(with: headerJSON)) as? [String: Any] else {
+        guard let header = JSONValue.object(from: headerJSON) else {
             throw .invalidModel("header is not a JSON object")
         }
         var offset = 12 + headerLength
@@ -26,11 +26,11 @@ extension SVMModel {
         }
         offset += padding
 
-        guard let kernelName = header["kernel"] as? String, let kernel = SVMKernel(rawValue: kernelName) else {
-            throw .invalidModel("unknown kernel \(String(describing: header["kernel"]))")
+        guard let kernelName = header["kernel"]?.stringValue, let kernel = SVMKernel(rawValue: kernelName) else {
+            throw .invalidModel("unknown kernel \(header["kernel"].map { "\($0)" } ?? "missing")")
         }
-        guard let count = (header["n_sv"] as? NSNumber)?.intValue,
-            let dimension = (header["dim"] as? NSNumber)?.intValue,
+        guard let count = header["n_sv"]?.intValue,
+            let dimension = header["dim"]?.intValue,
             count >= 0, dimension > 0, dimension <= 1 << 24, count <= 1 << 24, (kernel == .linear) == (count == 0)
         else {
             let declared =
@@ -39,23 +39,20 @@ extension SVMModel {
                 "inconsistent header: kernel \(kernelName), \(declared) (each at most 16777216, dim positive, n_sv 0 for linear only)"
             )
         }
-        guard let intercept = (header["intercept"] as? NSNumber)?.doubleValue,
-            let threshold = (header["threshold"] as? NSNumber)?.doubleValue
+        guard let intercept = header["intercept"]?.doubleValue,
+            let threshold = header["threshold"]?.doubleValue
         else { throw .invalidModel("header lacks intercept or threshold") }
-        let gamma = (header["gamma"] as? NSNumber)?.doubleValue ?? 0
+        let gamma = header["gamma"]?.doubleValue ?? 0
         guard kernel == .linear || (gamma > 0 && gamma.isFinite) else {
             throw .invalidModel("rbf model needs gamma > 0")
         }
-        guard let featureConfiguration = header["feature_config"],
-            JSONSerialization.isValidJSONObject(featureConfiguration),
-            let featureConfigurationJSON = try? JSONSerialization.data(
-                withJSONObject: featureConfiguration,
-                options: [.sortedKeys]
-            )
-        else { throw .invalidModel("header lacks a feature_config object") }
+        guard let featureConfiguration = header["feature_config"], case .object = featureConfiguration else {
+            throw .invalidModel("header lacks a feature_config object")
+        }
+        let featureConfigurationJSON = featureConfiguration.canonicalJSON
 
-        let categories = header["categories"] as? [String] ?? []
-        let categoryIntercepts = (header["category_intercepts"] as? [NSNumber])?.map { Float($0.doubleValue) } ?? []
+        let categories = Self.array(header["categories"], \.stringValue) ?? []
+        let categoryIntercepts = Self.array(header["category_intercepts"], \.doubleValue)?.map { Float($0) } ?? []
         guard categories.count <= 64, categoryIntercepts.count == categories.count,
             categories.isEmpty || kernel == .linear
         else {
@@ -96,8 +93,8 @@ extension SVMModel {
             }
         }
         self.init(
-            name: header["name"] as? String ?? "model",
-            version: header["version"] as? String ?? "0",
+            name: header["name"]?.stringValue ?? "model",
+            version: header["version"]?.stringValue ?? "0",
             kernel: kernel,
             gamma: Float(gamma),
             intercept: Float(intercept),
@@ -113,6 +110,13 @@ extension SVMModel {
             featureConfigurationJSON: featureConfigurationJSON,
             headerJSON: headerJSON
         )
+    }
+
+    /// The elements of a JSON array, when it is one and each has a value of the kind `element` takes.
+    private static func array<T>(_ value: JSONValue?, _ element: (JSONValue) -> T?) -> [T]? {
+        guard case .array(let elements)? = value else { return nil }
+        let values = elements.compactMap(element)
+        return values.count == elements.count ? values : nil
     }
 
     private static func u32(_ bytes: [UInt8], at offset: Int) -> UInt32 {

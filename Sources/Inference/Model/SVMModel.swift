@@ -1,4 +1,4 @@
-import Foundation
+import FoundationEssentials
 
 /// The kernel of an ``SVMModel``.
 public enum SVMKernel: String, Sendable {

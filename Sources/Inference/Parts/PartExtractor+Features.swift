@@ -1,4 +1,8 @@
-import Foundation
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#endif
 
 /// One part's row: the n-grams of its text, L2-normalised, then up to five tokens of value
 /// ``PartFeatureConfiguration/tokenWeight``:
@@ -24,7 +28,7 @@ extension PartExtractor {
                 unsafe overflow[column] = 0
             }
             unsafe counts[column] = 0
-            let value = occurrences < 256 ? unsafe logTable[occurrences] : Foundation.log1p(Float(occurrences))
+            let value = occurrences < 256 ? unsafe logTable[occurrences] : log1p(Float(occurrences))
             unsafe indices[index] = Int32(column)
             unsafe values[index] = value
             norm += value * value

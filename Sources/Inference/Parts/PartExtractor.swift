@@ -1,4 +1,8 @@
-import Foundation
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#endif
 
 /// The features of one part, as ``PartExtractor/forEachPart(of:_:)`` hands them to its callback.
 ///
@@ -103,7 +107,7 @@ import Foundation
         unsafe indices = .allocate(capacity: dimension + Self.maxTokens)
         unsafe values = .allocate(capacity: dimension + Self.maxTokens)
         unsafe logTable = .allocate(capacity: 256)
-        for count in 0..<256 { unsafe logTable[count] = Foundation.log1p(Float(count)) }
+        for count in 0..<256 { unsafe logTable[count] = log1p(Float(count)) }
     }
 
     /// The bytes an extractor for rows of `dimension` columns allocates, from the same sizes as

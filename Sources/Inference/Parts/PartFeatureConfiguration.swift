@@ -1,4 +1,4 @@
-import Foundation
+import FoundationEssentials
 
 /// Everything that determines the features of a request's parts (extractor `http-parts-v3`).
 /// Stored in the model header as `feature_config` and written by `featurize` as
@@ -94,8 +94,7 @@ public struct PartFeatureConfiguration: Codable, Sendable, Equatable {
 
     /// Whether `json` names this extractor (so callers pick this type over ``FeatureConfiguration``).
     public static func isPartConfiguration(_ json: Data) -> Bool {
-        guard let object = (try? JSONSerialization.jsonObject(with: json)) as? [String: Any] else { return false }
-        return object["extractor"] as? String == extractorName
+        JSONValue.object(from: json)?["extractor"] == .string(extractorName)
     }
 
     /// ``isPartConfiguration(_:)`` and ``decode(_:)`` of a file's bytes.
@@ -117,7 +116,7 @@ public struct PartFeatureConfiguration: Codable, Sendable, Equatable {
                 "part feature configuration does not decode: \(DecodingError.plainDescription(of: error))"
             )
         }
-        let keys = (try? JSONSerialization.jsonObject(with: json) as? [String: Any]).map { Set($0.keys) } ?? []
+        let keys = JSONValue.object(from: json).map { Set($0.keys) } ?? []
         if let unknown = keys.subtracting(CodingKeys.allCases.map(\.rawValue)).sorted().first {
             throw .featureMismatch("unknown feature configuration key \(unknown)")
         }

@@ -1,5 +1,3 @@
-import Foundation
-
 /// What a part model says of one request: the largest part score, the part that gave it, and
 /// (when asked) the attack category of that part.
 public struct PartVerdict: Sendable, Equatable {

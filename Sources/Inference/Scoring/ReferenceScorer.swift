@@ -1,4 +1,8 @@
-import Foundation
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#endif
 
 /// The decision function evaluated the plain way, one request at a time, in `Double`: the
 /// reference the batched path is tested and benchmarked against.
@@ -33,7 +37,7 @@ public struct ReferenceScorer: Sendable {
                         let difference = Double(unsafe row[index]) - Double(unsafe vectors[base + index])
                         distance += difference * difference
                     }
-                    sum += Double(model.dualCoefficients[vector]) * Foundation.exp(-Double(model.gamma) * distance)
+                    sum += Double(model.dualCoefficients[vector]) * exp(-Double(model.gamma) * distance)
                 }
             }
             return sum + Double(model.intercept)

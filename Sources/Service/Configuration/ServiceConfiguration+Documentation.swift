@@ -54,7 +54,7 @@ extension ServiceConfiguration {
                 case .none: "-"
                 }
             let environment = setting.environmentVariables.map { "`\($0)`" }.joined(separator: ", ")
-            let meaning = setting.help.replacingAll("|", with: "\\|")
+            let meaning = setting.help.replacing("|", with: "\\|")
             rows.append("| \(flag) | \(file) | \(environment) | \(setting.defaultText) | \(meaning) |")
         }
         return rows.joined(separator: "\n") + "\n"
@@ -84,12 +84,5 @@ extension ServiceConfiguration {
             previous = current
         }
         return a.isEmpty ? b.count : previous[b.count]
-    }
-}
-
-extension String {
-    /// Every `target` replaced by `replacement` (Foundation's `replacingOccurrences` without Foundation).
-    func replacingAll(_ target: String, with replacement: String) -> String {
-        split(separator: target, omittingEmptySubsequences: false).joined(separator: replacement)
     }
 }

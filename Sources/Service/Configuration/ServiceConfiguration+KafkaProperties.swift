@@ -15,7 +15,7 @@ extension ServiceConfiguration {
             // Not shown: without a key there is no telling whether the text is a secret.
             throw .configuration("\(source): a librdkafka property must be key=value (its text is not shown)")
         }
-        let key = String(pair[..<equals]).trimmingSpaces()
+        let key = String(pair[..<equals].trimmingWhitespace)
         let value = String(pair[pair.index(after: equals)...])
         do {
             try KafkaConfiguration.check(key: key, value: value)
@@ -42,15 +42,15 @@ extension ServiceConfiguration {
         case (.consumer, "enable.auto.commit"), (.consumer, "enable.auto.offset.store"):
             return "the service stores and commits offsets itself, only after each answer is acknowledged"
         case (.producer, "acks"), (.producer, "request.required.acks"):
-            return value.trimmingSpaces() == "0"
+            return value.trimmingWhitespace == "0"
                 ? "with acks=0 no answer is ever acknowledged, so inputs would be committed before their answers are stored"
                 : nil
         case (.producer, "message.timeout.ms"), (.producer, "delivery.timeout.ms"):
-            return value.trimmingSpaces() == "0"
+            return value.trimmingWhitespace == "0"
                 ? nil
                 : "an answer not delivered in time would be given up and its input committed unanswered; the service retries until the broker takes it (0)"
         case (.producer, "delivery.report.only.error"):
-            return value.trimmingSpaces() == "false"
+            return value.trimmingWhitespace == "false"
                 ? nil : "the service commits an input only when its answer's delivery is reported"
         default:
             return nil
@@ -95,10 +95,10 @@ extension ServiceConfiguration {
         for (index, raw) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
             var line = String(raw.hasSuffix("\r") ? raw.dropLast() : raw)
             if pending == nil {
-                line = line.trimmingSpaces()
+                line = String(line.trimmingWhitespace)
                 if line.isEmpty || line.hasPrefix("#") || line.hasPrefix("!") { continue }
             } else {
-                line = line.trimmingSpaces()
+                line = String(line.trimmingWhitespace)
             }
             let continues = line.hasSuffix("\\") && !line.hasSuffix("\\\\")
             if continues { line.removeLast() }
@@ -112,8 +112,8 @@ extension ServiceConfiguration {
             guard let separator = joined.firstIndex(where: { $0 == "=" || $0 == ":" }) else {
                 throw .configuration("\(path):\(start): expected key=value (its text is not shown)")
             }
-            let key = String(joined[..<separator]).trimmingSpaces()
-            let value = String(joined[joined.index(after: separator)...]).trimmingSpaces()
+            let key = String(joined[..<separator].trimmingWhitespace)
+            let value = String(joined[joined.index(after: separator)...].trimmingWhitespace)
             pairs.append((start, key + "=" + value))
         }
         if let pending {

@@ -81,11 +81,11 @@ public struct ServiceConfiguration: Sendable, Equatable {
     /// `text` as a positive byte count: digits, then optionally `B`, `KiB`, `MiB`, `GiB` or `TiB`
     /// (spaces allowed around them); nil when it is not one or overflows.
     package static func byteCount(_ text: String) -> Int? {
-        let trimmed = text.trimmingSpaces()
+        let trimmed = text.trimmingWhitespace
         let digits = trimmed.prefix { $0.isASCII && $0.isNumber }
         let units = ["": 0, "B": 0, "KiB": 10, "MiB": 20, "GiB": 30, "TiB": 40]
         guard let number = Int(digits), number > 0,
-            let shift = units[String(trimmed.dropFirst(digits.count)).trimmingSpaces()],
+            let shift = units[String(trimmed.dropFirst(digits.count).trimmingWhitespace)],
             number <= Int.max >> shift
         else { return nil }
         return number << shift
@@ -217,14 +217,5 @@ extension String {
     /// The rest of the string after `prefix`, or nil when it does not start with it.
     func droppingPrefix(_ prefix: String) -> Substring? {
         hasPrefix(prefix) ? dropFirst(prefix.count) : nil
-    }
-
-    /// Without leading and trailing spaces and tabs.
-    func trimmingSpaces() -> String {
-        let isSpace: (Character) -> Bool = { $0 == " " || $0 == "\t" }
-        guard let first = firstIndex(where: { !isSpace($0) }), let last = lastIndex(where: { !isSpace($0) }) else {
-            return ""
-        }
-        return String(self[first...last])
     }
 }

@@ -60,7 +60,7 @@ extension TOMLDocument {
         /// log (empty when there is no such line).
         func text(ofLine line: Int) -> String {
             guard line >= 1 && line <= lines.count else { return "" }
-            let text = String(lines[line - 1]).trimmingSpaces()
+            let text = String(lines[line - 1].trimmingWhitespace)
             return String(text.prefix(120)).escapedForLog
         }
 

@@ -1,5 +1,6 @@
-import Foundation
+import FoundationEssentials
 import Logging
+import Platform
 import Synchronization
 
 /// A swift-log handler writing one JSON object per line to standard error, for log shippers
@@ -23,16 +24,28 @@ public struct JSONLogHandler: LogHandler {
     public func log(event: LogEvent) {
         var merged = metadata
         if let extra = event.metadata { merged.merge(extra) { _, new in new } }
-        var fields: [String: Any] = [
-            "ts": ISO8601DateFormatter().string(from: Date()),
-            "level": event.level.rawValue,
-            "label": label,
-            "message": "\(event.message)",
-            "source": event.source,
-        ]
-        if !merged.isEmpty { fields["metadata"] = merged.mapValues { "\($0)" } }
-        guard var line = try? JSONSerialization.data(withJSONObject: fields, options: [.sortedKeys]) else { return }
-        line.append(0x0A)
-        Self.output.withLock { _ in FileHandle.standardError.write(line) }
+        let line = Line(
+            ts: Date.now.formatted(.iso8601),
+            level: event.level.rawValue,
+            label: label,
+            message: "\(event.message)",
+            source: event.source,
+            metadata: merged.isEmpty ? nil : merged.mapValues { "\($0)" }
+        )
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        guard let json = try? encoder.encode(line) else { return }
+        let text = String(decoding: json, as: UTF8.self) + "\n"
+        Self.output.withLock { _ in writeToStandardError(text) }
+    }
+
+    /// One log line's fields (a nil `metadata` is left out).
+    private struct Line: Encodable {
+        var ts: String
+        var level: String
+        var label: String
+        var message: String
+        var source: String
+        var metadata: [String: String]?
     }
 }
