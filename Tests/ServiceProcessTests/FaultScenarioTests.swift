@@ -269,7 +269,7 @@ struct BadModelFileTests {
             reason = "http-ngram-v99"
         default:
             bytes = []
-            reason = "doesn’t exist"
+            reason = "No such file or directory"
         }
         let path = FileManager.default.temporaryDirectory.appendingPathComponent(Unique.name("bad") + ".model").path
         if kind != "missing" { try Data(bytes).write(to: URL(fileURLWithPath: path)) }
