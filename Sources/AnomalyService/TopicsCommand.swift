@@ -72,6 +72,27 @@ struct ClusterOptions: ParsableArguments {
 
     /// An admin client for `bootstrapServers`; `errors` collects what librdkafka reports on its own
     /// (refused connections, failed authentication), since a timed-out request says only that.
+    /// An admin client for `bootstrap` and the cluster's metadata, or exit status 1 after one
+    /// sentence saying why not (the client's first errors included).
+    func connect(to bootstrap: String) throws -> (KafkaAdmin, ClusterMetadata, ClientErrorRecorder) {
+        let clientErrors = ClientErrorRecorder()
+        let admin: KafkaAdmin
+        do {
+            admin = try makeAdmin(bootstrapServers: bootstrap, errors: clientErrors)
+        } catch {
+            printError("Could not set up a client for \(bootstrap): \(clientSetUpFailure(error))")
+            throw ExitCode(1)
+        }
+        do {
+            return (admin, try admin.metadata(timeoutMilliseconds: timeoutMilliseconds), clientErrors)
+        } catch {
+            printError(
+                "Could not reach the cluster at \(bootstrap): \(error.reason.escapedForLog)\(clientErrors.suffix)."
+            )
+            throw ExitCode(1)
+        }
+    }
+
     func makeAdmin(bootstrapServers: String, errors: ClientErrorRecorder) throws -> KafkaAdmin {
         var configuration = KafkaConfiguration(["bootstrap.servers": bootstrapServers])
         try configuration.apply(overrides: try Self.environmentProperties() + kafka)

@@ -103,23 +103,7 @@ struct TopicsCreateCommand: ParsableCommand {
             print("Dry run without --bootstrap-server: no cluster was asked which topics exist; nothing was created.")
             return
         }
-        let clientErrors = ClientErrorRecorder()
-        let admin: KafkaAdmin
-        let metadata: ClusterMetadata
-        do {
-            admin = try cluster.makeAdmin(bootstrapServers: bootstrap, errors: clientErrors)
-        } catch {
-            printError("Could not set up a client for \(bootstrap): \(clientSetUpFailure(error))")
-            throw ExitCode(1)
-        }
-        do {
-            metadata = try admin.metadata(timeoutMilliseconds: cluster.timeoutMilliseconds)
-        } catch {
-            printError(
-                "Could not reach the cluster at \(bootstrap): \(error.reason.escapedForLog)\(clientErrors.suffix)."
-            )
-            throw ExitCode(1)
-        }
+        let (admin, metadata, clientErrors) = try cluster.connect(to: bootstrap)
         print("\nCluster at \(bootstrap): \(metadata.summary)")
         var failed = false
         var missing: [NewTopic] = []

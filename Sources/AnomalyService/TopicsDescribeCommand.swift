@@ -32,23 +32,7 @@ struct TopicsDescribeCommand: ParsableCommand {
 
     func run() throws {
         let bootstrap = cluster.bootstrapServer ?? ""
-        let clientErrors = ClientErrorRecorder()
-        let admin: KafkaAdmin
-        let metadata: ClusterMetadata
-        do {
-            admin = try cluster.makeAdmin(bootstrapServers: bootstrap, errors: clientErrors)
-        } catch {
-            printError("Could not set up a client for \(bootstrap): \(clientSetUpFailure(error))")
-            throw ExitCode(1)
-        }
-        do {
-            metadata = try admin.metadata(timeoutMilliseconds: cluster.timeoutMilliseconds)
-        } catch {
-            printError(
-                "Could not reach the cluster at \(bootstrap): \(error.reason.escapedForLog)\(clientErrors.suffix)."
-            )
-            throw ExitCode(1)
-        }
+        let (admin, metadata, clientErrors) = try cluster.connect(to: bootstrap)
         print("Cluster at \(bootstrap): \(metadata.summary)")
         let found = cluster.topics.compactMap { metadata.topic(named: $0) }
         let configs = describeConfigs(of: found.map(\.name), admin: admin, cluster: metadata)
