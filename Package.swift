@@ -64,7 +64,7 @@ let package = Package(
         // Kafka consumer, producer and the embedded mock broker over librdkafka.
         .target(name: "Kafka", dependencies: ["CRdKafka", "Platform"]),
         // Request parsing, features, the model file and BLAS-batched SVM scoring.
-        .target(name: "Inference", dependencies: ["COpenBLAS", "CLZ4"]),
+        .target(name: "Inference", dependencies: ["COpenBLAS", "CLZ4", "Platform"]),
         // The pipeline: polling threads, rings, workers, the producer thread, offsets.
         .target(
             name: "Service",

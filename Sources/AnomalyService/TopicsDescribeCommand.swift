@@ -32,7 +32,7 @@ struct TopicsDescribeCommand: ParsableCommand {
 
     func run() throws {
         let bootstrap = cluster.bootstrapServer ?? ""
-        let (admin, metadata, clientErrors) = try cluster.connect(to: bootstrap)
+        let (admin, metadata, _) = try cluster.connect(to: bootstrap)
         print("Cluster at \(bootstrap): \(metadata.summary)")
         let found = cluster.topics.compactMap { metadata.topic(named: $0) }
         let configs = describeConfigs(of: found.map(\.name), admin: admin, cluster: metadata)

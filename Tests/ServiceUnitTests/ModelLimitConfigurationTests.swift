@@ -89,7 +89,7 @@ import Testing
             _ = try TOMLDocument(contentsOfFile: path)
         } throws: { error in
             "\(error)".hasSuffix(
-                "configuration file '\(path)' is 100000000 bytes, over the limit of 1048576 bytes"
+                "configuration file '\(path)' is 100000000 bytes, over the limit of 1048576 bytes (1 MiB)"
             )
         }
     }
@@ -111,7 +111,7 @@ import Testing
         #expect {
             _ = try TOMLDocument(contentsOfFile: directory)
         } throws: { error in
-            "\(error)".hasSuffix("cannot read configuration file '\(directory)': it is a directory")
+            "\(error)".hasSuffix("cannot read configuration file '\(directory)': is a directory")
         }
     }
 }

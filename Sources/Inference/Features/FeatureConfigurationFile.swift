@@ -1,8 +1,4 @@
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Musl)
-import Musl
-#endif
+import Platform
 
 /// A `feature_config.json` file, as `featurize` writes it and `featurize --feature-config` and
 /// `score --feature-config` read it: a part configuration (``PartFeatureConfiguration``,
@@ -49,35 +45,10 @@ public enum FeatureConfigurationFile: Sendable, Equatable {
     /// The whole file, refused with a reason naming it when it is not a regular file of at most
     /// ``maxFileBytes``: a directory would fail with a bare "error 21", a FIFO block forever.
     private static func contents(of path: String) throws(InferenceError) -> [UInt8] {
-        let descriptor = unsafe open(path, O_RDONLY | O_CLOEXEC)
-        guard descriptor >= 0 else { throw .io("cannot read feature configuration '\(path)': \(lastError())") }
-        defer { close(descriptor) }
-        var info = stat()
-        guard unsafe fstat(descriptor, &info) == 0 else {
-            throw .io("cannot read feature configuration '\(path)': \(lastError())")
+        do {
+            return try FileContents.read(path, maxBytes: maxFileBytes, kind: "feature configuration")
+        } catch {
+            throw .io(error.description)
         }
-        guard info.st_mode & S_IFMT == S_IFREG else {
-            let kind = info.st_mode & S_IFMT == S_IFDIR ? "is a directory" : "is not a regular file"
-            throw .io("cannot read feature configuration '\(path)': \(kind)")
-        }
-        guard Int(info.st_size) <= maxFileBytes else {
-            throw .io(
-                "feature configuration '\(path)' is \(info.st_size) bytes, over the limit of \(maxFileBytes) bytes"
-            )
-        }
-        var bytes = [UInt8](repeating: 0, count: Int(info.st_size))
-        var filled = 0
-        while filled < bytes.count {
-            let got = unsafe bytes.withUnsafeMutableBytes { buffer in
-                unsafe read(descriptor, buffer.baseAddress! + filled, buffer.count - filled)
-            }
-            if got < 0, errno == EINTR { continue }
-            guard got >= 0 else { throw .io("cannot read feature configuration '\(path)': \(lastError())") }
-            if got == 0 { break }
-            filled += got
-        }
-        return Array(bytes[..<filled])
     }
-
-    private static func lastError() -> String { unsafe String(cString: strerror(errno)) }
 }

@@ -107,9 +107,17 @@ public struct TOMLDocument: Sendable, Equatable {
     public init(contentsOfFile path: String) throws(ServiceError) {
         let bytes: [UInt8]
         do {
-            bytes = try FileContents.read(path, maxBytes: Self.maxFileBytes, kind: "configuration file")
+            let file = try FileContents(opening: path, name: "configuration file '\(path)'")
+            guard file.size <= Self.maxFileBytes else {
+                throw ServiceError.configuration(
+                    "configuration file '\(path)' is \(file.size) bytes, over the limit of \(Self.maxFileBytes) bytes (1 MiB)"
+                )
+            }
+            bytes = try file.readAll()
+        } catch let error as ServiceError {
+            throw error
         } catch {
-            throw .configuration(error.description)
+            throw .configuration("\(error)")
         }
         guard let text = String(validating: bytes, as: UTF8.self) else {
             throw .configuration("configuration file '\(path)' is not UTF-8 text")
