@@ -186,11 +186,14 @@ extension SchemaRegistryError {
         let kind: Code =
             switch code {
             // Something local: a file the configuration names, or a URL curl cannot take.
-            case CURLE_URL_MALFORMAT, CURLE_UNSUPPORTED_PROTOCOL, CURLE_SSL_CERTPROBLEM, CURLE_SSL_CACERT_BADFILE,
+            case CURLE_URL_MALFORMAT, CURLE_SSL_CERTPROBLEM, CURLE_SSL_CACERT_BADFILE,
                 CURLE_SSL_CRL_BADFILE, CURLE_SSL_ENGINE_NOTFOUND, CURLE_SSL_CIPHER, CURLE_NOT_BUILT_IN:
                 .configuration
-            // The peer answered, but not in HTTP: a wrong port, or not a registry.
-            case CURLE_WEIRD_SERVER_REPLY, CURLE_BAD_CONTENT_ENCODING, CURLE_HTTP2, CURLE_HTTP2_STREAM,
+            // The peer answered, but not in HTTP: a wrong port, or not a registry. (The URL's
+            // scheme was checked to be http or https, so an unsupported protocol is an answer
+            // without a status line, which curl takes for HTTP/0.9 and refuses.)
+            case CURLE_UNSUPPORTED_PROTOCOL, CURLE_WEIRD_SERVER_REPLY, CURLE_BAD_CONTENT_ENCODING, CURLE_HTTP2,
+                CURLE_HTTP2_STREAM,
                 CURLE_HTTP3:
                 .invalidResponse
             // Connection refused or reset, timeouts, name resolution, TLS handshake or verification,
