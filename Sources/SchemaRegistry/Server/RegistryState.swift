@@ -1,3 +1,5 @@
+import Inference
+
 /// What the development registry holds: schemas by global id, subjects' versions, compatibility
 /// levels. A value type, so ``SchemaRegistryServer`` keeps it in one `Mutex` and every request
 /// sees and changes it atomically.

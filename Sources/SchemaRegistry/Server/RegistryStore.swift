@@ -6,6 +6,11 @@ import Synchronization
 package struct RegistryReply: Sendable, Equatable {
     package let status: Int
     package let body: String
+
+    package init(status: Int, body: String) {
+        self.status = status
+        self.body = body
+    }
 }
 
 /// The development registry's contents and the REST API over them, apart from HTTP: what
