@@ -43,14 +43,17 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         // End to end over the embedded broker: drain throughput and open-loop latency, service
-        // against the echo pipeline in the same invocation.
+        // against the echo pipeline in the same invocation; the drain also with Avro input
+        // (`--input-format avro`, schemas in the in-process development registry).
         .executableTarget(
             name: "e2e-bench",
             dependencies: [
                 .product(name: "Service", package: rootPackage),
                 .product(name: "Demo", package: rootPackage),
+                .product(name: "Inference", package: rootPackage),
                 .product(name: "Kafka", package: rootPackage),
                 .product(name: "Platform", package: rootPackage),
+                .product(name: "SchemaRegistry", package: rootPackage),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Histogram", package: "hdrhistogram-swift"),
             ],
