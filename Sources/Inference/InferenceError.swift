@@ -2,7 +2,7 @@
 ///
 /// Create values with the static factories (``malformedRequest(_:detail:file:line:)``,
 /// ``invalidModel(_:file:line:)``, ``modelTooLarge(_:file:line:)``, ``featureMismatch(_:file:line:)``,
-/// ``io(_:file:line:)``); they
+/// ``io(_:file:line:)``, ``invalidSchema(_:file:line:)``, ``unusableSchema(_:file:line:)``); they
 /// record where the error was raised.
 ///
 /// ``description`` is the reason alone, a sentence for an operator: the command line prints it
@@ -16,6 +16,8 @@ public struct InferenceError: Error, CustomStringConvertible, CustomDebugStringC
             case modelTooLarge
             case featureMismatch
             case io
+            case invalidSchema
+            case unusableSchema
         }
         private let backing: Backing
         private init(_ backing: Backing) { self.backing = backing }
@@ -30,6 +32,12 @@ public struct InferenceError: Error, CustomStringConvertible, CustomDebugStringC
         public static let featureMismatch = Code(.featureMismatch)
         /// Reading or writing a file failed.
         public static let io = Code(.io)
+        /// An Avro schema is not valid JSON, breaks the Avro specification, is recursive, or
+        /// exceeds ``AvroSchemaLimits``.
+        public static let invalidSchema = Code(.invalidSchema)
+        /// A valid Avro schema that cannot carry a request: its top level is not a record, a mapped
+        /// field has a type the request field cannot take, or it has no path or query field.
+        public static let unusableSchema = Code(.unusableSchema)
 
         public var description: String { String(describing: backing) }
     }
@@ -88,6 +96,16 @@ public struct InferenceError: Error, CustomStringConvertible, CustomDebugStringC
     /// A model's (or a configuration file's) feature configuration does not match the extractor's.
     public static func featureMismatch(_ reason: String, file: String = #fileID, line: UInt = #line) -> InferenceError {
         InferenceError(code: .featureMismatch, reason: reason, file: file, line: line)
+    }
+
+    /// An Avro schema is malformed, recursive or too large; `reason` names the type or field.
+    public static func invalidSchema(_ reason: String, file: String = #fileID, line: UInt = #line) -> InferenceError {
+        InferenceError(code: .invalidSchema, reason: reason, file: file, line: line)
+    }
+
+    /// A valid Avro schema cannot carry a request; `reason` names the field and what would do.
+    public static func unusableSchema(_ reason: String, file: String = #fileID, line: UInt = #line) -> InferenceError {
+        InferenceError(code: .unusableSchema, reason: reason, file: file, line: line)
     }
 
     /// Reading or writing a file failed.

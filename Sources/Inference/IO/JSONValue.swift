@@ -1,11 +1,12 @@
 import FoundationEssentials
 
 /// A JSON value read without a schema: the model header, whose keys vary by kernel and trainer
-/// version, and the key sets of feature configurations.
+/// version, the key sets of feature configurations, and (with `package` access) the schema
+/// registry's requests and answers.
 ///
 /// FoundationEssentials decodes JSON only into `Decodable` types (`JSONSerialization` lives in full
 /// Foundation, with ICU); this is the `Decodable` type for any JSON value.
-enum JSONValue: Codable, Equatable, Sendable, CustomStringConvertible {
+package enum JSONValue: Codable, Equatable, Sendable, CustomStringConvertible {
     case null
     case bool(Bool)
     /// A number with an integral value that fits `Int64` (`3`, `3.0`, `3e0`).
@@ -17,12 +18,12 @@ enum JSONValue: Codable, Equatable, Sendable, CustomStringConvertible {
     case object([String: JSONValue])
 
     /// The members of the JSON object `json`, or nil when `json` is not valid JSON or not an object.
-    static func object(from json: Data) -> [String: JSONValue]? {
+    package static func object(from json: Data) -> [String: JSONValue]? {
         guard case .object(let members)? = try? JSONDecoder().decode(JSONValue.self, from: json) else { return nil }
         return members
     }
 
-    init(from decoder: any Decoder) throws {
+    package init(from decoder: any Decoder) throws {
         let container = try decoder.singleValueContainer()
         if container.decodeNil() {
             self = .null
@@ -41,7 +42,7 @@ enum JSONValue: Codable, Equatable, Sendable, CustomStringConvertible {
         }
     }
 
-    func encode(to encoder: any Encoder) throws {
+    package func encode(to encoder: any Encoder) throws {
         var container = encoder.singleValueContainer()
         switch self {
         case .null: try container.encodeNil()
@@ -55,7 +56,7 @@ enum JSONValue: Codable, Equatable, Sendable, CustomStringConvertible {
     }
 
     /// The value of an integral number that fits `Int`; nil for anything else.
-    var intValue: Int? {
+    package var intValue: Int? {
         switch self {
         case .integer(let value): Int(exactly: value)
         case .number(let value): Int(exactly: value)
@@ -64,7 +65,7 @@ enum JSONValue: Codable, Equatable, Sendable, CustomStringConvertible {
     }
 
     /// The value of any number; nil for anything else.
-    var doubleValue: Double? {
+    package var doubleValue: Double? {
         switch self {
         case .integer(let value): Double(value)
         case .number(let value): value
@@ -72,13 +73,13 @@ enum JSONValue: Codable, Equatable, Sendable, CustomStringConvertible {
         }
     }
 
-    var stringValue: String? {
+    package var stringValue: String? {
         guard case .string(let value) = self else { return nil }
         return value
     }
 
     /// Canonical JSON text: sorted keys, no whitespace, slashes unescaped (as ``FeatureConfiguration/canonicalJSON()``).
-    var canonicalJSON: Data {
+    package var canonicalJSON: Data {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         // Every case encodes: the only failure, a non-finite number, cannot come out of a decoder.
@@ -86,7 +87,7 @@ enum JSONValue: Codable, Equatable, Sendable, CustomStringConvertible {
     }
 
     /// For messages: a string as its text, anything else as JSON.
-    var description: String {
+    package var description: String {
         switch self {
         case .string(let value): value
         case .integer(let value): "\(value)"

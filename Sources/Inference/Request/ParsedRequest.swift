@@ -4,6 +4,8 @@ public enum RequestFormat: Sendable, Equatable {
     case json
     /// An access-log line in Combined (or Common) Log Format.
     case combinedLogFormat
+    /// An Avro record (``AvroRequestDecoder``), bare or in the Confluent wire format.
+    case avro
 }
 
 /// Reusable storage for one parsed request: every ``RequestField`` has a fixed-capacity byte region.
