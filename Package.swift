@@ -81,7 +81,8 @@ let package = Package(
         .target(
             name: "Service",
             dependencies: [
-                "Kafka", "Inference", "RingBuffer", "Platform", .product(name: "Logging", package: "swift-log"),
+                "Kafka", "Inference", "RingBuffer", "Platform", "SchemaRegistry",
+                .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
@@ -141,7 +142,7 @@ let package = Package(
         .testTarget(
             name: "ServiceBrokerTests",
             dependencies: [
-                "Service", "Kafka", "Inference", "Platform", "TestSupport",
+                "Service", "Kafka", "Inference", "Platform", "SchemaRegistry", "TestSupport",
                 .product(name: "CoreMetrics", package: "swift-metrics"),
                 .product(name: "MetricsTestKit", package: "swift-metrics"),
             ]

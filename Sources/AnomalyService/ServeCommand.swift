@@ -88,6 +88,9 @@ struct ServeCommand: ParsableCommand {
                 "explanations need a linear model; \(model.identifier.escapedForLog) is \(model.kernel): predictions go unexplained"
             )
         }
+        // The registry after the broker: an Avro output schema is registered before anything is consumed.
+        signals.preparing("preparing the input and output formats")
+        let options = try configuration.processorOptions(logger: logger)
         // From here a stop waits for the pipeline to start and then drains it: the consumers exist.
         signals.running()
         let models = ModelSwitch(model)
@@ -97,8 +100,7 @@ struct ServeCommand: ParsableCommand {
             makeProcessor: makeReloadingProcessors(
                 models: models,
                 maxBatch: configuration.maxBatch,
-                routes: configuration.routeThresholds,
-                explain: configuration.explain
+                options: options
             )
         )
         try pipeline.start()

@@ -21,7 +21,7 @@ struct ExplanationTests {
             makeProcessor: makeInferenceProcessors(
                 model: try fixture.configuration.loadModel(),
                 maxBatch: 8,
-                explain: 5
+                options: ProcessorOptions(explain: 5)
             )
         )
         try pipeline.start()

@@ -20,7 +20,7 @@ struct RouteThresholdTests {
             makeProcessor: makeInferenceProcessors(
                 model: try fixture.configuration.loadModel(),
                 maxBatch: 8,
-                routes: routes
+                options: ProcessorOptions(routes: routes)
             )
         )
         try pipeline.start()

@@ -34,6 +34,9 @@ public final class SchemaRegistryServer: Sendable {
     /// the server stops it.
     package let store: RegistryStore
     private let running = Mutex<Running?>(nil)
+    /// The port of the last start, so a restart after ``stop()`` serves the same address (an
+    /// outage that ends, as tests of clients need); written and read under `running`'s lock.
+    private let lastPort = Atomic<Int>(0)
 
     private struct Running {
         let group: MultiThreadedEventLoopGroup
@@ -52,7 +55,7 @@ public final class SchemaRegistryServer: Sendable {
     deinit { stop() }
 
     /// Listens and serves on a thread of its own; the port bound. Starting a started server
-    /// returns its port.
+    /// returns its port; starting a stopped one listens on the port it had.
     ///
     /// - Throws: ``SchemaRegistryError`` `.configuration` when the address cannot be bound.
     @discardableResult
@@ -73,12 +76,14 @@ public final class SchemaRegistryServer: Sendable {
                 }
             let channel: any Channel
             do {
-                channel = try bootstrap.bind(host: host, port: requestedPort).wait()
+                let previous = lastPort.load(ordering: .relaxed)
+                channel = try bootstrap.bind(host: host, port: requestedPort == 0 ? previous : requestedPort).wait()
             } catch {
                 try? group.syncShutdownGracefully()
                 throw .configuration("schema registry: cannot listen on \(host):\(requestedPort): \(error)")
             }
             let port = channel.localAddress?.port ?? requestedPort
+            lastPort.store(port, ordering: .relaxed)
             running = Running(group: group, channel: channel, port: port)
             return port
         }

@@ -259,6 +259,121 @@ extension ServiceConfiguration {
             try configuration.routeThresholds.set(rule: text, source: source)
         },
         Setting(
+            "input-format",
+            placeholder: "auto|json|clf|avro",
+            default: "auto",
+            help:
+                "How message values are read; auto: an Avro record in the Confluent wire format (first byte 0), a JSON object or an access-log line.",
+            file: .value([.string])
+        ) { configuration, text, source throws(ServiceError) in
+            guard let format = InputFormat(rawValue: text) else {
+                throw .configuration("\(source): 'input-format' must be auto, json, clf or avro, got '\(text)'")
+            }
+            configuration.inputFormat = format
+        },
+        Setting(
+            "output-format",
+            placeholder: "json|avro",
+            default: "json",
+            help:
+                "How predictions are written; avro registers their schema under <output>-value and writes the Confluent wire format.",
+            file: .value([.string])
+        ) { configuration, text, source throws(ServiceError) in
+            guard let format = OutputFormat(rawValue: text) else {
+                throw .configuration("\(source): 'output-format' must be json or avro, got '\(text)'")
+            }
+            configuration.outputFormat = format
+        },
+        Setting(
+            "schema-registry",
+            placeholder: "URL[,URL...]",
+            default: "none",
+            help: "Confluent Schema Registry for Avro records and predictions; URLs are tried in order.",
+            file: .value([.string])
+        ) { configuration, text, source throws(ServiceError) in
+            configuration.schemaRegistryURLs = try registryURLs(text, source)
+        },
+        Setting(
+            "schema-registry-basic-auth",
+            placeholder: "USER:PASSWORD",
+            default: "none",
+            help: "HTTP basic authentication for the schema registry (Confluent's basic.auth.user.info).",
+            file: .value([.string])
+        ) { configuration, text, source throws(ServiceError) in
+            // The value is a secret: no message repeats it.
+            guard let colon = text.firstIndex(of: ":"), colon != text.startIndex else {
+                throw .configuration("\(source): 'schema-registry-basic-auth' must be USER:PASSWORD")
+            }
+            configuration.schemaRegistryBasicAuth = text
+        },
+        Setting(
+            "schema-registry-ca",
+            placeholder: "FILE",
+            default: "the system's",
+            help: "PEM CA bundle that signs the schema registry's certificate.",
+            file: .value([.string])
+        ) { configuration, text, source throws(ServiceError) in
+            configuration.schemaRegistryCA = try nonEmpty(text, "schema-registry-ca", source)
+        },
+        Setting(
+            "schema-registry-certificate",
+            placeholder: "FILE",
+            default: "none",
+            help: "PEM client certificate for mutual TLS with the schema registry.",
+            file: .value([.string])
+        ) { configuration, text, source throws(ServiceError) in
+            configuration.schemaRegistryCertificate = try nonEmpty(text, "schema-registry-certificate", source)
+        },
+        Setting(
+            "schema-registry-key",
+            placeholder: "FILE",
+            default: "none",
+            help: "PEM private key of the client certificate.",
+            file: .value([.string])
+        ) { configuration, text, source throws(ServiceError) in
+            configuration.schemaRegistryKey = try nonEmpty(text, "schema-registry-key", source)
+        },
+        Setting(
+            "schema-registry-timeout-ms",
+            placeholder: "MS",
+            default: "5000",
+            help: "How long one schema registry request may take before it is retried.",
+            file: .value([.integer])
+        ) { configuration, text, source throws(ServiceError) in
+            configuration.schemaRegistryTimeoutMilliseconds = try positive(text, "schema-registry-timeout-ms", source)
+        },
+        Setting(
+            "avro-schema",
+            placeholder: "FILE",
+            default: "none",
+            help: "Writer schema (.avsc) of Avro records that come without the wire format's header.",
+            file: .value([.string])
+        ) { configuration, text, source throws(ServiceError) in
+            configuration.avroSchemaFile = try nonEmpty(text, "avro-schema", source)
+        },
+        Setting(
+            "avro-field",
+            placeholder: "FIELD=RECORD_FIELD",
+            default: "by name (docs/CONTRACT.md)",
+            help:
+                "Read a request field (path, query, method, body, headers, ...) from this Avro record field; dots reach into nested records (repeatable; the file's [avro.fields] table).",
+            file: .table("avro.fields"),
+            repeatable: true
+        ) { configuration, text, source throws(ServiceError) in
+            configuration.avroFields.append(try avroField(text, source))
+        },
+        Setting(
+            "carry-headers",
+            placeholder: "NAME[,NAME...]",
+            default: "none",
+            help:
+                "Input headers copied onto each prediction besides traceparent and tracestate, which always are (repeatable).",
+            file: .value([.string]),
+            repeatable: true
+        ) { configuration, text, source throws(ServiceError) in
+            configuration.carryHeaders = try headerNames(text, existing: configuration.carryHeaders, source)
+        },
+        Setting(
             "kafka",
             short: "X",
             placeholder: "KEY=VALUE",

@@ -172,6 +172,14 @@ extension ServiceConfiguration {
             }
             return name + "=" + entry.value.description
         }
+        if table == ["avro", "fields"] {
+            guard case .string(let recordField) = entry.value else {
+                throw .configuration(
+                    "\(place): the Avro record field for '\(name)' must be a string, not \(entry.value.typeName)"
+                )
+            }
+            return name + "=" + recordField
+        }
         switch entry.value {
         case .string, .integer, .float, .boolean:
             return name + "=" + entry.value.description

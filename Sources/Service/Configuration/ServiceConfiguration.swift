@@ -56,6 +56,30 @@ public struct ServiceConfiguration: Sendable, Equatable {
     /// Thresholds per path prefix (`[thresholds]` in the file, `--threshold PREFIX=VALUE`).
     public var routeThresholds = RouteThresholds()
 
+    /// How message values are read: `auto` tells an Avro record in the Confluent wire format by its
+    /// first byte (0) from a JSON object (`{`) and an access-log line (anything else).
+    public var inputFormat = InputFormat.auto
+    /// How predictions are written; `avro` registers the prediction schema under
+    /// `<output>-value` in the schema registry and writes the Confluent wire format.
+    public var outputFormat = OutputFormat.json
+    /// Schema Registry base URLs, tried in order; empty: none.
+    public var schemaRegistryURLs: [String] = []
+    /// `user:password` for the registry's HTTP basic authentication.
+    public var schemaRegistryBasicAuth: String? = nil
+    /// PEM files for the registry's TLS: the CA bundle, and a client certificate and key.
+    public var schemaRegistryCA: String? = nil
+    public var schemaRegistryCertificate: String? = nil
+    public var schemaRegistryKey: String? = nil
+    /// How long one registry request may take.
+    public var schemaRegistryTimeoutMilliseconds = 5_000
+    /// A local `.avsc` writer schema for Avro records without the wire format's header.
+    public var avroSchemaFile: String? = nil
+    /// `REQUEST_FIELD=RECORD_FIELD` entries that override the default field mapping.
+    public var avroFields: [String] = []
+    /// Input headers copied onto predictions besides W3C trace context (`traceparent`,
+    /// `tracestate`), which always is; names are compared ASCII case-insensitively.
+    public var carryHeaders: [String] = []
+
     /// The TOML configuration file the settings were read from, if any.
     public var configFile: String? = nil
     /// A librdkafka properties file (`client.properties`); its properties come before all others.
@@ -111,6 +135,19 @@ public struct ServiceConfiguration: Sendable, Equatable {
         }
         guard consumers <= 64 else { throw .configuration("consumers must be at most 64, got \(consumers)") }
         guard (workers ?? 1) <= 1_024 else { throw .configuration("workers must be at most 1024, got \(workers ?? 0)") }
+        if inputFormat == .avro && schemaRegistryURLs.isEmpty && avroSchemaFile == nil {
+            throw .configuration(
+                "input-format avro needs a schema: schema-registry URL (records in the Confluent wire format) or avro-schema FILE (records without its header)"
+            )
+        }
+        if outputFormat == .avro && schemaRegistryURLs.isEmpty {
+            throw .configuration("output-format avro needs schema-registry: the prediction schema is registered there")
+        }
+        if avroSchemaFile != nil && inputFormat != .avro {
+            throw .configuration(
+                "avro-schema is for records without the wire format's header: set input-format avro (input-format is \(inputFormat.rawValue))"
+            )
+        }
     }
 
     static let minimumInFlightBytes = 4 << 20

@@ -11,6 +11,7 @@ public enum ServiceMetricNames {
     public static let acknowledged = "anomaly_acknowledged_total"
     public static let deliveryFailures = "anomaly_delivery_failures_total"
     public static let unanswerable = "anomaly_unanswerable_total"
+    public static let leftUnanswered = "anomaly_left_unanswered_total"
     public static let truncatedDeadLetters = "anomaly_truncated_dead_letters_total"
     public static let backPressurePauses = "anomaly_back_pressure_pauses_total"
     public static let rebalances = "anomaly_rebalances_total"
@@ -18,6 +19,7 @@ public enum ServiceMetricNames {
     public static let offsetsStored = "anomaly_offsets_stored_total"
     public static let modelReloads = "anomaly_model_reloads_total"
     public static let modelReloadFailures = "anomaly_model_reload_failures_total"
+    public static let schemaRegistryRetries = "anomaly_schema_registry_retries_total"
 
     // Gauges (swift-metrics `Gauge`).
     public static let ringDepth = "anomaly_ring_depth"

@@ -48,6 +48,8 @@ package struct AnswerFitter {
         let size = Self.wireBytes(of: output)
         guard size > maxMessageBytes else { return output }
         switch output.destination {
+        case .unanswered:
+            return output
         case .deadLetter:
             return cut(output)
         case .prediction:

@@ -201,6 +201,11 @@ public final class Pipeline: @unchecked Sendable {
         for poller in pollers { poller.request(.drain) }
         while !pollers.allSatisfy(\.isDrained) && !deadline.hasPassed { sleepThread(for: .milliseconds(1)) }
         for poller in pollers { poller.ring.close() }
+        // A worker waiting for a schema registry that is down gives up at half the time left, so
+        // the producer still has the rest to deliver what was answered.
+        let remaining = max(0, deadline.nanoseconds - MonotonicDeadline.now().nanoseconds)
+        let waitLimit = MonotonicDeadline.after(.nanoseconds(remaining / 2))
+        for worker in workers { worker.processor.limitWaits(until: waitLimit) }
         for thread in running.workers { thread.join() }
         results.close()
         let watchdog = try? Self.spawn("stop-watchdog") { [resultProducer] in

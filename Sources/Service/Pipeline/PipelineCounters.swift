@@ -22,6 +22,9 @@ public final class PipelineCounters: Sendable {
     /// Records whose answer and minimal dead letter were both refused for good: logged, and their
     /// offsets released.
     public let unanswerable = Atomic<Int>(0)
+    /// Records left unanswered at shutdown because what they waited for (a schema registry) did
+    /// not answer in time; their offsets are not committed, so they are read again.
+    public let leftUnanswered = Atomic<Int>(0)
     /// Times a consumer paused its partitions because a ring or a partition window was full.
     public let backPressurePauses = Atomic<Int>(0)
     /// Partitions revoked, and records still unacknowledged when a revocation gave up waiting
@@ -45,6 +48,7 @@ public final class PipelineCounters: Sendable {
             deliveryFailures: deliveryFailures.load(ordering: .relaxed),
             truncatedDeadLetters: truncatedDeadLetters.load(ordering: .relaxed),
             unanswerable: unanswerable.load(ordering: .relaxed),
+            leftUnanswered: leftUnanswered.load(ordering: .relaxed),
             backPressurePauses: backPressurePauses.load(ordering: .relaxed),
             revokedPartitions: revokedPartitions.load(ordering: .relaxed),
             unacknowledgedOnRevoke: unacknowledgedOnRevoke.load(ordering: .relaxed),
@@ -64,6 +68,7 @@ public struct PipelineCounts: Sendable, Equatable {
     public var deliveryFailures: Int
     public var truncatedDeadLetters: Int
     public var unanswerable: Int
+    public var leftUnanswered: Int
     public var backPressurePauses: Int
     public var revokedPartitions: Int
     public var unacknowledgedOnRevoke: Int

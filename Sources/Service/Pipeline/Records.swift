@@ -20,6 +20,10 @@ public struct OutputRecord: Sendable {
     public enum Destination: Sendable, Hashable {
         case prediction
         case deadLetter
+        /// Not answered now: the record waited for something outside the service (a schema
+        /// registry) until shutdown. Nothing is produced and its offset is not committed, so the
+        /// next owner of the partition reads it again.
+        case unanswered
     }
 
     public var destination: Destination
@@ -50,10 +54,26 @@ public struct OutputRecord: Sendable {
         self.anomalous = anomalous
     }
 
+    /// The placeholder for a record left unanswered at shutdown (``Destination/unanswered``).
+    static func unanswered(_ input: InputRecord) -> OutputRecord {
+        OutputRecord(
+            destination: .unanswered,
+            ticket: input.ticket,
+            key: nil,
+            value: nil,
+            receivedNanoseconds: input.receivedNanoseconds
+        )
+    }
+
     /// A dead letter for `input`: its original key and value (a null value stays null), with the
     /// service's headers naming the error and where the record came from, then the input's own
     /// headers except those the service owns (``DeadLetterHeader/isReserved(_:)``).
-    static func deadLetter(for input: InputRecord, error code: String, detail: String) -> OutputRecord {
+    static func deadLetter(
+        for input: InputRecord,
+        error code: String,
+        detail: String,
+        schemaID: UInt32? = nil
+    ) -> OutputRecord {
         let message = input.message
         // The service's headers first, and no input header in its namespace: a reader taking the
         // first (or the last) `x-anomaly-error` gets the service's, never one the sender forged.
@@ -68,7 +88,8 @@ public struct OutputRecord: Sendable {
                 KafkaHeader(name: DeadLetterHeader.sourceTopic, string: message.topic),
                 KafkaHeader(name: DeadLetterHeader.sourcePartition, string: String(message.partition)),
                 KafkaHeader(name: DeadLetterHeader.sourceOffset, string: String(message.offset)),
-            ] + message.headers.filter { !DeadLetterHeader.isReserved($0.name) },
+            ] + (schemaID.map { [KafkaHeader(name: DeadLetterHeader.schemaID, string: String($0))] } ?? [])
+                + message.headers.filter { !DeadLetterHeader.isReserved($0.name) },
             receivedNanoseconds: input.receivedNanoseconds
         )
     }
@@ -83,6 +104,8 @@ public enum DeadLetterHeader {
     public static let sourceTopic = "x-anomaly-source-topic"
     public static let sourcePartition = "x-anomaly-source-partition"
     public static let sourceOffset = "x-anomaly-source-offset"
+    /// The writer schema's registry id, on dead letters of Avro records in the wire format.
+    public static let schemaID = "x-anomaly-schema-id"
     /// Present ("true") when the original value was cut to fit the dead-letter topic's size limit.
     public static let truncated = "x-anomaly-truncated"
     /// With ``truncated``: what was cut, comma-separated from `headers`, `key`, `value`.

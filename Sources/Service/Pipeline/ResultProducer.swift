@@ -134,6 +134,11 @@ final class ResultProducer: @unchecked Sendable {
     }
 
     private func send(_ output: OutputRecord) {
+        // Its ticket stays open: the offset is not committed past it, so it is read again.
+        guard output.destination != .unanswered else {
+            counters.leftUnanswered.add(1, ordering: .relaxed)
+            return
+        }
         let fitted = fitter.fitted(output, source: tracker.position(of: output.ticket))
         if fitted.destination != output.destination {
             let source = tracker.position(of: output.ticket)
@@ -164,6 +169,8 @@ final class ResultProducer: @unchecked Sendable {
             if fitted.anomalous { counters.anomalous.add(1, ordering: .relaxed) }
         case .deadLetter:
             counters.deadLettered.add(1, ordering: .relaxed)
+        case .unanswered:
+            break
         }
         latency.record(MonotonicDeadline.now().nanoseconds - fitted.receivedNanoseconds)
     }

@@ -12,7 +12,7 @@ final class Worker: @unchecked Sendable {
     private let parker: Parker
     private let results: MPSCRing<OutputRecord>
     private let budget: ByteBudget
-    private let processor: any BatchProcessor
+    let processor: any BatchProcessor
     private let maxBatch: Int
     private let batchSizes: AtomicHistogram
     private let scoringTimes: AtomicHistogram

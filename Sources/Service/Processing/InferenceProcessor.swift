@@ -1,5 +1,6 @@
 import Inference
 import Kafka
+import Platform
 
 /// The real processor: parse each request, featurise it into the scorer's batch matrix, score the
 /// micro-batch with BLAS, and answer each record with a contract prediction (docs/CONTRACT.md) or
@@ -9,7 +10,10 @@ import Kafka
 /// matrices are allocated once here and reused for every batch.
 public final class InferenceProcessor: BatchProcessor {
     private let parser: RequestParser
+    private let reader: RequestReader
     private let request: ParsedRequest
+    private let headers: HeaderCarrier
+    private let decoding: RequestDecoding
     /// Whole-request models (`http-ngram-v1/v2`): the extractor and batch scorer; nil for a part model.
     private let extractor: FeatureExtractor?
     private let scorer: BatchScorer?
@@ -30,8 +34,8 @@ public final class InferenceProcessor: BatchProcessor {
     private let routes: RouteThresholds
     /// Top terms to explain anomalous predictions with (0: none; linear models only).
     private let explainLimit: Int
-    /// Per scored request: its explanation's JSON bytes, or nil.
-    private var explanations: [[UInt8]?] = []
+    /// Per scored request: its explanation, or nil.
+    private var explanations: [[FeatureContribution]?] = []
     private var idBytes: [UInt8] = []
     /// Per scorer row: the entries the last extraction into it wrote, so the next one clears only
     /// those instead of all 16,400 floats (the scorer's rows start zeroed). Kernel models only.
@@ -48,19 +52,48 @@ public final class InferenceProcessor: BatchProcessor {
     ///   - maxBatch: the largest batch ``process(_:into:)`` will get.
     /// - Throws: ``InferenceError`` when the model's feature configuration is not one this build
     ///   can extract.
-    public init(
+    public convenience init(
         model: SVMModel,
         maxBatch: Int,
         routes: RouteThresholds = RouteThresholds(),
         explain: Int = 0,
         sourceStyle: PredictionEncoder.SourceStyle = .kafka
     ) throws(InferenceError) {
+        try self.init(
+            model: model,
+            maxBatch: maxBatch,
+            options: ProcessorOptions(routes: routes, explain: explain),
+            sourceStyle: sourceStyle
+        )
+    }
+
+    /// - Parameters:
+    ///   - model: a loaded, validated model; its feature configuration builds the extractor.
+    ///   - maxBatch: the largest batch ``process(_:into:)`` will get.
+    ///   - options: thresholds, explanations, carried headers, input and output formats.
+    /// - Throws: ``InferenceError`` when the model's feature configuration is not one this build
+    ///   can extract.
+    public init(
+        model: SVMModel,
+        maxBatch: Int,
+        options: ProcessorOptions,
+        sourceStyle: PredictionEncoder.SourceStyle = .kafka
+    ) throws(InferenceError) {
+        let routes = options.routes
         self.routes = routes
-        explainLimit = model.kernel == .linear ? max(0, explain) : 0
+        explainLimit = model.kernel == .linear ? max(0, options.explain) : 0
         parser = RequestParser()
+        reader = RequestReader(decoding: options.decoding, parser: parser)
+        decoding = options.decoding
+        headers = options.headers
         request = ParsedRequest(limits: parser.limits)
         self.maxBatch = maxBatch
-        encoder = PredictionEncoder(model: model, routes: routes, sourceStyle: sourceStyle)
+        encoder = PredictionEncoder(
+            model: model,
+            routes: routes,
+            sourceStyle: sourceStyle,
+            format: options.predictions
+        )
         if model.isPartModel {
             partScorer = try PartScorer(model: model, limits: parser.limits)
             extractor = nil
@@ -104,15 +137,20 @@ public final class InferenceProcessor: BatchProcessor {
         categoryOf.removeAll(keepingCapacity: true)
         for index in range {
             let input = batch[index]
-            let failure = parser.parseReason(input.message.value.span, into: request)
-            if let failure {
-                outputs.append(.deadLetter(for: input, error: failure.rawValue, detail: Self.explain(failure)))
+            switch reader.read(input.message.value, into: request) {
+            case .parsed:
+                break
+            case .refused(let code, let detail, let schemaID):
+                outputs.append(.deadLetter(for: input, error: code, detail: detail, schemaID: schemaID))
+                continue
+            case .gaveUp:
+                outputs.append(.unanswered(input))
                 continue
             }
             let route =
                 routes.isEmpty
                 ? 0 : request.withBytes(of: .path) { routes.rule(forPath: $0).map { $0 + 1 } ?? 0 }
-            var explanation: [UInt8]? = nil
+            var explanation: [FeatureContribution]? = nil
             if let partScorer {
                 let verdict = partScorer.score(request)
                 scores.append(verdict.score)
@@ -121,16 +159,14 @@ public final class InferenceProcessor: BatchProcessor {
                 let anomalous = verdict.score.isFinite && encoder.isAnomalous(verdict.score, route: route)
                 categoryOf.append(anomalous ? partScorer.category() ?? -1 : -1)
                 if explainLimit > 0, anomalous {
-                    explanation = PredictionEncoder.explanationBytes(partScorer.explanation(limit: explainLimit))
+                    explanation = partScorer.explanation(limit: explainLimit)
                 }
             } else if scoresEachRow, let scorer, let extractor {
                 let score = scorer.linearDecision(of: request, extractor: extractor)
                 scores.append(score)
                 // Explained now, while the request is parsed: only anomalous ones pay for it.
                 if explainLimit > 0, score.isFinite, encoder.isAnomalous(score, route: route) {
-                    explanation = PredictionEncoder.explanationBytes(
-                        scorer.explanation(of: request, extractor: extractor, limit: explainLimit)
-                    )
+                    explanation = scorer.explanation(of: request, extractor: extractor, limit: explainLimit)
                 }
             } else if let scorer, let extractor {
                 let rowIndex = scored.count
@@ -171,6 +207,7 @@ public final class InferenceProcessor: BatchProcessor {
                     ticket: input.ticket,
                     key: input.message.key,
                     value: encode(position, score: score, anomalous: anomalous, source: input.message),
+                    headers: headers.carried(from: input.message.headers),
                     receivedNanoseconds: input.receivedNanoseconds,
                     anomalous: anomalous
                 )
@@ -190,6 +227,10 @@ public final class InferenceProcessor: BatchProcessor {
         guard let range = ids[position] else { return encoder.encode(idBytes: nil, verdict: verdict, source: source) }
         let all = idBytes  // the array, not its bytes: a span of the property would outlive the access to it
         return encoder.encode(idBytes: all.span.extracting(range), verdict: verdict, source: source)
+    }
+
+    public func limitWaits(until deadline: MonotonicDeadline) {
+        decoding.catalog?.limitWaits(until: deadline)
     }
 
     static func explain(_ error: RequestParseError) -> String {

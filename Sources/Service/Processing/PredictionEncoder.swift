@@ -24,8 +24,8 @@ public struct PredictionEncoder: Sendable {
         package var part: RequestPart?
         /// Part models, anomalous requests: an index into the model's categories.
         package var category: Int?
-        /// `,"explanation":[...]` bytes (``explanationBytes(_:)``).
-        package var explanation: [UInt8]?
+        /// The largest terms of the score (`--explain`), largest first.
+        package var explanation: [FeatureContribution]?
 
         package init(
             score: Float,
@@ -33,7 +33,7 @@ public struct PredictionEncoder: Sendable {
             route: Int = 0,
             part: RequestPart? = nil,
             category: Int? = nil,
-            explanation: [UInt8]? = nil
+            explanation: [FeatureContribution]? = nil
         ) {
             self.score = score
             self.anomalous = anomalous
@@ -54,9 +54,21 @@ public struct PredictionEncoder: Sendable {
     }
 
     private let sourceStyle: SourceStyle
+    private let format: PredictionFormat
+    /// `name@version`, and the category names, for the Avro form.
+    let modelIdentifierBytes: [UInt8]
+    let categoryNames: [String]
 
-    package init(model: SVMModel, routes: RouteThresholds = RouteThresholds(), sourceStyle: SourceStyle = .kafka) {
+    package init(
+        model: SVMModel,
+        routes: RouteThresholds = RouteThresholds(),
+        sourceStyle: SourceStyle = .kafka,
+        format: PredictionFormat = .json
+    ) {
         self.sourceStyle = sourceStyle
+        self.format = format
+        modelIdentifierBytes = Array(model.identifier.utf8)
+        categoryNames = model.categories
         thresholds = [model.threshold] + routes.rules.map(\.threshold)
         let opening = sourceStyle == .kafka ? ",\"source\":{\"topic\":" : ",\"source\":{\"file\":"
         middles = thresholds.map { threshold in
@@ -70,6 +82,9 @@ public struct PredictionEncoder: Sendable {
     /// or with `route` the route rule's, ``RouteThresholds/rule(forPath:)`` + 1).
     func isAnomalous(_ score: Float, route: Int = 0) -> Bool { score > thresholds[route] }
 
+    /// The threshold of `route` (0: the model's).
+    func threshold(route: Int) -> Float { thresholds[route] }
+
     /// The prediction for `source`; without a request id, the id is `<topic>/<partition>/<offset>`
     /// (offline: `<file>:<line>`).
     package func encode(id: String?, score: Float, anomalous: Bool, source: KafkaMessage) -> [UInt8] {
@@ -81,6 +96,9 @@ public struct PredictionEncoder: Sendable {
     /// As ``encode(id:score:anomalous:source:)`` with the id's UTF-8 bytes (e.g. straight from
     /// the parsed request), so no intermediate string is built.
     package func encode(idBytes: Span<UInt8>?, verdict: Verdict, source: KafkaMessage) -> [UInt8] {
+        if case .avro(let schemaID) = format {
+            return encodeAvro(idBytes: idBytes, verdict: verdict, source: source, schemaID: schemaID)
+        }
         let middle = middles[verdict.route]
         let anomalous = verdict.anomalous
         let topic = source.topic
@@ -105,7 +123,7 @@ public struct PredictionEncoder: Sendable {
             out.append(contentsOf: RequestPart.nameBytes[Int(part.rawValue)])
             out.append(UInt8(ascii: "\""))
         }
-        if let explanation = verdict.explanation { out.append(contentsOf: explanation) }
+        if let explanation = verdict.explanation { Self.appendExplanation(explanation, to: &out) }
         out.append(contentsOf: middle)
         JSONText.appendQuoted(topicBytes, to: &out)
         if sourceStyle == .kafka {
@@ -121,8 +139,8 @@ public struct PredictionEncoder: Sendable {
     }
 
     /// `,"explanation":[{"block":…,"feature":…,"contribution":…},…]`, for ``Verdict/explanation``.
-    static func explanationBytes(_ terms: [FeatureContribution]) -> [UInt8] {
-        var out = Array(",\"explanation\":[".utf8)
+    static func appendExplanation(_ terms: [FeatureContribution], to out: inout [UInt8]) {
+        out += Array(",\"explanation\":[".utf8)
         for (index, term) in terms.enumerated() {
             if index > 0 { out.append(UInt8(ascii: ",")) }
             out += Array(
@@ -131,7 +149,6 @@ public struct PredictionEncoder: Sendable {
             )
         }
         out.append(UInt8(ascii: "]"))
-        return out
     }
 
     private static let openingBytes = Array("{\"id\":".utf8)

@@ -47,9 +47,8 @@ extension ServiceConfiguration {
 public func makeInferenceProcessors(
     model: SVMModel,
     maxBatch: Int,
-    routes: RouteThresholds = RouteThresholds(),
-    explain: Int = 0
+    options: ProcessorOptions = ProcessorOptions()
 ) -> (Int) throws -> any BatchProcessor {
     BLAS.useSingleThread()
-    return { _ in try InferenceProcessor(model: model, maxBatch: maxBatch, routes: routes, explain: explain) }
+    return { _ in try InferenceProcessor(model: model, maxBatch: maxBatch, options: options) }
 }

@@ -46,31 +46,34 @@ public final class ModelSwitch: Sendable {
 final class ReloadingProcessor: BatchProcessor {
     private let models: ModelSwitch
     private let maxBatch: Int
-    private let routes: RouteThresholds
-    private let explain: Int
+    private let options: ProcessorOptions
     private var generation: Int
     private var processor: InferenceProcessor
 
-    init(models: ModelSwitch, maxBatch: Int, routes: RouteThresholds, explain: Int) throws(InferenceError) {
+    init(models: ModelSwitch, maxBatch: Int, options: ProcessorOptions) throws(InferenceError) {
         self.models = models
         self.maxBatch = maxBatch
-        self.routes = routes
-        self.explain = explain
+        self.options = options
         let (generation, model) = models.current
         self.generation = generation
-        processor = try InferenceProcessor(model: model, maxBatch: maxBatch, routes: routes, explain: explain)
+        processor = try InferenceProcessor(model: model, maxBatch: maxBatch, options: options)
     }
 
     func process(_ batch: [InputRecord], into outputs: inout [OutputRecord]) {
         if models.generation != generation {
             let (latest, model) = models.current
             // Published models were validated by building a processor first, so this succeeds.
-            if let next = try? InferenceProcessor(model: model, maxBatch: maxBatch, routes: routes, explain: explain) {
+            if let next = try? InferenceProcessor(model: model, maxBatch: maxBatch, options: options) {
                 processor = next
             }
             generation = latest
         }
         processor.process(batch, into: &outputs)
+    }
+
+    func limitWaits(until deadline: MonotonicDeadline) {
+        // Every processor of a pipeline shares the options' catalog: any one of them limits it.
+        processor.limitWaits(until: deadline)
     }
 }
 
@@ -78,11 +81,10 @@ final class ReloadingProcessor: BatchProcessor {
 public func makeReloadingProcessors(
     models: ModelSwitch,
     maxBatch: Int,
-    routes: RouteThresholds = RouteThresholds(),
-    explain: Int = 0
+    options: ProcessorOptions = ProcessorOptions()
 ) -> (Int) throws -> any BatchProcessor {
     BLAS.useSingleThread()
-    return { _ in try ReloadingProcessor(models: models, maxBatch: maxBatch, routes: routes, explain: explain) }
+    return { _ in try ReloadingProcessor(models: models, maxBatch: maxBatch, options: options) }
 }
 
 /// Reloads the model file on request (SIGHUP) or when the file changes (its size, modification
