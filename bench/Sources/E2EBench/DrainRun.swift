@@ -23,6 +23,9 @@ struct DrainRun {
         var cpuMicrosecondsPerRequest: Double
         var backPressurePauses: Int
         var meanBatch: Double
+        /// Answers by kind: the same requests in either encoding should give the same counts.
+        var deadLettered: Int
+        var anomalous: Int
     }
 
     var count: Int
@@ -112,14 +115,17 @@ struct DrainRun {
         }
         let seconds = Clock.seconds() - startWall
         let cpu = Clock.processCPUSeconds() - startCPU
+        let counts = pipeline.counters.snapshot
         return Result(
             pipeline: name,
             count: count,
             seconds: seconds,
             requestsPerSecond: Double(count) / seconds,
             cpuMicrosecondsPerRequest: cpu / Double(count) * 1e6,
-            backPressurePauses: pipeline.counters.snapshot.backPressurePauses,
-            meanBatch: Self.meanBatch(pipeline.batchSizes.snapshot())
+            backPressurePauses: counts.backPressurePauses,
+            meanBatch: Self.meanBatch(pipeline.batchSizes.snapshot()),
+            deadLettered: counts.deadLettered,
+            anomalous: counts.anomalous
         )
     }
 

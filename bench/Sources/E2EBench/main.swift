@@ -145,15 +145,18 @@ if modes.contains("drain") {
             results[result.pipeline, default: []].append(result)
             print(
                 String(
-                    format: "drain rep %ld %-12@ %8.0f req/s  %6.2f s  %6.1f µs CPU/req",
+                    format: "drain rep %ld %@ %8.0f req/s  %6.2f s  %6.1f µs CPU/req",
                     rep + 1,
-                    result.pipeline,
+                    result.pipeline.padding(toLength: 12, withPad: " ", startingAt: 0),
                     result.requestsPerSecond,
                     result.seconds,
                     result.cpuMicrosecondsPerRequest
                 )
             )
-            print("  back-pressure pauses \(result.backPressurePauses), mean micro-batch ~\(Int(result.meanBatch))")
+            print(
+                "  back-pressure pauses \(result.backPressurePauses), mean micro-batch ~\(Int(result.meanBatch)), "
+                    + "dead letters \(result.deadLettered), anomalous \(result.anomalous)"
+            )
         }
     }
     func rate(_ name: String) -> Double { median(results[name, default: []].map(\.requestsPerSecond)) }
