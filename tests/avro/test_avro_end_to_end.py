@@ -168,7 +168,8 @@ class Broker:
                 self.registry = url.group(0).rstrip("/")
         if not self.bootstrap or (registry_port is not None and not self.registry):
             self.stop()
-            raise AssertionError(f"{' '.join(command)}: no bootstrap address or registry URL in\n" + "".join(self.lines))
+            printed = "".join(self.lines)
+            raise AssertionError(f"{' '.join(command)}: no bootstrap address or registry URL in\n{printed}")
 
     def _pump(self, output: queue.Queue) -> None:
         for line in self.process.stdout:
