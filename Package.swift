@@ -105,7 +105,7 @@ let package = Package(
         .target(
             name: "Demo",
             dependencies: [
-                "Service", "Kafka", "Inference", "RingBuffer", "Platform",
+                "Service", "Kafka", "Inference", "RingBuffer", "Platform", "SchemaRegistry",
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
@@ -134,7 +134,7 @@ let package = Package(
         .testTarget(
             name: "ServiceUnitTests",
             dependencies: [
-                "Service", "Kafka", "Inference", "Platform", "TestSupport",
+                "Service", "Kafka", "Inference", "Platform", "SchemaRegistry", "TestSupport",
                 .product(name: "CoreMetrics", package: "swift-metrics"),
                 .product(name: "MetricsTestKit", package: "swift-metrics"),
             ]
@@ -151,7 +151,7 @@ let package = Package(
             name: "ServiceProcessTests",
             dependencies: ["Service", "Kafka", "Inference", "Platform", "TestSupport"]
         ),
-        .testTarget(name: "DemoTests", dependencies: ["Demo", "Kafka", "TestSupport"]),
+        .testTarget(name: "DemoTests", dependencies: ["Demo", "Kafka", "Service", "TestSupport"]),
         // The registry client against the development server over loopback, raw sockets that
         // misbehave, `broker --schema-registry-port` as a child process, and confluent-kafka's
         // Python client against the server.

@@ -42,6 +42,13 @@ let package = Package(
             path: "Sources/InferenceBench",
             swiftSettings: swiftSettings
         ),
+        // Avro decode + score against JSON parse + score on the same CSIC requests.
+        .executableTarget(
+            name: "avro-bench",
+            dependencies: [.product(name: "Inference", package: rootPackage)],
+            path: "Sources/AvroBench",
+            swiftSettings: swiftSettings
+        ),
         // End to end over the embedded broker: drain throughput and open-loop latency, service
         // against the echo pipeline in the same invocation; the drain also with Avro input
         // (`--input-format avro`, schemas in the in-process development registry).

@@ -36,5 +36,12 @@ let package = Package(
         // Whatever parses is featurised with the default model's configuration: finite features,
         // and the rowless linear decision equal to the row's.
         .executableTarget(name: "FuzzFeatures", dependencies: ["FuzzSupport"], swiftSettings: settings),
+        // Avro: bodies for the reference request schema and a richer writer, and schema texts
+        // (the first byte selects); decoding and schema parsing are total and deterministic.
+        .executableTarget(
+            name: "FuzzAvro",
+            dependencies: ["FuzzSupport", .product(name: "Inference", package: rootPackage)],
+            swiftSettings: settings
+        ),
     ]
 )

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Fuzzes the request parsers and the feature extractor with libFuzzer:
+# Fuzzes the request parsers, the Avro decoder and schema parser, and the feature extractor with libFuzzer:
 #   scripts/fuzz.sh [RUNS]        # default 1,000,000 executions per target
 # Builds fuzz/ with -sanitize=fuzzer,address (linked by lld: gold fails on the fuzzer runtime), seeds each target's corpus from the shipped data
 # (data/, unpacked by scripts/setup.sh) and fuzz/corpus/ (the checked-in regression inputs: every crash found so far), then runs
@@ -36,18 +36,26 @@ for name in ["csic2010", "httpparams", "fwaf_bad", "fuzzdb", "elastic_apache"]:
 PY
 fi
 cp fuzz/corpus/* "$seeds"/ 2>/dev/null || true
+# FuzzAvro's seeds: the same rows as Avro records (AvroRequestSchema.encode and a richer writer)
+# and the two schemas' texts, written by the target itself.
+avro_seeds="$scratch/seeds-avro"
+rm -rf "$avro_seeds" && mkdir -p "$avro_seeds"
+"$bin/FuzzAvro" --seeds "$avro_seeds" data/.cache/csic2010.jsonl data/.cache/httpparams.jsonl \
+    data/.cache/fwaf_bad.jsonl data/.cache/fuzzdb.jsonl >/dev/null
 
 mkdir -p fuzz/artifacts
 status=0
-for target in FuzzJSON FuzzCLF FuzzFeatures; do
+for target in FuzzJSON FuzzCLF FuzzFeatures FuzzAvro; do
     work="$scratch/corpus-$target"
     mkdir -p "$work"
+    target_seeds="$seeds"
+    [ "$target" = FuzzAvro ] && target_seeds="$avro_seeds"
     start=$(date +%s)
     # Leaks: LeakSanitizer's exit-time scan reports the model loaded once before fuzzing (Data
     # kept in Swift enum payloads whose pointers it cannot see), so it is off; a leak per input
     # still trips -rss_limit_mb (the parser and extractor use fixed memory: ~150 MB under ASan).
     # -max_len covers 1 MB bodies.
-    if ASAN_OPTIONS=detect_leaks=0 "$bin/$target" "$work" "$seeds" -runs="$runs" -max_len=1100000 \
+    if ASAN_OPTIONS=detect_leaks=0 "$bin/$target" "$work" "$target_seeds" -runs="$runs" -max_len=1100000 \
         -len_control=200 -rss_limit_mb=1024 -timeout=10 -print_final_stats=1 \
         -artifact_prefix="fuzz/artifacts/$target-" >"$scratch/$target.log" 2>&1; then
         execs=$(grep -Eo 'stat::number_of_executed_units: *[0-9]+' "$scratch/$target.log" | grep -Eo '[0-9]+$' || echo "?")

@@ -2,6 +2,7 @@ import ArgumentParser
 import Demo
 import FoundationEssentials
 import Platform
+import Service
 
 /// `anomaly-service demo`: broker, service and traffic in one process, on a fresh machine.
 struct DemoCommand: ParsableCommand {
@@ -43,6 +44,12 @@ struct DemoCommand: ParsableCommand {
             "An existing Kafka cluster (host:port,...) instead of the embedded broker; its topics requests, predictions and requests.dlq must exist (anomaly-service topics create)."
     )
     var brokers: String?
+    @Option(
+        name: .customLong("input-format"),
+        help:
+            "avro: send requests as Avro records in the Confluent wire format, with a development schema registry, and serve them with --input-format avro; auto (default): JSON objects and access-log lines."
+    )
+    var inputFormat: String = "auto"
     @Option(help: "Leading seconds whose latency is not recorded (start-up).")
     var warmup: Double = 1
     @Option(name: .customLong("log-level"), help: "Log level for the service's logs on standard error.")
@@ -66,6 +73,9 @@ struct DemoCommand: ParsableCommand {
         guard (0...1).contains(attackShare) else { throw ValidationError("--attack-share must be within 0...1") }
         if let workers, workers <= 0 { throw ValidationError("--workers must be positive, got \(workers)") }
         if let emit, emit <= 0 { throw ValidationError("--emit must be positive, got \(emit)") }
+        guard InputFormat(rawValue: inputFormat) != nil else {
+            throw ValidationError("--input-format must be auto, json, clf or avro, got '\(inputFormat)'")
+        }
     }
 
     func run() throws {
@@ -96,6 +106,7 @@ struct DemoCommand: ParsableCommand {
         options.echo = echo
         options.warmupSeconds = warmup
         options.brokers = brokers
+        options.inputFormat = InputFormat(rawValue: inputFormat) ?? .auto
         let runner = DemoRunner(options: options, logger: try makeLogger(label: "demo", level: logLevel))
         // Unbuffered writes, so each status line shows up at once even when piped.
         let write = { (line: String) in _ = try? FileOutput.standardOutput.write(line + "\n") }

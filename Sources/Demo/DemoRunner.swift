@@ -4,6 +4,7 @@ import Kafka
 import Logging
 import Platform
 import RingBuffer
+import SchemaRegistry
 import Service
 import Synchronization
 
@@ -32,6 +33,10 @@ public final class DemoRunner: Sendable {
         public var brokers: String? = nil
         /// `echo` answers each request with its own bytes: the transport's ceiling, for baselines.
         public var echo = false
+        /// `avro` sends requests as Avro records in the Confluent wire format, their schema in a
+        /// development registry the demo starts (embedded broker only); the service reads them
+        /// with `input-format avro`. Other formats send the generator's JSON and log lines.
+        public var inputFormat = InputFormat.auto
         /// Called with every recorded latency (nanoseconds from the intended send time, after the
         /// warm-up), on the observer thread: for a harness's own histogram (e.g. HDR).
         public var latencySink: (@Sendable (Int64) -> Void)? = nil
@@ -117,8 +122,15 @@ public final class DemoRunner: Sendable {
 
     /// Runs the demo; `status` receives one line per second.
     public func run(status: (String) -> Void) throws(ServiceError) -> Summary {
+        guard options.inputFormat != .avro || options.brokers == nil else {
+            throw .configuration(
+                "--input-format avro runs on the embedded broker with its development registry; against a cluster, produce Avro with your own serializer and run serve --schema-registry"
+            )
+        }
         let (topics, bootstrapServers, broker) = try prepareCluster(status: status)
         defer { withExtendedLifetime(broker) {} }
+        let registry = try startRegistry(subject: topics.input + "-value", status: status)
+        defer { registry?.server.stop() }
 
         var configuration = ServiceConfiguration()
         configuration.brokers = bootstrapServers
@@ -132,6 +144,8 @@ public final class DemoRunner: Sendable {
         configuration.model = options.model
         configuration.pinThreads = options.pinThreads
         configuration.kafkaConsumer = ["session.timeout.ms=6000", "heartbeat.interval.ms=500"]
+        configuration.inputFormat = options.inputFormat
+        if let registry { configuration.schemaRegistryURLs = [registry.url] }
         let makeProcessor: (Int) throws -> any BatchProcessor
         if options.echo {
             status("echo pipeline: every request is answered with its own bytes")
@@ -141,7 +155,11 @@ public final class DemoRunner: Sendable {
             status(
                 "model \(model.identifier.escapedForLog): \(model.kernel), \(model.supportVectorCount) support vectors, dim \(model.dimension)"
             )
-            makeProcessor = makeInferenceProcessors(model: model, maxBatch: configuration.maxBatch)
+            makeProcessor = makeInferenceProcessors(
+                model: model,
+                maxBatch: configuration.maxBatch,
+                options: try configuration.processorOptions(logger: logger)
+            )
         }
         let pipeline = try Pipeline(configuration: configuration, logger: logger, makeProcessor: makeProcessor)
         try pipeline.start()
@@ -164,7 +182,8 @@ public final class DemoRunner: Sendable {
             bootstrapServers: bootstrapServers,
             topic: topics.input,
             ledger: ledger,
-            options: options
+            options: options,
+            avroSchemaID: registry?.schemaID
         )
         let started = MonotonicDeadline.now().sinceOrigin
         ledger.warmupEndNanoseconds.store(
@@ -209,6 +228,27 @@ public final class DemoRunner: Sendable {
             p99Milliseconds: Self.milliseconds(ledger.total.value(atQuantile: 0.99)),
             anomalous: counts.anomalous
         )
+    }
+
+    /// With `input-format avro`: the development registry on a free loopback port, with the
+    /// reference request schema registered under `subject`.
+    private func startRegistry(
+        subject: String,
+        status: (String) -> Void
+    ) throws(ServiceError) -> (server: SchemaRegistryServer, url: String, schemaID: UInt32)? {
+        guard options.inputFormat == .avro else { return nil }
+        let server = SchemaRegistryServer(port: 0)
+        do {
+            let port = try server.start()
+            let url = "http://127.0.0.1:\(port)"
+            let client = try SchemaRegistryClient(configuration: SchemaRegistryConfiguration(urls: [url]))
+            let schemaID = try client.register(subject: subject, schema: AvroRequestSchema.json)
+            status("development schema registry at \(url); requests are Avro, schema \(schemaID) under \(subject)")
+            return (server, url, schemaID)
+        } catch {
+            server.stop()
+            throw .startup("development schema registry: \(error.description)")
+        }
     }
 
     static func milliseconds(_ nanoseconds: Int64) -> Double {

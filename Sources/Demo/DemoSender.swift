@@ -1,4 +1,5 @@
 import FoundationEssentials
+import Inference
 import Kafka
 import Platform
 import RingBuffer
@@ -12,11 +13,18 @@ final class DemoSender: @unchecked Sendable {
     private let topic: String
     private let ledger: DemoLedger
     private let options: DemoRunner.Options
+    /// The registry id of the reference request schema when requests go as Avro.
+    private let avroSchemaID: UInt32?
     private let finished = Atomic<Bool>(false)
     private var thread: PinnedThread?
 
-    init(bootstrapServers: String, topic: String, ledger: DemoLedger, options: DemoRunner.Options) throws(ServiceError)
-    {
+    init(
+        bootstrapServers: String,
+        topic: String,
+        ledger: DemoLedger,
+        options: DemoRunner.Options,
+        avroSchemaID: UInt32? = nil
+    ) throws(ServiceError) {
         var configuration = KafkaConfiguration.producer(bootstrapServers: bootstrapServers)
         // Fixed-rate runs measure latency: up to 1,000/s each request goes at once; above, one
         // produce request per message would swamp the single mock broker thread (queueing that
@@ -30,6 +38,7 @@ final class DemoSender: @unchecked Sendable {
         self.topic = topic
         self.ledger = ledger
         self.options = options
+        self.avroSchemaID = avroSchemaID
     }
 
     var isFinished: Bool { finished.load(ordering: .acquiring) }
@@ -40,6 +49,7 @@ final class DemoSender: @unchecked Sendable {
 
     private func run() {
         var generator = TrafficGenerator(attackShare: options.attackShare)
+        let parser = RequestParser()
         let start = MonotonicDeadline.now().sinceOrigin
         let end = start + .milliseconds(Int64(options.seconds * 1_000))
         let interval = options.rate > 0 ? 1e9 / options.rate : 0
@@ -57,7 +67,10 @@ final class DemoSender: @unchecked Sendable {
                 continue
             }
             let id = "d-\(index)"
-            let request = generator.next(id: id, timestampMilliseconds: Int64(Date().timeIntervalSince1970 * 1_000))
+            var request = generator.next(id: id, timestampMilliseconds: Int64(Date().timeIntervalSince1970 * 1_000))
+            if let avroSchemaID, request.kind != .malformed {
+                request.value = Self.avroRecord(request.value, schemaID: avroSchemaID, parser: parser)
+            }
             ledger.sent(index, intendedNanoseconds: due)
             while true {
                 do {
@@ -72,6 +85,19 @@ final class DemoSender: @unchecked Sendable {
         }
         try? producer.flush(timeoutMilliseconds: 30_000)
         finished.store(true, ordering: .releasing)
+    }
+}
+
+extension DemoSender {
+    /// The generator's JSON or log line as the reference schema's Avro record in the wire
+    /// format: what a producer with Confluent's serializer would send for the same request.
+    static func avroRecord(_ text: [UInt8], schemaID: UInt32, parser: RequestParser) -> [UInt8] {
+        let parsed = ParsedRequest()
+        // The generator's requests all parse (the malformed ones are not converted).
+        guard (try? parser.parse(text, into: parsed)) != nil else { return text }
+        var record: [UInt8] = []
+        ConfluentWireFormat.appendHeader(schemaID: schemaID, to: &record)
+        return record + AvroRequestSchema.encode(HTTPRequest(parsed))
     }
 }
 

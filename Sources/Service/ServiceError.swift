@@ -40,7 +40,7 @@ public struct ServiceError: Error, CustomStringConvertible, CustomDebugStringCon
         self.line = line
     }
 
-    static func configuration(_ reason: String, file: String = #fileID, line: UInt = #line) -> ServiceError {
+    package static func configuration(_ reason: String, file: String = #fileID, line: UInt = #line) -> ServiceError {
         ServiceError(code: .configuration, reason: reason, file: file, line: line)
     }
 

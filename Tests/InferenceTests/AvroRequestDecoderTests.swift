@@ -265,6 +265,23 @@ import Testing
         )
     }
 
+    @Test func schemasThatExpandExponentiallyAreRefusedBeforeCompiling() {
+        // Each record uses the previous one twice: 40 definitions, 2^40 types once inlined.
+        var fields = [#"{"name": "path", "type": "string"}"#]
+        fields.append(
+            #"{"name": "r0", "type": {"type": "record", "name": "R0", "fields": [{"name": "x", "type": "null"}]}}"#
+        )
+        for level in 1..<40 {
+            let previous = "R\(level - 1)"
+            fields.append(
+                #"{"name": "r\#(level)", "type": {"type": "record", "name": "R\#(level)", "fields": "#
+                    + #"[{"name": "a", "type": "\#(previous)"}, {"name": "b", "type": "\#(previous)"}]}}"#
+            )
+        }
+        let schema = #"{"type": "record", "name": "Top", "fields": ["# + fields.joined(separator: ", ") + "]}"
+        #expect(unusable(schema)?.hasPrefix("the writer schema is too large to decode") == true)
+    }
+
     @Test func fieldMappingFlagRefusesUnknownFieldsAndEmptyNames() {
         var mapping = AvroFieldMapping.default
         #expect(throws: InferenceError.self) { try mapping.apply("pth=uri") }

@@ -24,6 +24,8 @@ public final class AvroRequestDecoder: Sendable {
     /// Deepest nesting of arrays and maps in the program: the size of the decode stack.
     let blockDepth: Int
 
+    static let maxExpandedTypes = 1 << 17
+
     /// Compiles `writerSchema` against `mapping`.
     /// - Throws: ``InferenceError/Code/unusableSchema`` when the top level is not a record, a
     ///   mapped field has a type its request field cannot take (the message names the field and
@@ -38,6 +40,14 @@ public final class AvroRequestDecoder: Sendable {
         guard nodes[writerSchema.root].kind == .record else {
             throw .unusableSchema(
                 "the writer schema is \(writerSchema.name), not a record: a request must be an Avro record"
+            )
+        }
+        // A named type used twice is inlined twice: a schema of small records each using the
+        // previous one twice would expand exponentially, so the expanded size is capped first.
+        guard nodes[writerSchema.root].expandedSize <= Self.maxExpandedTypes else {
+            throw .unusableSchema(
+                "the writer schema is too large to decode: its named types, inlined where used, "
+                    + "make more than \(Self.maxExpandedTypes) types"
             )
         }
         let resolved = Self.resolve(mapping, nodes: nodes, root: writerSchema.root)

@@ -24,6 +24,9 @@ package struct RegistryReply: Sendable, Equatable {
 /// Schemas are parsed before the lock is taken.
 package final class RegistryStore: Sendable {
     let state: Mutex<RegistryState>
+    /// `GET /schemas/ids/...` requests answered, for tests of clients' caching (relaxed: a count,
+    /// ordering nothing).
+    package let schemaByIDRequests = Atomic<Int>(0)
 
     init(compatibility: SchemaRegistryServer.Compatibility) {
         state = Mutex(RegistryState(compatibility: compatibility))
@@ -64,6 +67,7 @@ package final class RegistryStore: Sendable {
         case (_, 3, "schemas") where path[1] == "ids",
             (_, 4, "schemas") where path[1] == "ids" && path[3] == "versions":
             guard method == "GET" else { throw .methodNotAllowed }
+            schemaByIDRequests.add(1, ordering: .relaxed)
             return try schema(id: path[2], versions: path.count == 4)
         case ("GET", 1, "config"): return compatibility(of: nil)
         case ("GET", 2, "config"): return compatibility(of: path[1])

@@ -87,8 +87,9 @@ final class RequestReader {
         guard let id = ConfluentWireFormat.schemaID(of: span) else {
             return .refused(
                 code: AvroRefusal.notAvro,
-                detail:
-                    "input-format is avro and the value is not in the Confluent wire format (a zero byte, a 4-byte schema id, the Avro body)",
+                detail: decoding.format == .avro
+                    ? "input-format is avro and the value is not in the Confluent wire format (a zero byte, a 4-byte schema id, the Avro body)"
+                    : "the value starts with a zero byte but is too short for the Confluent wire format (a zero byte, a 4-byte schema id, the Avro body)",
                 schemaID: nil
             )
         }
