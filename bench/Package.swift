@@ -42,22 +42,35 @@ let package = Package(
             path: "Sources/InferenceBench",
             swiftSettings: swiftSettings
         ),
-        // Avro decode + score against JSON parse + score on the same CSIC requests.
+        // Avro decode + score against JSON parse + score on the same CSIC requests, and the same
+        // Avro bodies decoded with Apache Avro C (libavro) instead of AvroRequestDecoder.
         .executableTarget(
             name: "avro-bench",
-            dependencies: [.product(name: "Inference", package: rootPackage)],
+            dependencies: [.product(name: "Inference", package: rootPackage), "CAvroDecode"],
             path: "Sources/AvroBench",
             swiftSettings: swiftSettings
         ),
+        // Debian's libavro, for avro-bench only (the service has its own decoder and never links it).
+        .systemLibrary(
+            name: "CAvro",
+            path: "Sources/CBridge/Avro",
+            pkgConfig: "avro-c",
+            providers: [.apt(["libavro-dev", "pkg-config"])]
+        ),
+        // The libavro calls of avro-bench's libavro path, in C: one record into a struct of pointers.
+        .target(name: "CAvroDecode", dependencies: ["CAvro"], path: "Sources/CAvroDecode"),
         // End to end over the embedded broker: drain throughput and open-loop latency, service
-        // against the echo pipeline in the same invocation.
+        // against the echo pipeline in the same invocation; the drain also with Avro input
+        // (`--input-format avro`, schemas in the in-process development registry).
         .executableTarget(
             name: "e2e-bench",
             dependencies: [
                 .product(name: "Service", package: rootPackage),
                 .product(name: "Demo", package: rootPackage),
+                .product(name: "Inference", package: rootPackage),
                 .product(name: "Kafka", package: rootPackage),
                 .product(name: "Platform", package: rootPackage),
+                .product(name: "SchemaRegistry", package: rootPackage),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Histogram", package: "hdrhistogram-swift"),
             ],

@@ -4,7 +4,9 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-debs=(librdkafka-dev libopenblas-dev liblz4-dev libcurl4-openssl-dev pkg-config time)
+# libavro-dev (Apache Avro C) is for the bench package only (avro-bench's libavro path, built by
+# bench/run-suite.sh); the service has its own Avro decoder and never links it.
+debs=(librdkafka-dev libopenblas-dev liblz4-dev libcurl4-openssl-dev libavro-dev pkg-config time)
 missing=()
 for p in "${debs[@]}"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
@@ -16,7 +18,7 @@ if ((${#missing[@]})); then
     $SUDO apt-get update -qq
     DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${missing[@]}" >/dev/null
 fi
-echo "setup: librdkafka $(pkg-config --modversion rdkafka), openblas $(pkg-config --modversion openblas), lz4 $(pkg-config --modversion liblz4), curl $(pkg-config --modversion libcurl)"
+echo "setup: librdkafka $(pkg-config --modversion rdkafka), openblas $(pkg-config --modversion openblas), lz4 $(pkg-config --modversion liblz4), curl $(pkg-config --modversion libcurl), avro-c $(pkg-config --modversion avro-c) (bench only)"
 
 # The offline trainer (pyproject.toml, editable) with its pinned packages, unless every declared
 # package is already installed at its declared version.

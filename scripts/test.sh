@@ -48,6 +48,15 @@ if [ -d bench/python_seed/tests ]; then
     ANOMALY_SERVICE_BIN="$(swift build --show-bin-path)/anomaly-service" python3 -m pytest -q bench/python_seed/tests
 fi
 
+if [ -d tests/avro ]; then
+    # Avro input end to end with clients written by others: confluent-kafka's AvroSerializer and
+    # SchemaRegistryClient against `anomaly-service broker --schema-registry-port`, the service as
+    # a subprocess (the debug build above); needs confluent-kafka's [avro,schemaregistry] extras
+    # (scripts/setup.sh) and the CSIC 2010 rows that setup.sh unpacks.
+    echo "== python -m pytest tests/avro"
+    ANOMALY_SERVICE_BIN="$(swift build --show-bin-path)/anomaly-service" python3 -m pytest -q tests/avro
+fi
+
 # Reliability scenario 6: libFuzzer on the JSON and CLF parsers and the feature extractor,
 # 10^6 executions each (about 7 minutes: each input is also scored and explained by the part
 # model); a crash or failed invariant fails the suite.

@@ -5,6 +5,9 @@ import Inference
 // CSIC 2010 requests encoded both ways (the JSON contract object, and the reference Avro schema
 // via AvroRequestSchema.encode, every header of the row in both), scored by the default (part)
 // model as InferenceProcessor does. Thread CPU time, median of --repetitions runs over the set.
+// A third path decodes the same Avro bodies with Apache Avro C (Debian's libavro 1.11, a generic
+// value for the writer schema, LibavroDecoder) into the same ParsedRequest, against
+// AvroRequestDecoder: with the copy into the request, with scoring, and libavro alone.
 //
 //   cd bench && swift build -c release --scratch-path .build-avro --product avro-bench
 //   .build-avro/release/avro-bench [--data ../data/.cache/csic2010.jsonl] [--count 4000] [--repetitions 9]
@@ -71,6 +74,7 @@ for line in data.split(separator: 0x0A) where jsonInputs.count < count {
 let parser = RequestParser()
 let decoder = try AvroRequestDecoder(writerSchema: AvroRequestSchema.schema)
 let scorer = try PartScorer(model: SVMModel(contentsOf: modelPath), limits: parser.limits)
+let libavro = try LibavroDecoder(schemaJSON: AvroRequestSchema.json)
 let request = ParsedRequest(limits: parser.limits)
 
 // Both paths must give the same requests and scores.
@@ -83,6 +87,17 @@ for (json, avro) in zip(jsonInputs, avroInputs) {
         || scorer.score(request).score != scorer.score(check).score
     {
         mismatches += 1
+    }
+}
+// libavro must give the requests and scores AvroRequestDecoder gives.
+var libavroMismatches = 0
+for avro in avroInputs {
+    let swiftOK = decoder.decode(avro.span, into: check) == nil
+    let libavroOK = libavro.decode(avro, into: request)
+    if !swiftOK || !libavroOK || HTTPRequest(request) != HTTPRequest(check)
+        || scorer.score(request).score != scorer.score(check).score
+    {
+        libavroMismatches += 1
     }
 }
 
@@ -105,6 +120,18 @@ let avroScore = median(calls: avroInputs.count) {
         sink += scorer.score(request).score
     }
 }
+let libavroDecode = median(calls: avroInputs.count) {
+    for input in avroInputs { _ = libavro.decode(input, into: request) }
+}
+let libavroScore = median(calls: avroInputs.count) {
+    for input in avroInputs {
+        _ = libavro.decode(input, into: request)
+        sink += scorer.score(request).score
+    }
+}
+let libavroFields = median(calls: avroInputs.count) {
+    for input in avroInputs { _ = libavro.decodeFields(input) }
+}
 
 let jsonBytes = jsonInputs.reduce(0) { $0 + $1.count } / max(1, jsonInputs.count)
 let avroBytes = avroInputs.reduce(0) { $0 + $1.count } / max(1, avroInputs.count)
@@ -114,4 +141,15 @@ print("| step | JSON ns/request | Avro ns/request | Avro/JSON |")
 print("|---|---:|---:|---:|")
 print(String(format: "| parse or decode | %.0f | %.0f | %.2f |", jsonParse, avroDecode, avroDecode / jsonParse))
 print(String(format: "| + score (part model) | %.0f | %.0f | %.2f |", jsonScore, avroScore, avroScore / jsonScore))
+print("")
+print("requests differing between libavro and AvroRequestDecoder: \(libavroMismatches)")
+print("| step | AvroRequestDecoder ns/request | libavro ns/request | libavro/Swift |")
+print("|---|---:|---:|---:|")
+for (step, swift, library) in [
+    ("decode (libavro)", avroDecode, libavroDecode),
+    ("libavro + score", avroScore, libavroScore),
+    ("libavro alone (fields into a C struct, no copy)", avroDecode, libavroFields),
+] {
+    print("| \(step) | " + String(format: "%.0f | %.0f | %.2f |", swift, library, library / swift))
+}
 if sink.isNaN { print("") }

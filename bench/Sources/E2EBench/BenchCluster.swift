@@ -8,7 +8,9 @@ import Kafka
 /// so runs never read each other's records and need no clean-up between them.
 struct BenchCluster {
     let bootstrapServers: String
-    let input = "requests"
+    /// The input topic's name, also the Avro drain's registry subject (`requests-value`).
+    static let inputTopic = "requests"
+    let input = inputTopic
     let output = "predictions"
     let deadLetter = "requests.dlq"
     /// Appended to every group id on an external cluster.

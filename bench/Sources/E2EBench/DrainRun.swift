@@ -8,6 +8,13 @@ import Synchronization
 
 /// Drain mode: preload `count` requests, start a pipeline, time until every answer is acknowledged.
 struct DrainRun {
+    /// How the preloaded requests are encoded: the generator's JSON (and access-log lines), or
+    /// the same requests as Avro records in the Confluent wire format (``AvroDrainInput``).
+    enum Input: String {
+        case json
+        case avro
+    }
+
     struct Result: Codable {
         var pipeline: String
         var count: Int
@@ -16,6 +23,9 @@ struct DrainRun {
         var cpuMicrosecondsPerRequest: Double
         var backPressurePauses: Int
         var meanBatch: Double
+        /// Answers by kind: the same requests in either encoding should give the same counts.
+        var deadLettered: Int
+        var anomalous: Int
     }
 
     var count: Int
@@ -26,12 +36,35 @@ struct DrainRun {
     var ringCapacity: Int
     /// An existing cluster instead of the embedded broker (`--brokers`).
     var brokers: String? = nil
+    /// The Avro requests and their registry; needed for ``Input/avro`` runs.
+    var avro: AvroDrainInput? = nil
 
-    func run(echo: Bool, logger: Logger) throws -> Result {
+    /// The seed of the drain's ``TrafficGenerator``: both inputs carry the same requests.
+    static let generatorSeed: UInt64 = 42
+
+    /// The key (and JSON id) of request `index`.
+    static func key(_ index: Int) -> String { "d-\(index)" }
+
+    /// The timestamp of request `index`.
+    static func timestamp(_ index: Int) -> Int64 { 1_764_072_000_000 + Int64(index) }
+
+    /// A run's name in the output and the report: `echo` and `service` for JSON input, as before
+    /// the Avro input existed, and `echo-avro`, `service-avro` for Avro input.
+    static func name(echo: Bool, input: Input) -> String {
+        (echo ? "echo" : "service") + (input == .avro ? "-avro" : "")
+    }
+
+    func run(echo: Bool, input: Input = .json, logger: Logger) throws -> Result {
         let cluster = try BenchCluster(brokers: brokers, partitions: partitions)
-        let group = "drain-\(echo ? "echo" : "service")" + cluster.suffix
+        let name = Self.name(echo: echo, input: input)
+        let group = "drain-\(name)" + cluster.suffix
         try cluster.startAtInputEnd(group: group)
-        try Self.preload(cluster, count: count)
+        var avroValues: [[UInt8]]? = nil
+        if input == .avro {
+            guard let avro else { throw BenchError("an Avro drain needs its input (AvroDrainInput)") }
+            avroValues = avro.values
+        }
+        try Self.preload(cluster, count: count, values: avroValues)
         var configuration = ServiceConfiguration()
         configuration.brokers = cluster.bootstrapServers
         configuration.input = cluster.input
@@ -43,10 +76,20 @@ struct DrainRun {
         configuration.ringCapacity = ringCapacity
         configuration.model = model
         configuration.kafkaConsumer = ["session.timeout.ms=6000", "heartbeat.interval.ms=500"]
+        if input == .avro, let avro {
+            // As `serve --input-format avro --schema-registry URL` runs: each worker fetches the
+            // writer schema once, on the first record that names it.
+            configuration.inputFormat = .avro
+            configuration.schemaRegistryURLs = [avro.url]
+        }
         let makeProcessor: (Int) throws -> any BatchProcessor =
             echo
             ? { _ in EchoProcessor() }
-            : makeInferenceProcessors(model: try configuration.loadModel(), maxBatch: maxBatch)
+            : makeInferenceProcessors(
+                model: try configuration.loadModel(),
+                maxBatch: maxBatch,
+                options: try configuration.processorOptions(logger: logger)
+            )
         // Metrics as `serve --metrics-port` reports them: into a Prometheus registry, pushed every
         // second by the pipeline's metrics thread (each pipeline its own, so they do not add up).
         let pipeline = try Pipeline(
@@ -72,14 +115,17 @@ struct DrainRun {
         }
         let seconds = Clock.seconds() - startWall
         let cpu = Clock.processCPUSeconds() - startCPU
+        let counts = pipeline.counters.snapshot
         return Result(
-            pipeline: echo ? "echo" : "service",
+            pipeline: name,
             count: count,
             seconds: seconds,
             requestsPerSecond: Double(count) / seconds,
             cpuMicrosecondsPerRequest: cpu / Double(count) * 1e6,
-            backPressurePauses: pipeline.counters.snapshot.backPressurePauses,
-            meanBatch: Self.meanBatch(pipeline.batchSizes.snapshot())
+            backPressurePauses: counts.backPressurePauses,
+            meanBatch: Self.meanBatch(pipeline.batchSizes.snapshot()),
+            deadLettered: counts.deadLettered,
+            anomalous: counts.anomalous
         )
     }
 
@@ -88,23 +134,25 @@ struct DrainRun {
         sizes.count == 0 ? 0 : Double(sizes.sum) / Double(sizes.count)
     }
 
-    /// Produces `count` generated requests, spread by key over the partitions, and waits for them.
-    static func preload(_ cluster: BenchCluster, count: Int) throws {
+    /// Produces `count` requests, spread by key over the partitions, and waits for them: generated
+    /// JSON ones, or `values` (the same requests in another encoding) when given.
+    static func preload(_ cluster: BenchCluster, count: Int, values: [[UInt8]]? = nil) throws {
         var configuration = KafkaConfiguration.producer(bootstrapServers: cluster.bootstrapServers)
         configuration["linger.ms"] = "20"
         let producer = try KafkaProducer(configuration: configuration) { report in
             if let error = report.error { fatalError("preload delivery failed: \(error)") }
         }
-        var generator = TrafficGenerator(seed: 42)
+        if let values { precondition(values.count >= count, "fewer preloaded values than requests") }
+        var generator = TrafficGenerator(seed: generatorSeed)
         for index in 0..<count {
-            let key = "d-\(index)"
-            let request = generator.next(id: key, timestampMilliseconds: 1_764_072_000_000 + Int64(index))
+            let key = Self.key(index)
+            let value = values?[index] ?? generator.next(id: key, timestampMilliseconds: timestamp(index)).value
             while true {
                 do {
                     try producer.send(
                         topic: cluster.input,
                         key: Array(key.utf8),
-                        value: request.value,
+                        value: value,
                         token: UInt(index)
                     )
                     break

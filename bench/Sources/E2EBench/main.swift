@@ -9,7 +9,7 @@ import Logging
 //   e2e-bench [drain] [python] [latency] [--brokers HOST:PORT,...] [--count N] [--seed-count N]
 //             [--partitions P] [--reps R] [--rates 1000,5000] [--seconds S] [--workers W] [--max-batch B]
 //             [--model PATH] [--json FILE] [--svg FILE] [--budget-ms MS] [--no-half-rate]
-//             [--latency-partitions P]
+//             [--latency-partitions P] [--input-format json|avro]
 
 var arguments = Array(CommandLine.arguments.dropFirst())
 @MainActor func option(_ name: String) -> String? {
@@ -31,6 +31,13 @@ let svgPath = option("--svg")
 let budgetMilliseconds = Double(option("--budget-ms") ?? "") ?? 10
 let seedCount = Int(option("--seed-count") ?? "") ?? 10_000
 let latencyPartitions = Int32(option("--latency-partitions") ?? "") ?? 8
+/// The drain's input: `json` (the generator's values), or `avro`, which drains the same requests
+/// as JSON and as Avro records and reports both.
+let drainInputName = option("--input-format") ?? "json"
+guard let drainInput = DrainRun.Input(rawValue: drainInputName) else {
+    print("--input-format must be json or avro, got '\(drainInputName)'")
+    exit(2)
+}
 /// An existing cluster; every run creates its own topics there. Default: a fresh embedded broker per run.
 let brokers = option("--brokers")
 /// A flag, not an option: skip the sweep's extra step at half the drained maximum.
@@ -48,7 +55,7 @@ var report: [String: Any] = [
     "date": ISO8601DateFormatter().string(from: Date()), "count": count, "partitions": partitions, "reps": reps,
     "workers": workers.map { String($0) } ?? "cpus", "max_batch": maxBatch, "model": model,
     "cpus": ProcessInfo.processInfo.activeProcessorCount, "brokers": brokers ?? "embedded",
-    "machine": machineDescription(), "versions": versions(),
+    "machine": machineDescription(), "versions": versions(), "drain_input": drainInput.rawValue,
 ]
 
 /// CPU model, memory and kernel, for the record.
@@ -100,7 +107,7 @@ if let source = option("--chart-from") {
 }
 
 if modes.contains("drain") {
-    let drain = DrainRun(
+    var drain = DrainRun(
         count: count,
         partitions: partitions,
         workers: workers,
@@ -109,29 +116,55 @@ if modes.contains("drain") {
         ringCapacity: ringCapacity,
         brokers: brokers
     )
-    var results: [String: [DrainRun.Result]] = ["echo": [], "service": []]
+    // `--input-format avro`: the same requests also as Avro records (Confluent wire format, schema
+    // in an in-process registry), drained by the echo pipeline and the service besides JSON.
+    var runs: [(echo: Bool, input: DrainRun.Input)] = [(true, .json), (false, .json)]
+    if drainInput == .avro {
+        let started = Clock.seconds()
+        let avro = try AvroDrainInput(count: count, subject: "\(BenchCluster.inputTopic)-value")
+        drain.avro = avro
+        runs += [(true, .avro), (false, .avro)]
+        print(
+            String(
+                format: "drain avro input: schema id %u at %@, %ld records (%ld not Avro), %.0f bytes each, %.1f s",
+                avro.schemaID,
+                avro.url,
+                count,
+                avro.malformed,
+                avro.meanBytes,
+                Clock.seconds() - started
+            )
+        )
+    }
+    var results: [String: [DrainRun.Result]] = [:]
     for rep in 0..<reps {
-        // Alternate the order so drift on a shared machine hits both alike.
-        for echo in rep % 2 == 0 ? [true, false] : [false, true] {
-            let result = try drain.run(echo: echo, logger: logger)
+        // Rotate the order so drift on a shared machine hits every pipeline alike.
+        let shift = rep % runs.count
+        for (echo, input) in runs[shift...] + runs[..<shift] {
+            let result = try drain.run(echo: echo, input: input, logger: logger)
             results[result.pipeline, default: []].append(result)
             print(
                 String(
-                    format: "drain rep %ld %-7@ %8.0f req/s  %6.2f s  %6.1f µs CPU/req",
+                    format: "drain rep %ld %@ %8.0f req/s  %6.2f s  %6.1f µs CPU/req",
                     rep + 1,
-                    result.pipeline,
+                    result.pipeline.padding(toLength: 12, withPad: " ", startingAt: 0),
                     result.requestsPerSecond,
                     result.seconds,
                     result.cpuMicrosecondsPerRequest
                 )
             )
-            print("  back-pressure pauses \(result.backPressurePauses), mean micro-batch ~\(Int(result.meanBatch))")
+            print(
+                "  back-pressure pauses \(result.backPressurePauses), mean micro-batch ~\(Int(result.meanBatch)), "
+                    + "dead letters \(result.deadLettered), anomalous \(result.anomalous)"
+            )
         }
     }
-    let echoRate = median(results["echo"]!.map(\.requestsPerSecond))
-    let serviceRate = median(results["service"]!.map(\.requestsPerSecond))
-    let echoCPU = median(results["echo"]!.map(\.cpuMicrosecondsPerRequest))
-    let serviceCPU = median(results["service"]!.map(\.cpuMicrosecondsPerRequest))
+    func rate(_ name: String) -> Double { median(results[name, default: []].map(\.requestsPerSecond)) }
+    func cpu(_ name: String) -> Double { median(results[name, default: []].map(\.cpuMicrosecondsPerRequest)) }
+    let echoRate = rate("echo")
+    let serviceRate = rate("service")
+    let echoCPU = cpu("echo")
+    let serviceCPU = cpu("service")
     chart.throughput = [("service", serviceRate), ("echo", echoRate)]
     print(
         String(
@@ -143,13 +176,46 @@ if modes.contains("drain") {
             serviceRate / echoRate
         )
     )
-    report["drain"] = [
+    var section: [String: Any] = [
         "service_rps_median": serviceRate, "echo_rps_median": echoRate, "ratio": serviceRate / echoRate,
         "service_cpu_us_per_request": serviceCPU, "echo_cpu_us_per_request": echoCPU,
         "runs": results.mapValues {
             $0.map { ["rps": $0.requestsPerSecond, "seconds": $0.seconds, "cpu_us": $0.cpuMicrosecondsPerRequest] }
         },
     ]
+    if let avro = drain.avro {
+        let avroRate = rate("service-avro")
+        let avroEchoRate = rate("echo-avro")
+        let avroCPU = cpu("service-avro")
+        let avroEchoCPU = cpu("echo-avro")
+        chart.throughput.insert(("service-avro", avroRate), at: 1)
+        print(
+            String(
+                format:
+                    "drain median, avro input: service %.0f req/s (%.1f µs CPU/req), echo %.0f req/s (%.1f µs CPU/req)",
+                avroRate,
+                avroCPU,
+                avroEchoRate,
+                avroEchoCPU
+            )
+        )
+        print(
+            String(
+                format: "drain ratios: avro/json %.2f, avro/echo %.2f (echo on JSON input), avro/echo-avro %.2f",
+                avroRate / serviceRate,
+                avroRate / echoRate,
+                avroRate / avroEchoRate
+            )
+        )
+        section["avro"] = [
+            "service_rps_median": avroRate, "echo_rps_median": avroEchoRate,
+            "service_cpu_us_per_request": avroCPU, "echo_cpu_us_per_request": avroEchoCPU,
+            "avro_over_json": avroRate / serviceRate, "avro_over_echo": avroRate / echoRate,
+            "avro_over_echo_avro": avroRate / avroEchoRate, "schema_id": Int(avro.schemaID),
+            "mean_value_bytes": avro.meanBytes, "not_avro": avro.malformed,
+        ]
+    }
+    report["drain"] = section
 }
 
 if modes.contains("python") {
