@@ -1,4 +1,5 @@
 import Foundation
+import Glibc
 import SchemaRegistry
 import Testing
 
@@ -114,7 +115,7 @@ private final class TLSRegistry: @unchecked Sendable {
             if port == nil { Thread.sleep(forTimeInterval: 0.02) }
         }
         guard let port else {
-            process.terminate()
+            kill(process.processIdentifier, SIGKILL)
             throw CocoaError(.fileReadUnknown, userInfo: ["tls_registry.py": "did not start"])
         }
         self.port = port
@@ -130,7 +131,9 @@ private final class TLSRegistry: @unchecked Sendable {
     }
 
     func stop() {
-        process.terminate()
+        // SIGKILL: a test process may have blocked SIGTERM (the signal tests do), and a child
+        // inherits the mask.
+        kill(process.processIdentifier, SIGKILL)
         process.waitUntilExit()
     }
 }
