@@ -55,19 +55,29 @@ private struct TestPKI {
         directory = NSTemporaryDirectory() + "registry-pki-\(UUID().uuidString)"
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         try Self.openssl(
-            ["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", "ca.key", "-out", "ca.pem", "-days", "1",
-             "-subj", "/CN=test-ca"],
+            [
+                "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", "ca.key", "-out", "ca.pem", "-days", "1",
+                "-subj", "/CN=test-ca",
+            ],
             in: directory
         )
-        for (name, extensions) in [("server", "subjectAltName=IP:127.0.0.1,DNS:localhost"), ("client", "extendedKeyUsage=clientAuth")] {
+        for (name, extensions) in [
+            ("server", "subjectAltName=IP:127.0.0.1,DNS:localhost"), ("client", "extendedKeyUsage=clientAuth"),
+        ] {
             try Self.openssl(
-                ["req", "-newkey", "rsa:2048", "-nodes", "-keyout", "\(name).key", "-out", "\(name).csr", "-subj", "/CN=\(name)"],
+                [
+                    "req", "-newkey", "rsa:2048", "-nodes", "-keyout", "\(name).key", "-out", "\(name).csr", "-subj",
+                    "/CN=\(name)",
+                ],
                 in: directory
             )
             try Data(extensions.utf8).write(to: URL(fileURLWithPath: directory + "/\(name).ext"))
             try Self.openssl(
-                ["x509", "-req", "-in", "\(name).csr", "-CA", "ca.pem", "-CAkey", "ca.key", "-CAcreateserial", "-out",
-                 "\(name).pem", "-days", "1", "-extfile", "\(name).ext"],
+                [
+                    "x509", "-req", "-in", "\(name).csr", "-CA", "ca.pem", "-CAkey", "ca.key", "-CAcreateserial",
+                    "-out",
+                    "\(name).pem", "-days", "1", "-extfile", "\(name).ext",
+                ],
                 in: directory
             )
         }
@@ -97,7 +107,8 @@ private final class TLSRegistry: @unchecked Sendable {
     private let lines = LockedLines()
 
     init(pki: TestPKI, requireClientCertificate: Bool) throws {
-        let script = "/" + String(#filePath).split(separator: "/").dropLast(2).joined(separator: "/")
+        let script =
+            "/" + String(#filePath).split(separator: "/").dropLast(2).joined(separator: "/")
             + "/Python/tls_registry.py"
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
         process.arguments =
