@@ -61,12 +61,13 @@ let package = Package(
         // synchronously on the worker thread that needs it (the pipeline's back-pressure is that
         // worker waiting, not a future), TLS comes from the OpenSSL 3 that librdkafka already loads,
         // and AsyncHTTPClient with swift-nio-ssl would add BoringSSL to an edge binary measured at
-        // 21 MB against a 30 MB cap, and minutes to every CI build.
-        .systemLibrary(
+        // 21 MB against a 30 MB cap, and minutes to every CI build. A C target, not a system
+        // library: it loads libcurl with dlopen on first use (include/CCurl.h says why), so only
+        // the headers (libcurl4-openssl-dev, from scripts/setup.sh) are needed to build.
+        .target(
             name: "CCurl",
             path: "Sources/CBridge/Curl",
-            pkgConfig: "libcurl",
-            providers: [.apt(["libcurl4-openssl-dev", "pkg-config"])]
+            linkerSettings: [.linkedLibrary("dl")]
         ),
         // Threads, the monotonic clock, TCP sockets and signals: every thread and deadline in the
         // project comes from here. Pure Swift over Glibc.

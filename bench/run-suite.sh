@@ -5,7 +5,8 @@
 # 2. end to end on the embedded broker, in one invocation: a drain of 10^6 preloaded requests
 #    (service vs the zero-cost echo pipeline, alternating, 3 repetitions), the Python seed design
 #    on the same broker, and an open-loop latency sweep (HDR histograms, no coordinated omission)
-#    up to half the measured maximum rate.
+#    up to half the measured maximum rate; 3. Avro input: the decode micro-benchmark and a drain
+#    of Avro records against JSON and the echo ceiling (5 x 10^5 requests, AVRO_COUNT).
 # Writes bench/results/<UTC time>/ (micro.txt, e2e.txt, e2e.json, e2e.svg) and copies the JSON and
 # the chart to bench/e2e-latest.{json,svg}. Build time is not part of the 15-minute budget.
 set -euo pipefail
@@ -32,6 +33,10 @@ echo "== end to end"
 bench/.build-lead/release/e2e-bench drain python latency --count "${COUNT:-1000000}" --partitions 64 --reps 3 \
     --rates 1000,5000,10000,25000 --seconds 10 --model models/default.model \
     --json "$out/e2e.json" --svg "$out/e2e.svg" 2>&1 | tee "$out/e2e.txt"
+echo "== Avro input: decode micro-benchmark (our decoder, JSON, libavro) and the drain (echo and service, JSON and Avro)"
+bench/.build-lead/release/avro-bench 2>&1 | tee "$out/avro-micro.txt"
+bench/.build-lead/release/e2e-bench drain --input-format avro --count "${AVRO_COUNT:-500000}" --partitions 64 --reps 3 \
+    --model models/default.model --json "$out/e2e-avro.json" 2>&1 | tee "$out/e2e-avro.txt"
 cp "$out/e2e.json" bench/e2e-latest.json
 cp "$out/e2e.svg" bench/e2e-latest.svg
 echo "suite: $(($(date +%s) - start)) s (without the build); results in $out"

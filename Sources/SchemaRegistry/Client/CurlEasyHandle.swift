@@ -13,10 +13,18 @@ struct RegistryHTTPResponse {
     var body: [UInt8]
 }
 
-/// libcurl's process-wide set-up, done once before the first handle: a global `let` is
-/// initialised lazily and exactly once (`swift_once`), however many threads race to it, which is
-/// what `curl_global_init` asks of its callers.
-private let curlGlobalInitialisation: CURLcode = curl_global_init(Int(CURL_GLOBAL_DEFAULT))
+/// libcurl loaded (dlopen, the first time a registry is used: `CCurl.h` says why) and its
+/// process-wide set-up done, once before the first handle: a global `let` is initialised lazily
+/// and exactly once (`swift_once`), however many threads race to it, which is what
+/// `curl_global_init` asks of its callers. nil, or why not.
+private let curlLoadFailure: String? = {
+    var error = [CChar](repeating: 0, count: 512)
+    let code = unsafe error.withUnsafeMutableBufferPointer { buffer in
+        unsafe cbridge_curl_load(buffer.baseAddress, buffer.count)
+    }
+    guard code != CURLE_OK else { return nil }
+    return unsafe error.withUnsafeBufferPointer { unsafe String(cString: $0.baseAddress!) }
+}()
 
 /// Owns one `CURL *` easy handle: one request, then `deinit` cleans it up.
 ///
@@ -27,17 +35,15 @@ private let curlGlobalInitialisation: CURLcode = curl_global_init(Int(CURL_GLOBA
     private let handle: UnsafeMutableRawPointer
 
     init() throws(SchemaRegistryError) {
-        guard curlGlobalInitialisation == CURLE_OK else {
-            throw .configuration("libcurl could not initialise: \(Self.text(curlGlobalInitialisation))")
-        }
-        guard let handle = unsafe curl_easy_init() else {
+        if let curlLoadFailure { throw .configuration(curlLoadFailure) }
+        guard let handle = unsafe cbridge_curl_easy_init() else {
             throw .unavailable("libcurl could not create a handle (out of memory?)")
         }
         unsafe self.handle = unsafe handle
     }
 
     deinit {
-        unsafe curl_easy_cleanup(handle)
+        unsafe cbridge_curl_easy_cleanup(handle)
     }
 
     /// Sends `request` and waits for the whole answer (or the timeout).
@@ -49,13 +55,13 @@ private let curlGlobalInitialisation: CURLcode = curl_global_init(Int(CURL_GLOBA
         configuration: SchemaRegistryConfiguration
     ) throws(SchemaRegistryError) -> RegistryHTTPResponse {
         var headers: UnsafeMutablePointer<curl_slist>? = nil
-        defer { unsafe curl_slist_free_all(headers) }
+        defer { unsafe cbridge_curl_slist_free_all(headers) }
         var lines = ["Accept: application/vnd.schemaregistry.v1+json, application/json"]
         if request.body != nil { lines.append("Content-Type: application/vnd.schemaregistry.v1+json") }
         // curl would send `Expect: 100-continue` before a body over 1 KiB and wait for the answer.
         lines.append("Expect:")
         for line in lines {
-            guard let appended = unsafe curl_slist_append(headers, line) else {
+            guard let appended = unsafe cbridge_curl_slist_append(headers, line) else {
                 throw .unavailable("libcurl could not build the request headers (out of memory?)")
             }
             unsafe headers = unsafe appended
@@ -101,7 +107,7 @@ private let curlGlobalInitialisation: CURLcode = curl_global_init(Int(CURL_GLOBA
             // The sink outlives the transfer, so the unretained pointer the callback gets is valid.
             let context = unsafe Unmanaged.passUnretained(sink).toOpaque()
             _ = unsafe cbridge_curl_setopt_pointer(handle, CURLOPT_WRITEDATA, context)
-            return unsafe curl_easy_perform(handle)
+            return unsafe cbridge_curl_easy_perform(handle)
         }
         if sink.overflowed || result == CURLE_FILESIZE_EXCEEDED {
             throw .invalidResponse(
@@ -138,7 +144,7 @@ private let curlGlobalInitialisation: CURLcode = curl_global_init(Int(CURL_GLOBA
     }
 
     static func text(_ code: CURLcode) -> String {
-        unsafe String(cString: curl_easy_strerror(code))
+        unsafe String(cString: cbridge_curl_easy_strerror(code))
     }
 }
 
