@@ -40,11 +40,7 @@ public struct RequestParser: Sendable {
     func parseReason(_ input: UnsafeRawBufferPointer, into request: ParsedRequest) -> RequestParseError? {
         request.reset()
         guard input.count <= limits.maxInputBytes else { return .tooLarge }
-        // A leading byte-order mark is not part of the text (RFC 8259 section 8.1 lets parsers
-        // ignore it); editors and some Windows producers write one.
-        var start =
-            unsafe input.count >= 3 && input[0] == 0xEF && input[1] == 0xBB && input[2] == 0xBF ? 3 : 0
-        while start < input.count, Self.isWhitespace(unsafe input[start]) { start += 1 }
+        let start = unsafe Self.contentStart(input)
         var end = input.count
         while end > start, Self.isWhitespace(unsafe input[end - 1]) { end -= 1 }
         guard start < end else { return .empty }
@@ -66,6 +62,25 @@ public struct RequestParser: Sendable {
         if let error { return error }
         Self.normalizeTarget(request)
         return nil
+    }
+
+    /// Where the text starts: after a leading byte-order mark, which is not part of the text (RFC
+    /// 8259 section 8.1 lets parsers ignore it; editors and some Windows producers write one), and
+    /// after whitespace.
+    static func contentStart(_ input: UnsafeRawBufferPointer) -> Int {
+        var start =
+            unsafe input.count >= 3 && input[0] == 0xEF && input[1] == 0xBB && input[2] == 0xBF ? 3 : 0
+        while start < input.count, Self.isWhitespace(unsafe input[start]) { start += 1 }
+        return start
+    }
+
+    /// The byte that chooses the text format (`{`: a JSON object, anything else an access-log
+    /// line), as ``parseReason(_:into:)`` sees it; nil when there is only whitespace.
+    public static func formatByte(of input: Span<UInt8>) -> UInt8? {
+        unsafe input.withUnsafeBytes { bytes in
+            let start = unsafe contentStart(bytes)
+            return start < bytes.count ? unsafe bytes[start] : nil
+        }
     }
 
     /// Parses a copy of `input`; convenient offline and in tests.

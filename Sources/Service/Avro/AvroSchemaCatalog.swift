@@ -47,8 +47,6 @@ public final class AvroSchemaCatalog: Sendable {
     private let waitLimit = Atomic<Int64>(.max)
     /// Registry requests that failed and were retried (rare: no need for the hot path's atomics).
     private let retries: Counter
-    /// Whether a worker is waiting for the registry now.
-    public let waiting = Atomic<Bool>(false)
 
     public init(
         client: SchemaRegistryClient,
@@ -106,10 +104,7 @@ public final class AvroSchemaCatalog: Sendable {
             } catch  where error.code == .unavailable {
                 retries.increment()
                 let now = MonotonicDeadline.now()
-                if failingSince == nil {
-                    failingSince = now
-                    waiting.store(true, ordering: .relaxed)
-                }
+                if failingSince == nil { failingSince = now }
                 // Loud once, then every 30 s while it lasts.
                 if now.nanoseconds - lastWarning.nanoseconds >= 30_000_000_000 {
                     logger.warning(
@@ -118,7 +113,6 @@ public final class AvroSchemaCatalog: Sendable {
                     lastWarning = now
                 }
                 guard sleepUnlessLimited(milliseconds: backoffMilliseconds) else {
-                    waiting.store(false, ordering: .relaxed)
                     logger.warning(
                         "schema registry still unavailable at shutdown: records needing schema \(id) are left unanswered (read again on restart)"
                     )
@@ -138,7 +132,6 @@ public final class AvroSchemaCatalog: Sendable {
                 )
             }
             if let since = failingSince {
-                waiting.store(false, ordering: .relaxed)
                 let seconds = Double(MonotonicDeadline.now().nanoseconds - since.nanoseconds) / 1e9
                 logger.notice(
                     "schema registry answered schema \(id) after \(String(seconds, decimals: 1)) s unavailable"

@@ -60,12 +60,9 @@ final class RequestReader {
     /// With `input-format json` a value that is not a JSON object is refused before parsing (and
     /// with `clf` one that is), so a mixed-up topic is reported as such.
     private func wrongTextFormat(_ span: Span<UInt8>) -> Outcome? {
-        var index = 0
-        // A byte-order mark and blanks come before the first meaningful byte (as the parser skips them).
-        if span.count >= 3 && span[0] == 0xEF && span[1] == 0xBB && span[2] == 0xBF { index = 3 }
-        while index < span.count, [0x20, 0x09, 0x0A, 0x0D].contains(span[index]) { index += 1 }
-        guard index < span.count else { return nil }  // empty: the parser's own refusal
-        let isObject = span[index] == UInt8(ascii: "{")
+        // Only whitespace: the parser's own refusal (`empty`).
+        guard let first = RequestParser.formatByte(of: span) else { return nil }
+        let isObject = first == UInt8(ascii: "{")
         if decoding.format == .json && !isObject {
             return .refused(
                 code: RequestParseError.notJSONObject.rawValue,

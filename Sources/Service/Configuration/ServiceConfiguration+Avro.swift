@@ -1,13 +1,8 @@
+import Inference
 import Platform
 import SchemaRegistry
 
 extension ServiceConfiguration {
-    /// The request fields `avro-field` may map, as the flag names them.
-    static let avroRequestFields = [
-        "id", "timestamp", "method", "path", "query", "protocol", "body", "headers", "user_agent", "referer",
-        "remote_addr",
-    ]
-
     /// `text` as a list of registry base URLs, checked by the client's own rules
     /// (``SchemaRegistryConfiguration/parseURLs(_:)``); credentials in a URL are not shown.
     static func registryURLs(_ text: String, _ source: String) throws(ServiceError) -> [String] {
@@ -25,10 +20,9 @@ extension ServiceConfiguration {
         }
         let field = String(text[..<equals].trimmingWhitespace)
         let recordField = String(text[text.index(after: equals)...].trimmingWhitespace)
-        guard avroRequestFields.contains(field) else {
-            throw .configuration(
-                "\(source): 'avro-field' names no request field '\(field)'; one of \(avroRequestFields.joined(separator: ", "))"
-            )
+        guard AvroRequestField(rawValue: field) != nil else {
+            let fields = AvroRequestField.allCases.map(\.rawValue).joined(separator: ", ")
+            throw .configuration("\(source): 'avro-field' names no request field '\(field)'; one of \(fields)")
         }
         let segments = recordField.split(separator: ".", omittingEmptySubsequences: false)
         guard !recordField.isEmpty, segments.allSatisfy(isAvroName) else {

@@ -13,7 +13,8 @@ public final class InferenceProcessor: BatchProcessor {
     private let reader: RequestReader
     private let request: ParsedRequest
     private let headers: HeaderCarrier
-    private let decoding: RequestDecoding
+    /// The shared schema catalog, whose waits a stop limits (nil without a registry).
+    private let catalog: AvroSchemaCatalog?
     /// Whole-request models (`http-ngram-v1/v2`): the extractor and batch scorer; nil for a part model.
     private let extractor: FeatureExtractor?
     private let scorer: BatchScorer?
@@ -84,7 +85,7 @@ public final class InferenceProcessor: BatchProcessor {
         explainLimit = model.kernel == .linear ? max(0, options.explain) : 0
         parser = RequestParser()
         reader = RequestReader(decoding: options.decoding, parser: parser)
-        decoding = options.decoding
+        catalog = options.decoding.catalog
         headers = options.headers
         request = ParsedRequest(limits: parser.limits)
         self.maxBatch = maxBatch
@@ -230,7 +231,7 @@ public final class InferenceProcessor: BatchProcessor {
     }
 
     public func limitWaits(until deadline: MonotonicDeadline) {
-        decoding.catalog?.limitWaits(until: deadline)
+        catalog?.limitWaits(until: deadline)
     }
 
     static func explain(_ error: RequestParseError) -> String {
