@@ -127,7 +127,8 @@ public final class Pipeline: @unchecked Sendable {
                     counters: counters,
                     settings: ConsumerPoller.Settings(
                         maxInFlightPerPartition: configuration.maxInFlightPerPartition,
-                        revokeTimeoutSeconds: configuration.revokeTimeoutSeconds
+                        revokeTimeoutSeconds: configuration.revokeTimeoutSeconds,
+                        exactlyOnce: transactions != nil
                     ),
                     logger: logger
                 )

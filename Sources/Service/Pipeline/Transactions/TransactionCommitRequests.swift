@@ -8,7 +8,7 @@ import Synchronization
 /// Memory ordering: requests and completions are counters under one `Mutex`; the producer thread
 /// reads the request count through `latest` (acquire, paired with the release store after the
 /// counter rose), so an ask it sees is one whose answers were released before it asked.
-final class TransactionCommitRequests: Sendable {
+package final class TransactionCommitRequests: Sendable {
     private struct State {
         var requested = 0
         var completed = 0
@@ -18,10 +18,12 @@ final class TransactionCommitRequests: Sendable {
     private let state = Mutex(State())
     private let latest = Atomic<Int>(0)
 
+    package init() {}
+
     /// Asks for a commit and waits for it until `deadline`; true once a commit that started after
     /// the ask has succeeded, or at once when the producer thread has finished (at a stop, after
     /// its last commit: there is nothing left to commit).
-    func commitAndWait(until deadline: MonotonicDeadline) -> Bool {
+    package func commitAndWait(until deadline: MonotonicDeadline) -> Bool {
         let ticket: Int? = state.withLock { state in
             guard !state.closed else { return nil }
             state.requested += 1
@@ -40,15 +42,15 @@ final class TransactionCommitRequests: Sendable {
     }
 
     /// Producer thread: the highest request so far (0: none).
-    var requested: Int { latest.load(ordering: .acquiring) }
+    package var requested: Int { latest.load(ordering: .acquiring) }
 
     /// Producer thread: requests up to `ticket` are served by a commit that has succeeded.
-    func served(upTo ticket: Int) {
+    package func served(upTo ticket: Int) {
         state.withLock { $0.completed = max($0.completed, ticket) }
     }
 
     /// Producer thread, on leaving: later requests return at once.
-    func close() {
+    package func close() {
         state.withLock { $0.closed = true }
     }
 }
