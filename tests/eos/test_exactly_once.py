@@ -5,17 +5,18 @@ independent Kafka-compatible broker, over loopback TCP. A feeder produces reques
 (and some malformed ones, which become dead letters) into a partitioned input topic at a steady
 rate, while the test disturbs the service: kill -9 at random moments with a restart under the same
 transactional id (a), a second instance joining the group and leaving it (b), and the broker
-hanging (SIGSTOP) for longer than the group session, then coming back (c). Then the prediction and dead-letter topics are read with
-``committed_reader`` (what a read_committed consumer of a real Kafka would see: tansu does not
-isolate aborted transactions itself) and every input, named by its partition and offset, must be
-answered exactly once: no input lost, none answered twice, no transaction left open.
+hanging (SIGSTOP) for longer than the group session, then coming back (c). Then the prediction
+and dead-letter topics are read with ``committed_reader`` (what a read_committed consumer of a
+real Kafka would see: tansu does not isolate aborted transactions itself) and every input, named
+by its partition and offset, must be answered exactly once: no input lost, none answered twice,
+no transaction left open.
 
 A control runs the same kill -9 scenario with the default at-least-once guarantee: it must lose
 nothing, and it shows duplicates, which proves the accounting catches them.
 
 The binary is $ANOMALY_SERVICE_BIN, else the package's debug or release build; the exactly-once
-tests are skipped when the binary has no ``--guarantee`` setting. EOS_RECORDS scales the runs
-(default: the suite's sizes); EOS_SEED fixes the kill moments (printed on failure).
+tests are skipped when the binary has no ``--guarantee`` setting. EOS_SCALE multiplies the input
+counts (1 by default); EOS_SEED repeats a run's random moments (printed with its report).
 """
 
 from __future__ import annotations
@@ -44,7 +45,7 @@ import committed_reader  # noqa: E402
 MODEL = os.path.join(REPO, "models", "default.model")
 INPUT, OUTPUT, DEAD_LETTER = "requests", "predictions", "requests.dlq"
 PARTITIONS = 4
-SCALE = float(os.environ.get("EOS_RECORDS", "1")) if os.environ.get("EOS_RECORDS", "").replace(".", "").isdigit() else 1.0
+SCALE = float(os.environ.get("EOS_SCALE") or 1)
 MALFORMED_EVERY = 53  # one input in 53 is not a request: it must come back as a dead letter
 
 
