@@ -369,7 +369,7 @@ def test_kill9_restarts_answer_every_input_exactly_once(exactly_once, tmp_path, 
     run = Run(tmp_path, broker, seed)
     result, feeder = None, None
     try:
-        feeder = Feeder(broker.bootstrap, scaled(24_000), 500, "a").start()
+        feeder = Feeder(broker.bootstrap, scaled(20_000), 500, "a").start()
         serve = kill_and_restart(run, exactly_once, 4, eos_flags("eos-a"), "a")
         feeder.wait()
         run.note("all inputs produced")
@@ -421,7 +421,8 @@ def test_an_instance_joining_and_leaving_keeps_every_input_answered_exactly_once
     try:
         feeder = Feeder(broker.bootstrap, scaled(12_000), 500, "b").start()
         first = run.serve(exactly_once, "b-first", eos_flags("eos-b-first"))
-        while feeder.progress() < 0.3:
+        assert first.wait_for_assignment(60), run.report(None, feeder.where)
+        while feeder.progress() < 0.15:
             time.sleep(0.05)
         second = run.serve(exactly_once, "b-second", eos_flags("eos-b-second"))
         # tansu takes several rebalance rounds to hand partitions over: the second instance
@@ -477,6 +478,51 @@ def test_a_hung_broker_keeps_every_input_answered_exactly_once(exactly_once, tmp
         result = account(broker.bootstrap, feeder.where)
         assert result.exactly_once, run.report(result, feeder.where)
         assert status == 0, run.report(result, feeder.where)
+        run.said(result, feeder.where)
+    finally:
+        run.close()
+        broker.close()
+
+
+# --- d. a zombie: the old incarnation wakes up after its successor took over ---------------------------
+
+
+def test_a_paused_instance_woken_after_its_successor_took_over_adds_nothing_committed(exactly_once, tmp_path, seed):
+    """The classic zombie: an instance stops (SIGSTOP) in the middle of its work for longer than
+    the session, a successor starts under the same transactional id and takes the partitions, and
+    then the old one runs again (SIGCONT) with its transaction and answers in memory. Its producer
+    epoch is stale: nothing it does after waking may reach the committed output.
+
+    Whether the zombie then stops is not asserted: tansu answers its EndTxn with a stale epoch by
+    closing the connection instead of PRODUCER_FENCED, so its abort retries until librdkafka's
+    timeout (docs/RELIABILITY.md, scenario 15)."""
+    broker = Tansu(tmp_path)
+    run = Run(tmp_path, broker, seed)
+    result, feeder = None, None
+    try:
+        feeder = Feeder(broker.bootstrap, scaled(6_000), 500, "d").start()
+        zombie = run.serve(exactly_once, "d-zombie", eos_flags("eos-d"))
+        assert zombie.wait_for_assignment(60), run.report(None, feeder.where)
+        time.sleep(run.random.uniform(1, 3))
+        zombie.process.send_signal(signal.SIGSTOP)
+        run.note(f"SIGSTOP d-zombie at {feeder.produced} inputs produced")
+        successor = run.serve(exactly_once, "d-successor", eos_flags("eos-d"))
+        assert successor.wait_for_assignment(60), run.report(None, feeder.where)
+        time.sleep(2)
+        zombie.process.send_signal(signal.SIGCONT)
+        run.note(f"SIGCONT d-zombie at {feeder.produced} inputs produced")
+        feeder.wait()
+        result = wait_until_answered(broker.bootstrap, feeder.where, 90)
+        time.sleep(3)  # the zombie, awake, has had time to try its stale transaction
+        run.note(f"d-zombie {'running' if zombie.running() else f'exited {zombie.process.returncode}'}; kill -9")
+        zombie.kill9()
+        status = successor.terminate()
+        run.note(f"SIGTERM d-successor: exit {status}")
+        result = account(broker.bootstrap, feeder.where)
+        assert result.exactly_once, run.report(result, feeder.where)
+        assert status == 0, run.report(result, feeder.where)
+        # The scenario happened: the woken zombie's producer met the successor's epoch.
+        assert "fences the current one" in zombie.log_path.read_text(errors="replace"), run.report(result, feeder.where)
         run.said(result, feeder.where)
     finally:
         run.close()
