@@ -25,6 +25,7 @@ Run as a script for a quick look: ``python3 committed_reader.py HOST:PORT TOPIC`
 
 from __future__ import annotations
 
+import bisect
 import dataclasses
 import gzip
 import socket
@@ -354,9 +355,9 @@ def control_type(key: bytes | None) -> int:
 
 
 def _read_partition(connection: Connection, topic: str, partition: int, until: int, isolation: int,
-                    start: int = 0, deadline: float | None = None) -> tuple[list[Batch], int, int]:
-    """Batches covering [start, until); returns them with the last high watermark and LSO seen."""
-    batches, offset, high, stable = [], start, -1, -1
+                    start: int = 0, deadline: float | None = None) -> list[Batch]:
+    """The batches covering [start, until)."""
+    batches, offset = [], start
     while offset < until:
         data, high, stable, _ = connection.fetch(topic, partition, offset, isolation)
         parsed = [b for b in parse_batches(data) if b.last_offset >= offset]
@@ -371,7 +372,7 @@ def _read_partition(connection: Connection, topic: str, partition: int, until: i
             continue
         batches.extend(parsed)
         offset = parsed[-1].last_offset + 1
-    return batches, high, stable
+    return batches
 
 
 def read_committed(bootstrap: str, topic: str, timeout: float = 60.0) -> TopicView:
@@ -389,10 +390,9 @@ def read_committed(bootstrap: str, topic: str, timeout: float = 60.0) -> TopicVi
         for p in partitions:
             # Below the LSO, read as a read_committed consumer would; beyond it, read the rest of
             # the log uncommitted, only to find the markers and the transactions still open.
-            below, _, _ = _read_partition(connection, topic, p, stable[p], READ_COMMITTED, deadline=deadline)
+            below = _read_partition(connection, topic, p, stable[p], READ_COMMITTED, deadline=deadline)
             resume = below[-1].last_offset + 1 if below else 0
-            beyond, _, _ = _read_partition(connection, topic, p, high[p], READ_UNCOMMITTED, start=resume,
-                                           deadline=deadline)
+            beyond = _read_partition(connection, topic, p, high[p], READ_UNCOMMITTED, start=resume, deadline=deadline)
             kept, dropped, found, pending = decide(p, below + beyond, stable[p])
             records += kept
             aborted += dropped
@@ -416,9 +416,12 @@ def decide(partition: int, batches: list[Batch], stable: int):
     by_producer: dict[int, list[Marker]] = {}
     for marker in sorted(markers, key=lambda m: m.offset):
         by_producer.setdefault(marker.producer_id, []).append(marker)
+    offsets = {producer: [m.offset for m in found] for producer, found in by_producer.items()}
 
     def next_marker(producer: int, offset: int) -> Marker | None:
-        return next((m for m in by_producer.get(producer, []) if m.offset > offset), None)
+        """The producer's first marker after ``offset``."""
+        index = bisect.bisect_right(offsets.get(producer, []), offset)
+        return by_producer[producer][index] if index < len(offsets.get(producer, [])) else None
 
     kept, aborted = [], []
     pending: dict[int, list[int]] = {}
