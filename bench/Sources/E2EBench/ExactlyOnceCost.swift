@@ -83,7 +83,8 @@ struct ExactlyOnceCost {
                 row[guarantee.rawValue] = figures
                 print(
                     String(
-                        format: "eos latency %7.0f/s %-13@ p50 %6.2f  p99 %7.2f ms  answered %.0f/s  lost %d  duplicates %d",
+                        format:
+                            "eos latency %7.0f/s %-13@ p50 %6.2f  p99 %7.2f ms  answered %.0f/s  lost %d  duplicates %d",
                         rate,
                         guarantee.rawValue,
                         percentiles["p50_ms"] ?? 0,
