@@ -6,7 +6,8 @@
 #    (service vs the zero-cost echo pipeline, alternating, 3 repetitions), the Python seed design
 #    on the same broker, and an open-loop latency sweep (HDR histograms, no coordinated omission)
 #    up to half the measured maximum rate; 3. Avro input: the decode micro-benchmark and a drain
-#    of Avro records against JSON and the echo ceiling (5 x 10^5 requests, AVRO_COUNT).
+#    of Avro records against JSON and the echo ceiling (5 x 10^5 requests, AVRO_COUNT); 4. exactly-once
+#    against at-least-once: drain (5 x 10^5, EOS_COUNT) and latency at 1,000 and 5,000/s.
 # Writes bench/results/<UTC time>/ (micro.txt, e2e.txt, e2e.json, e2e.svg) and copies the JSON and
 # the chart to bench/e2e-latest.{json,svg}. Build time is not part of the 15-minute budget.
 set -euo pipefail
@@ -37,6 +38,9 @@ echo "== Avro input: decode micro-benchmark (our decoder, JSON, libavro) and the
 bench/.build-lead/release/avro-bench 2>&1 | tee "$out/avro-micro.txt"
 bench/.build-lead/release/e2e-bench drain --input-format avro --count "${AVRO_COUNT:-500000}" --partitions 64 --reps 3 \
     --model models/default.model --json "$out/e2e-avro.json" 2>&1 | tee "$out/e2e-avro.txt"
+echo "== exactly-once against at-least-once: drain (3 repetitions, alternating) and open-loop latency at 1,000 and 5,000/s"
+bench/.build-lead/release/e2e-bench eos --count "${EOS_COUNT:-500000}" --partitions 64 --reps 3 --eos-rates 1000,5000 \
+    --seconds 10 --model models/default.model --json "$out/e2e-eos.json" 2>&1 | tee "$out/e2e-eos.txt"
 cp "$out/e2e.json" bench/e2e-latest.json
 cp "$out/e2e.svg" bench/e2e-latest.svg
 echo "suite: $(($(date +%s) - start)) s (without the build); results in $out"

@@ -42,6 +42,9 @@ public final class DemoRunner: Sendable {
         /// Called with every recorded latency (nanoseconds from the intended send time, after the
         /// warm-up), on the observer thread: for a harness's own histogram (e.g. HDR).
         public var latencySink: (@Sendable (Int64) -> Void)? = nil
+        /// Called with the pipeline once the run's answers are in, before it stops: for a harness
+        /// that reads the service's own figures (its latency histogram, its counters).
+        public var beforeStop: (@Sendable (Pipeline) -> Void)? = nil
 
         public init() {}
     }
@@ -217,6 +220,7 @@ public final class DemoRunner: Sendable {
         while ledger.counts.answered < ledger.counts.sent && MonotonicDeadline.now().sinceOrigin < drainUntil {
             sleepThread(for: .microseconds(10_000))
         }
+        options.beforeStop?(pipeline)
         let elapsed = (ledger.lastAnswer ?? MonotonicDeadline.now().sinceOrigin) - started
         ledger.total.merge(ledger.latency.snapshot(reset: true))
         let counts = ledger.counts

@@ -13,8 +13,8 @@ import Testing
 /// aborted transaction's records stay visible, and the tests say so where it matters.
 @Suite(.timeLimit(.minutes(4)))
 struct ExactlyOncePipelineTests {
-    private static func fixture(inputs count: Int) throws -> (PipelineFixture, [[UInt8]]) {
-        var fixture = try PipelineFixture(partitions: 4, consumers: 2, workers: 2)
+    private static func fixture(inputs count: Int, consumers: Int = 2) throws -> (PipelineFixture, [[UInt8]]) {
+        var fixture = try PipelineFixture(partitions: 4, consumers: consumers, workers: 2)
         fixture.configuration.model = try TestModel.write()
         fixture.configuration.guarantee = .exactlyOnce
         fixture.configuration.transactionalID = Unique.name("tid")
@@ -74,7 +74,10 @@ struct ExactlyOncePipelineTests {
     }
 
     @Test func anAnswerNoTopicTakesStopsThePipelineWithItsReasonAndCommitsNothingPastIt() throws {
-        let (fixture, _) = try Self.fixture(inputs: 500)
+        // One consumer: the pipeline stops within seconds of starting, and librdkafka 2.0.2 aborts
+        // when a cooperative-sticky member is closed between its JoinGroup response and its first
+        // assignment (librdkafka issue #4312), which a second consumer still joining would risk.
+        let (fixture, _) = try Self.fixture(inputs: 500, consumers: 1)
         let pipeline = try Self.pipeline(fixture)
         let failures = FailureBox()
         pipeline.failure.onFailure { failures.set($0) }

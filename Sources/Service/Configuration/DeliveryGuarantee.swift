@@ -21,7 +21,7 @@ public struct TransactionSettings: Sendable, Equatable {
     /// ... or once it holds this many records, whichever comes first.
     public var maxRecords: Int
 
-    public init(transactionalID: String, intervalMilliseconds: Int = 100, maxRecords: Int = 10_000) {
+    public init(transactionalID: String, intervalMilliseconds: Int = 100, maxRecords: Int = 50_000) {
         self.transactionalID = transactionalID
         self.intervalMilliseconds = intervalMilliseconds
         self.maxRecords = maxRecords

@@ -185,7 +185,7 @@ extension ServiceConfiguration {
         Setting(
             "transaction-max-records",
             placeholder: "N",
-            default: "10000",
+            default: "50000",
             help: "exactly-once: a transaction commits once it holds this many answers.",
             file: .value([.integer])
         ) { configuration, text, source throws(ServiceError) in

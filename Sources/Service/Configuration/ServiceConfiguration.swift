@@ -42,7 +42,7 @@ public struct ServiceConfiguration: Sendable, Equatable {
     /// Longest a transaction stays open under exactly-once.
     public var transactionIntervalMilliseconds = 100
     /// Most records one transaction holds under exactly-once.
-    public var transactionMaxRecords = 10_000
+    public var transactionMaxRecords = 50_000
     /// Properties for both clients, then for each (later entries win).
     public var kafka: [String] = []
     public var kafkaConsumer: [String] = []

@@ -41,6 +41,8 @@ struct DrainRun {
     /// `exactlyOnce` drains through Kafka transactions: its run is named `service-eos`, and it is
     /// done when every answer is committed (at-least-once: acknowledged).
     var guarantee = DeliveryGuarantee.atLeastOnce
+    /// Exactly-once: `transaction-max-records` (nil: the service's default).
+    var transactionMaxRecords: Int? = nil
 
     /// The seed of the drain's ``TrafficGenerator``: both inputs carry the same requests.
     static let generatorSeed: UInt64 = 42
@@ -81,6 +83,7 @@ struct DrainRun {
         configuration.kafkaConsumer = ["session.timeout.ms=6000", "heartbeat.interval.ms=500"]
         configuration.guarantee = guarantee
         configuration.transactionalID = group
+        if let transactionMaxRecords { configuration.transactionMaxRecords = transactionMaxRecords }
         if input == .avro, let avro {
             // As `serve --input-format avro --schema-registry URL` runs: each worker fetches the
             // writer schema once, on the first record that names it.

@@ -45,6 +45,8 @@ let skipHalfRate = arguments.contains("--no-half-rate")
 arguments.removeAll { $0 == "--no-half-rate" }
 /// `eos`: the latency rates of the exactly-once comparison (default 1000,5000).
 let eosRates = (option("--eos-rates") ?? "1000,5000").split(separator: ",").compactMap { Double($0) }
+/// `eos`: the exactly-once drain's `transaction-max-records` (default: the service's).
+let transactionMaxRecords = option("--transaction-max-records").flatMap { Int($0) }
 let modes = arguments.isEmpty ? ["drain", "python", "latency"] : arguments
 
 var chart = Chart(
@@ -229,7 +231,8 @@ if modes.contains("eos") {
             maxBatch: maxBatch,
             model: model,
             ringCapacity: ringCapacity,
-            brokers: brokers
+            brokers: brokers,
+            transactionMaxRecords: transactionMaxRecords
         ),
         reps: reps,
         rates: eosRates,
