@@ -130,7 +130,11 @@ public final class Pipeline: @unchecked Sendable {
             budget: budget,
             counters: counters,
             latency: latency,
-            topics: .init(output: configuration.output, deadLetter: configuration.deadLetter),
+            topics: .init(
+                output: configuration.output,
+                deadLetter: configuration.deadLetter,
+                shadow: configuration.shadowOutput
+            ),
             logger: logger
         )
         var workers: [Worker] = []
