@@ -9,6 +9,14 @@ import Testing
 /// give, the main verdict stays what it was, whichever way each model scores (part, linear from
 /// counts, kernel rows copied from the main model's or extracted again for another configuration).
 @Suite struct ShadowProcessorTests {
+    /// The test RBF model (two support vectors from real requests, so its score follows the
+    /// features; random ones over 16,000 dimensions give exp(-large) = 0 whatever the request).
+    static func rbf(version: String) throws -> SVMModel {
+        let path = try TestModel.write(version: version)
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        return try SVMModel(contentsOf: path)
+    }
+
     /// Main and shadow models, named apart so the `model` fields differ.
     enum Pair: String, CaseIterable, Sendable {
         case rbfMainLinearShadow, rbfMainRBFShadowSharingRows, linearMainRBFShadow
@@ -19,11 +27,11 @@ import Testing
             case .rbfMainLinearShadow:
                 (InferenceProcessorTests.model(.rbf), InferenceProcessorTests.model(.linear, name: "s"))
             case .rbfMainRBFShadowSharingRows:
-                (InferenceProcessorTests.model(.rbf), InferenceProcessorTests.model(.rbf, name: "s"))
+                (try ShadowProcessorTests.rbf(version: "1"), try ShadowProcessorTests.rbf(version: "2"))
             case .linearMainRBFShadow:
-                (InferenceProcessorTests.model(.linear), InferenceProcessorTests.model(.rbf, name: "s"))
+                (InferenceProcessorTests.model(.linear), try ShadowProcessorTests.rbf(version: "2"))
             case .partMainRBFShadow:
-                (try SVMModel(contentsOf: TestModel.defaultModel), InferenceProcessorTests.model(.rbf, name: "s"))
+                (try SVMModel(contentsOf: TestModel.defaultModel), try ShadowProcessorTests.rbf(version: "2"))
             case .rbfMainPartShadow:
                 (InferenceProcessorTests.model(.rbf), try SVMModel(contentsOf: TestModel.defaultModel))
             case .rbfMainShadowOfAnotherConfiguration:
