@@ -23,15 +23,15 @@ extension PredictionEncoder {
     ) -> [UInt8] {
         var out: [UInt8] = []
         out.reserveCapacity(160 + 2 * (idBytes?.count ?? 0) + quotedModel.count + quotedShadowModel.count)
-        out.append(contentsOf: Self.recordOpeningBytes)
+        out.append(contentsOf: Self.openingBytes)
         appendID(idBytes, source: source, to: &out)
-        out.append(contentsOf: Self.recordShadowBytes)
+        out.append(contentsOf: Self.shadowFieldBytes)
         appendVerdict(score: shadow.score, anomalous: shadow.anomalous, model: quotedShadowModel, to: &out)
         out.append(contentsOf: Self.recordMainBytes)
         appendVerdict(score: main.score, anomalous: main.anomalous, model: quotedModel, to: &out)
         out.append(contentsOf: Self.recordSourceBytes)
         appendSourceFields(source, to: &out)
-        out.append(contentsOf: Array("}}".utf8))
+        out.append(contentsOf: Self.recordClosingBytes)
         return out
     }
 
@@ -51,8 +51,7 @@ extension PredictionEncoder {
     private static let verdictScoreBytes = Array("{\"score\":".utf8)
     private static let verdictAnomalousBytes = Array(",\"anomalous\":true,\"model\":".utf8)
     private static let verdictNormalBytes = Array(",\"anomalous\":false,\"model\":".utf8)
-    private static let recordOpeningBytes = Array("{\"id\":".utf8)
-    private static let recordShadowBytes = Array(",\"shadow\":".utf8)
     private static let recordMainBytes = Array(",\"main\":".utf8)
+    private static let recordClosingBytes = Array("}}".utf8)
     private static let recordSourceBytes = Array(",\"source\":{\"topic\":".utf8)
 }

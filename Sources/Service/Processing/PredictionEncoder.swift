@@ -180,14 +180,14 @@ public struct PredictionEncoder: Sendable {
         out.append(UInt8(ascii: "]"))
     }
 
-    private static let openingBytes = Array("{\"id\":".utf8)
+    static let openingBytes = Array("{\"id\":".utf8)
     private static let anomalousBytes = Array(",\"anomalous\":true,\"score\":".utf8)
     private static let normalBytes = Array(",\"anomalous\":false,\"score\":".utf8)
     private static let partBytes = Array(",\"part\":\"".utf8)
     private static let partitionBytes = Array(",\"partition\":".utf8)
     private static let lineBytes = Array(",\"line\":".utf8)
     private static let offsetBytes = Array(",\"offset\":".utf8)
-    private static let shadowFieldBytes = Array(",\"shadow\":".utf8)
+    static let shadowFieldBytes = Array(",\"shadow\":".utf8)
 
     /// A finite float as a JSON number (Swift's shortest round-trip form is valid JSON).
     static func number(_ value: Float) -> String {
