@@ -141,14 +141,6 @@ import Testing
         #expect(counts.shadowUnscorable == 1)
     }
 
-    @Test func thePredictionSchemaWithShadowReadsAndIsReadByTheOneBeforeIt() throws {
-        let current = try AvroSchema(parsing: PredictionSchema.text)
-        let cut = try #require(PredictionSchema.text.range(of: #",{"name":"shadow""#))
-        let previous = try AvroSchema(parsing: String(PredictionSchema.text[..<cut.lowerBound]) + "]}")
-        #expect(current.incompatibilities(readingDataWrittenWith: previous) == [], "BACKWARD: the registry's default")
-        #expect(previous.incompatibilities(readingDataWrittenWith: current) == [], "FORWARD: old readers skip it")
-    }
-
     @Test func anAvroPredictionEndsWithTheShadowUnionAfterTheSourceRecord() throws {
         let (main, shadow) = try Pair.rbfMainLinearShadow.models()
         let options = ProcessorOptions(predictions: .avro(schemaID: 7))
