@@ -1,6 +1,7 @@
 import Foundation
 import Inference
 import Kafka
+import MetricsTestKit
 import Service
 import TestSupport
 import Testing
@@ -139,6 +140,27 @@ import Testing
         #expect(counts.shadowAgreement(.onlyShadow) == 1)
         #expect(counts.shadowAgreement(.bothNormal) == 3)
         #expect(counts.shadowUnscorable == 1)
+    }
+
+    @Test func eachAgreementReachesTheMetricsBackendUnderItsVerdictLabel() throws {
+        let backend = TestMetrics()
+        let metrics = PipelineMetrics(factory: backend)
+        var reading = PipelineReading.zero
+        reading.counts.shadowBothAnomalous = 4
+        reading.counts.shadowOnlyMain = 3
+        reading.counts.shadowOnlyShadow = 2
+        reading.counts.shadowBothNormal = 1
+        reading.counts.shadowUnscorable = 5
+        metrics.flush { reading }
+        let expected: [ShadowAgreement: Int64] = [.bothAnomalous: 4, .onlyMain: 3, .onlyShadow: 2, .bothNormal: 1]
+        for (agreement, total) in expected {
+            let counter = try backend.expectCounter(
+                ServiceMetricNames.shadowAgreement,
+                [("verdict", agreement.rawValue)]
+            )
+            #expect(counter.totalValue == total, "\(agreement.rawValue)")
+        }
+        #expect(backend.counterTotal(label: ServiceMetricNames.shadowUnscorable) == 5)
     }
 
     @Test func anAvroPredictionEndsWithTheShadowUnionAfterTheSourceRecord() throws {
