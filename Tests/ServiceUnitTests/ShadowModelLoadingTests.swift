@@ -33,6 +33,12 @@ struct ShadowModelLoadingTests {
         clash.shadowOutput = clash.output
         let error = try #require(throws: ServiceError.self) { try clash.validate() }
         #expect(error.description.contains("shadow-output must differ"))
+        var transactional = ServiceConfiguration()
+        transactional.shadowModel = "next.model"
+        transactional.shadowOutput = "verdicts"
+        transactional.guarantee = .exactlyOnce
+        let refusal = try #require(throws: ServiceError.self) { try transactional.validate() }
+        #expect(refusal.description.contains("shadow-output is for guarantee at-least-once"), "\(refusal)")
     }
 
     @Test func aBadShadowFileFailsTheStartNamingTheFileAndTheProblem() throws {

@@ -35,7 +35,9 @@ package struct PipelineReading: Sendable {
             backPressurePauses: 0,
             revokedPartitions: 0,
             unacknowledgedOnRevoke: 0,
-            offsetsStored: 0
+            offsetsStored: 0,
+            transactionsCommitted: 0,
+            transactionsAborted: 0
         ),
         latency: .init(bucketCount: ServiceMetricNames.latencyBounds.count + 1),
         batchSeconds: .init(bucketCount: ServiceMetricNames.batchSecondsBounds.count + 1),
@@ -65,6 +67,8 @@ package struct PipelineReading: Sendable {
         (ServiceMetricNames.offsetsStored, [], { $0.counts.offsetsStored }),
         (ServiceMetricNames.shadowUnscorable, [], { $0.counts.shadowUnscorable }),
         (ServiceMetricNames.shadowDeliveryFailures, [], { $0.counts.shadowDeliveryFailures }),
+        (ServiceMetricNames.transactionsCommitted, [], { $0.counts.transactionsCommitted }),
+        (ServiceMetricNames.transactionsAborted, [], { $0.counts.transactionsAborted }),
     ]
 
     /// One agreement counter per ``ShadowAgreement``.

@@ -33,6 +33,9 @@ public final class PipelineCounters: Sendable {
     public let unacknowledgedOnRevoke = Atomic<Int>(0)
     /// Offsets stored for commit.
     public let offsetsStored = Atomic<Int>(0)
+    /// Exactly-once: transactions committed, and transactions aborted (their answers sent again).
+    public let transactionsCommitted = Atomic<Int>(0)
+    public let transactionsAborted = Atomic<Int>(0)
     /// Predictions whose shadow verdict agreed or not with the main one, by ``ShadowAgreement``.
     public let shadowBothAnomalous = Atomic<Int>(0)
     public let shadowOnlyMain = Atomic<Int>(0)
@@ -73,6 +76,8 @@ public final class PipelineCounters: Sendable {
             revokedPartitions: revokedPartitions.load(ordering: .relaxed),
             unacknowledgedOnRevoke: unacknowledgedOnRevoke.load(ordering: .relaxed),
             offsetsStored: offsetsStored.load(ordering: .relaxed),
+            transactionsCommitted: transactionsCommitted.load(ordering: .relaxed),
+            transactionsAborted: transactionsAborted.load(ordering: .relaxed),
             shadowBothAnomalous: shadowBothAnomalous.load(ordering: .relaxed),
             shadowOnlyMain: shadowOnlyMain.load(ordering: .relaxed),
             shadowOnlyShadow: shadowOnlyShadow.load(ordering: .relaxed),
@@ -99,6 +104,8 @@ public struct PipelineCounts: Sendable, Equatable {
     public var revokedPartitions: Int
     public var unacknowledgedOnRevoke: Int
     public var offsetsStored: Int
+    public var transactionsCommitted: Int
+    public var transactionsAborted: Int
     public var shadowBothAnomalous = 0
     public var shadowOnlyMain = 0
     public var shadowOnlyShadow = 0
