@@ -80,6 +80,24 @@ struct ShadowPipelineTests {
         #expect(counts.shadowUnscorable == 0 && counts.shadowDeliveryFailures == 0)
     }
 
+    @Test func underExactlyOnceTheShadowFieldIsCommittedWithItsPredictionAndCountedAtCommit() throws {
+        var fixture = try Self.fixture()
+        fixture.configuration.guarantee = .exactlyOnce
+        fixture.configuration.transactionalID = Unique.name("tid")
+        fixture.configuration.transactionIntervalMilliseconds = 50
+        let (predictions, counts, shadow) = try Self.run(fixture, options: ProcessorOptions())
+        #expect(counts.transactionsCommitted >= 1)
+        var pairs: [(Bool, Bool)] = []
+        for message in predictions {
+            let json = try Self.json(message)
+            let field = try #require(json["shadow"] as? [String: Any])
+            #expect(field["model"] as? String == shadow.identifier)
+            pairs.append((try #require(json["anomalous"] as? Bool), try #require(field["anomalous"] as? Bool)))
+        }
+        let expected = Self.agreements(pairs)
+        #expect(ShadowAgreement.allCases.allSatisfy { counts.shadowAgreement($0) == expected[$0, default: 0] })
+    }
+
     @Test func shadowOutputGetsOneRecordPerPredictionKeyedAsItsInputAndPredictionsStayPlain() throws {
         let topic = Unique.name("shadow")
         let fixture = try Self.fixture(shadowOutput: topic)
