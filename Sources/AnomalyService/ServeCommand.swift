@@ -21,7 +21,7 @@ struct ServeCommand: ParsableCommand {
             At-least-once: an input offset is committed only after its answer is acknowledged; \
             librdkafka properties that would break that are refused. SIGINT/SIGTERM drain, flush, \
             commit and exit 0 (before the pipeline runs: exit 0 at once); a second signal during the \
-            drain exits at once (130). SIGHUP reloads the model. docs/OPERATIONS.md explains each setting \
+            drain exits at once (130). SIGHUP reloads the model (and the shadow model). docs/OPERATIONS.md explains each setting \
             and the tuned librdkafka defaults.
             """
     )
@@ -63,6 +63,12 @@ struct ServeCommand: ParsableCommand {
         logger.info(
             "model \(model.identifier.escapedForLog) loaded: \(model.kernel) kernel, \(model.supportVectorCount) support vectors, dim \(model.dimension)"
         )
+        let shadow = try configuration.loadShadowModel()
+        if let shadow {
+            logger.info(
+                "shadow model \(shadow.identifier.escapedForLog) loaded from '\(configuration.shadowModel ?? "")': \(shadow.kernel) kernel, dim \(shadow.dimension); its verdicts go to \(configuration.shadowOutput.map { "topic '\($0)'" } ?? "each prediction's shadow field")"
+            )
+        }
         // The endpoint before the broker wait: /healthz answers and /readyz says why not yet.
         var exporter: PrometheusExporter?
         var endpoint: OperationsServer?
@@ -93,7 +99,7 @@ struct ServeCommand: ParsableCommand {
         let options = try configuration.processorOptions(logger: logger)
         // From here a stop waits for the pipeline to start and then drains it: the consumers exist.
         signals.running()
-        let models = ModelSwitch(model)
+        let models = ModelSwitch(model, shadow: shadow)
         let pipeline = try Pipeline(
             configuration: configuration,
             logger: logger,
@@ -109,8 +115,9 @@ struct ServeCommand: ParsableCommand {
         let reloader = try ModelReloader(configuration: configuration, models: models, logger: logger)
         defer { reloader.stop() }
         exporter?.attach(pipeline)
-        signals.running { [model = configuration.model] in
-            logger.notice("SIGHUP: reloading the model from '\(model.escapedForLog)'")
+        signals.running { [model = configuration.model, shadow = configuration.shadowModel] in
+            let also = shadow.map { " and the shadow model from '\($0.escapedForLog)'" } ?? ""
+            logger.notice("SIGHUP: reloading the model from '\(model.escapedForLog)'\(also)")
             reloader.requestReload()
         }
         let signal = signals.waitForStop()

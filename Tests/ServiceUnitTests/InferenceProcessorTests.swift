@@ -16,7 +16,7 @@ import Testing
         #"{"path": "/p", "query": "a=1&b=2&c=<script>"}"#,
     ]
 
-    static func model(_ kernel: SVMKernel) -> SVMModel {
+    static func model(_ kernel: SVMKernel, name: String = "p") -> SVMModel {
         var configuration = FeatureConfiguration.default
         configuration.extractor = "http-ngram-v2"
         configuration.blocks.append(.init(field: "param_tokens", weight: 1.5))
@@ -25,7 +25,7 @@ import Testing
         let random = { (count: Int) in (0..<count).map { _ in Float.random(in: -1...1, using: &generator) } }
         return kernel == .linear
             ? SVMModel(
-                name: "p",
+                name: name,
                 version: "1",
                 kernel: .linear,
                 intercept: 0.1,
@@ -34,7 +34,7 @@ import Testing
                 featureConfiguration: configuration
             )
             : SVMModel(
-                name: "p",
+                name: name,
                 version: "1",
                 kernel: .rbf,
                 gamma: 0.3,

@@ -8,6 +8,12 @@ public enum TestModel {
         .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
         .appendingPathComponent("models/default.model").path
 
+    /// The previous default, a whole-request linear model (`http-ngram-v2`, 16,400 features), whose
+    /// feature configuration differs from the default's and from ``write()``'s.
+    public static let wholeRequestModel = URL(fileURLWithPath: defaultModel)
+        .deletingLastPathComponent().deletingLastPathComponent()
+        .appendingPathComponent("bench/models/whole-request-v2.model").path
+
     /// The RBF model: one SQL-injection request (+1) and one ordinary search (-1), version 1.
     public static func write() throws -> String {
         try write(version: "1")

@@ -1,6 +1,7 @@
 /// The Avro schema of a prediction (`output-format avro`), registered under the output topic's
 /// subject (`<output>-value`, Confluent's TopicNameStrategy). docs/CONTRACT.md shows it with the
-/// JSON Schema of the JSON form; field for field the two say the same.
+/// JSON Schema of the JSON form; field for field the two say the same. `shadow` came last, with a
+/// null default, so the schema stays BACKWARD compatible with the one registered before it.
 public enum PredictionSchema {
     /// The schema's text, as registered.
     public static let text = """
@@ -15,7 +16,9 @@ public enum PredictionSchema {
         {"name":"threshold","type":"double"},\
         {"name":"model","type":"string"},\
         {"name":"source","type":{"type":"record","name":"Source","fields":[\
-        {"name":"topic","type":"string"},{"name":"partition","type":"int"},{"name":"offset","type":"long"}]}}]}
+        {"name":"topic","type":"string"},{"name":"partition","type":"int"},{"name":"offset","type":"long"}]}},\
+        {"name":"shadow","type":["null",{"type":"record","name":"ShadowVerdict","fields":[\
+        {"name":"score","type":"double"},{"name":"anomalous","type":"boolean"},{"name":"model","type":"string"}]}],"default":null}]}
         """
 
     /// The subject a prediction schema is registered under for `topic`.

@@ -69,6 +69,26 @@ extension ServiceConfiguration {
             configuration.model = try nonEmpty(text, "model", source)
         },
         Setting(
+            "shadow-model",
+            placeholder: "FILE",
+            default: "none",
+            help:
+                "Second model scoring every request beside the main one, for comparison only; reloaded with the main model.",
+            file: .value([.string])
+        ) { configuration, text, source throws(ServiceError) in
+            configuration.shadowModel = try nonEmpty(text, "shadow-model", source)
+        },
+        Setting(
+            "shadow-output",
+            placeholder: "TOPIC",
+            default: "none (in the prediction)",
+            help:
+                "Topic for the shadow model's verdicts, one record per prediction; without it each prediction carries a shadow field.",
+            file: .value([.string])
+        ) { configuration, text, source throws(ServiceError) in
+            configuration.shadowOutput = try nonEmpty(text, "shadow-output", source)
+        },
+        Setting(
             "consumers",
             placeholder: "N",
             default: "1",

@@ -16,6 +16,11 @@ public struct ServiceConfiguration: Sendable, Equatable {
     public var output = "predictions"
     public var deadLetter = "requests.dlq"
     public var model = "models/default.model"
+    /// A second model that scores every request beside ``model``, for comparison only: its verdict
+    /// goes into the prediction (or to ``shadowOutput``) and never decides anything; nil: none.
+    public var shadowModel: String? = nil
+    /// The topic of the shadow model's verdicts; nil: each prediction carries them instead.
+    public var shadowOutput: String? = nil
     /// Consumer instances (and polling threads) in this process.
     public var consumers = 1
     /// Worker threads; nil means one per CPU the process may use.
@@ -134,6 +139,23 @@ public struct ServiceConfiguration: Sendable, Equatable {
             throw .configuration(
                 "input, output and dead-letter topics must differ (got '\(input)', '\(output)', '\(deadLetter)')"
             )
+        }
+        if let shadowOutput {
+            guard shadowModel != nil else {
+                throw .configuration("shadow-output '\(shadowOutput)' needs shadow-model: there is no verdict to send")
+            }
+            guard ![input, output, deadLetter].contains(shadowOutput) else {
+                throw .configuration(
+                    "shadow-output must differ from the input, output and dead-letter topics (got '\(shadowOutput)')"
+                )
+            }
+            // In a transaction a refused shadow record would abort the answers with it: a
+            // secondary output could then hold back commits, which it must never do.
+            guard guarantee != .exactlyOnce else {
+                throw .configuration(
+                    "shadow-output is for guarantee at-least-once: under exactly-once the shadow verdicts ride in each prediction (drop shadow-output)"
+                )
+            }
         }
         guard ringCapacity >= maxBatch else {
             throw .configuration("ring-capacity (\(ringCapacity)) must be at least max-batch (\(maxBatch))")

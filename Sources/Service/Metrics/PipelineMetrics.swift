@@ -32,7 +32,9 @@ package final class PipelineMetrics: Sendable {
 
     package init(factory: any MetricsFactory) {
         self.factory = factory
-        counters = PipelineReading.counterSeries.map { Counter(label: $0.name, factory: factory) }
+        counters = PipelineReading.counterSeries.map {
+            Counter(label: $0.name, dimensions: $0.dimensions, factory: factory)
+        }
         gauges = PipelineReading.gaugeSeries.map { Gauge(label: $0.name, factory: factory) }
         latency = Timer(label: ServiceMetricNames.latency, factory: factory)
         batchSeconds = Timer(label: ServiceMetricNames.batchSeconds, factory: factory)

@@ -44,25 +44,38 @@ package struct PipelineReading: Sendable {
         batchSizes: .init(bucketCount: ServiceMetricNames.batchSizeBounds.count + 1)
     )
 
-    /// The monotonic counters by series name, in the order they are reported.
-    static let counterSeries: [(name: String, value: @Sendable (PipelineReading) -> Int)] = [
-        (ServiceMetricNames.consumed, { $0.counts.consumed }),
-        (ServiceMetricNames.predicted, { $0.counts.predicted }),
-        (ServiceMetricNames.anomalous, { $0.counts.anomalous }),
-        (ServiceMetricNames.deadLettered, { $0.counts.deadLettered }),
-        (ServiceMetricNames.produced, { $0.counts.produced }),
-        (ServiceMetricNames.acknowledged, { $0.counts.acknowledged }),
-        (ServiceMetricNames.deliveryFailures, { $0.counts.deliveryFailures }),
-        (ServiceMetricNames.unanswerable, { $0.counts.unanswerable }),
-        (ServiceMetricNames.leftUnanswered, { $0.counts.leftUnanswered }),
-        (ServiceMetricNames.truncatedDeadLetters, { $0.counts.truncatedDeadLetters }),
-        (ServiceMetricNames.backPressurePauses, { $0.counts.backPressurePauses }),
-        (ServiceMetricNames.rebalances, { $0.rebalances }),
-        (ServiceMetricNames.revokedPartitions, { $0.counts.revokedPartitions }),
-        (ServiceMetricNames.offsetsStored, { $0.counts.offsetsStored }),
-        (ServiceMetricNames.transactionsCommitted, { $0.counts.transactionsCommitted }),
-        (ServiceMetricNames.transactionsAborted, { $0.counts.transactionsAborted }),
+    /// A counter series: its name, dimensions, and where a reading keeps its value.
+    typealias CounterSeries = (name: String, dimensions: [(String, String)], value: @Sendable (PipelineReading) -> Int)
+
+    /// The monotonic counters by series name and dimensions, in the order they are reported.
+    static let counterSeries = pipelineCounterSeries + shadowCounterSeries
+
+    private static let pipelineCounterSeries: [CounterSeries] = [
+        (ServiceMetricNames.consumed, [], { $0.counts.consumed }),
+        (ServiceMetricNames.predicted, [], { $0.counts.predicted }),
+        (ServiceMetricNames.anomalous, [], { $0.counts.anomalous }),
+        (ServiceMetricNames.deadLettered, [], { $0.counts.deadLettered }),
+        (ServiceMetricNames.produced, [], { $0.counts.produced }),
+        (ServiceMetricNames.acknowledged, [], { $0.counts.acknowledged }),
+        (ServiceMetricNames.deliveryFailures, [], { $0.counts.deliveryFailures }),
+        (ServiceMetricNames.unanswerable, [], { $0.counts.unanswerable }),
+        (ServiceMetricNames.leftUnanswered, [], { $0.counts.leftUnanswered }),
+        (ServiceMetricNames.truncatedDeadLetters, [], { $0.counts.truncatedDeadLetters }),
+        (ServiceMetricNames.backPressurePauses, [], { $0.counts.backPressurePauses }),
+        (ServiceMetricNames.rebalances, [], { $0.rebalances }),
+        (ServiceMetricNames.revokedPartitions, [], { $0.counts.revokedPartitions }),
+        (ServiceMetricNames.offsetsStored, [], { $0.counts.offsetsStored }),
+        (ServiceMetricNames.shadowUnscorable, [], { $0.counts.shadowUnscorable }),
+        (ServiceMetricNames.shadowDeliveryFailures, [], { $0.counts.shadowDeliveryFailures }),
+        (ServiceMetricNames.transactionsCommitted, [], { $0.counts.transactionsCommitted }),
+        (ServiceMetricNames.transactionsAborted, [], { $0.counts.transactionsAborted }),
     ]
+
+    /// One agreement counter per ``ShadowAgreement``.
+    private static let shadowCounterSeries: [CounterSeries] = ShadowAgreement.allCases.map { agreement in
+        let value: @Sendable (PipelineReading) -> Int = { $0.counts.shadowAgreement(agreement) }
+        return (ServiceMetricNames.shadowAgreement, [("verdict", agreement.rawValue)], value)
+    }
 
     /// The single-valued gauges by series name.
     static let gaugeSeries: [(name: String, value: @Sendable (PipelineReading) -> Int)] = [

@@ -22,6 +22,13 @@ public enum ServiceMetricNames {
     public static let modelReloads = "anomaly_model_reloads_total"
     public static let modelReloadFailures = "anomaly_model_reload_failures_total"
     public static let schemaRegistryRetries = "anomaly_schema_registry_retries_total"
+    /// Dimension `verdict`: ``ShadowAgreement`` (`both_anomalous`, `only_main`, `only_shadow`,
+    /// `both_normal`); predictions whose shadow verdict agreed, or not, with the main one.
+    public static let shadowAgreement = "anomaly_shadow_agreement_total"
+    /// Predictions the shadow model could not score (a non-finite score).
+    public static let shadowUnscorable = "anomaly_shadow_unscorable_total"
+    /// Shadow records (`shadow-output`) refused by librdkafka or the broker, dropped.
+    public static let shadowDeliveryFailures = "anomaly_shadow_delivery_failures_total"
 
     // Gauges (swift-metrics `Gauge`).
     public static let ringDepth = "anomaly_ring_depth"
@@ -34,6 +41,8 @@ public enum ServiceMetricNames {
     public static let brokersUp = "anomaly_brokers_up"
     /// Dimensions `name`, `version`, `kernel`; value 1.
     public static let modelInfo = "anomaly_model_info"
+    /// As ``modelInfo``, for the shadow model (absent without one).
+    public static let shadowModelInfo = "anomaly_shadow_model_info"
 
     // Histograms: `Timer`s (nanoseconds) and an aggregating `Recorder`.
     /// Receipt of a request to the hand-off of its answer to librdkafka.

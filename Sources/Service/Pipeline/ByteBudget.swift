@@ -45,8 +45,11 @@ extension KafkaMessage {
 }
 
 extension OutputRecord {
-    /// The bytes this answer occupies until librdkafka copies it: key, value and headers.
-    var heldBytes: Int { (key?.count ?? 0) + (value?.count ?? 0) + headers.heldBytes }
+    /// The bytes this answer occupies until librdkafka copies it: key, value, headers and its
+    /// shadow record's value.
+    var heldBytes: Int {
+        (key?.count ?? 0) + (value?.count ?? 0) + headers.heldBytes + (shadow?.value?.count ?? 0)
+    }
 }
 
 extension [KafkaHeader] {

@@ -142,7 +142,11 @@ public final class Pipeline: @unchecked Sendable {
         // single blocking take (docs/RINGBUFFER.md, "Result path").
         results = MPSCRing(capacity: ringCapacity)
         let fitter = AnswerFitter(maxMessageBytes: producerConfiguration.maxMessageBytes)
-        let topics = ResultProducer.Destinations(output: configuration.output, deadLetter: configuration.deadLetter)
+        let topics = ResultProducer.Destinations(
+            output: configuration.output,
+            deadLetter: configuration.deadLetter,
+            shadow: configuration.shadowOutput
+        )
         if let transactions {
             resultProducer = TransactionalResultProducer(
                 .init(

@@ -36,8 +36,28 @@ public final class PipelineCounters: Sendable {
     /// Exactly-once: transactions committed, and transactions aborted (their answers sent again).
     public let transactionsCommitted = Atomic<Int>(0)
     public let transactionsAborted = Atomic<Int>(0)
+    /// Predictions whose shadow verdict agreed or not with the main one, by ``ShadowAgreement``.
+    public let shadowBothAnomalous = Atomic<Int>(0)
+    public let shadowOnlyMain = Atomic<Int>(0)
+    public let shadowOnlyShadow = Atomic<Int>(0)
+    public let shadowBothNormal = Atomic<Int>(0)
+    /// Predictions the shadow model could not score (a non-finite score): no shadow verdict.
+    public let shadowUnscorable = Atomic<Int>(0)
+    /// Shadow records (`shadow-output`) refused by librdkafka or the broker: dropped, never retried.
+    public let shadowDeliveryFailures = Atomic<Int>(0)
 
-    init() {}
+    package init() {}
+
+    /// Counts the shadow verdict of a prediction whose main verdict is `main`.
+    package func count(_ shadow: ShadowAnswer, main: Bool) {
+        switch shadow.agreement(withMain: main) {
+        case .bothAnomalous: shadowBothAnomalous.add(1, ordering: .relaxed)
+        case .onlyMain: shadowOnlyMain.add(1, ordering: .relaxed)
+        case .onlyShadow: shadowOnlyShadow.add(1, ordering: .relaxed)
+        case .bothNormal: shadowBothNormal.add(1, ordering: .relaxed)
+        case nil: shadowUnscorable.add(1, ordering: .relaxed)
+        }
+    }
 
     /// A consistent-enough copy for reporting.
     public var snapshot: PipelineCounts {
@@ -57,7 +77,13 @@ public final class PipelineCounters: Sendable {
             unacknowledgedOnRevoke: unacknowledgedOnRevoke.load(ordering: .relaxed),
             offsetsStored: offsetsStored.load(ordering: .relaxed),
             transactionsCommitted: transactionsCommitted.load(ordering: .relaxed),
-            transactionsAborted: transactionsAborted.load(ordering: .relaxed)
+            transactionsAborted: transactionsAborted.load(ordering: .relaxed),
+            shadowBothAnomalous: shadowBothAnomalous.load(ordering: .relaxed),
+            shadowOnlyMain: shadowOnlyMain.load(ordering: .relaxed),
+            shadowOnlyShadow: shadowOnlyShadow.load(ordering: .relaxed),
+            shadowBothNormal: shadowBothNormal.load(ordering: .relaxed),
+            shadowUnscorable: shadowUnscorable.load(ordering: .relaxed),
+            shadowDeliveryFailures: shadowDeliveryFailures.load(ordering: .relaxed)
         )
     }
 }
@@ -80,4 +106,20 @@ public struct PipelineCounts: Sendable, Equatable {
     public var offsetsStored: Int
     public var transactionsCommitted: Int
     public var transactionsAborted: Int
+    public var shadowBothAnomalous = 0
+    public var shadowOnlyMain = 0
+    public var shadowOnlyShadow = 0
+    public var shadowBothNormal = 0
+    public var shadowUnscorable = 0
+    public var shadowDeliveryFailures = 0
+
+    /// Predictions with a shadow verdict, by how it compares with the main one.
+    public func shadowAgreement(_ agreement: ShadowAgreement) -> Int {
+        switch agreement {
+        case .bothAnomalous: shadowBothAnomalous
+        case .onlyMain: shadowOnlyMain
+        case .onlyShadow: shadowOnlyShadow
+        case .bothNormal: shadowBothNormal
+        }
+    }
 }

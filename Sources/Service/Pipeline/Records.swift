@@ -35,6 +35,9 @@ public struct OutputRecord: Sendable {
     public var receivedNanoseconds: Int64
     /// For predictions: whether the model called the request anomalous.
     public var anomalous: Bool
+    /// For predictions with a shadow model: what it said, for the agreement counters and the
+    /// `shadow-output` topic.
+    public var shadow: ShadowAnswer? = nil
 
     public init(
         destination: Destination,

@@ -29,6 +29,8 @@ final class ResultProducer: ResultDrain, @unchecked Sendable {
     private let latency: AtomicHistogram
     private let outputTopic: String
     private let deadLetterTopic: String
+    /// The topic of shadow records (`shadow-output`), if any.
+    private let shadowTopic: String?
     private let logger: Logger
     /// Set when shutdown's time is up: stop retrying a full queue.
     private let abandon = Atomic<Bool>(false)
@@ -47,9 +49,15 @@ final class ResultProducer: ResultDrain, @unchecked Sendable {
     /// refused too, the record is given up rather than tried a third time.
     static let fallbackBit: UInt = 1 << (UInt.bitWidth - 1)
 
+    /// The delivery token of every shadow record: no ticket's, since a ticket's offset part stays
+    /// below 2^48 − 1 and its partition slot below 32,767 (``OffsetTracker/Ticket``). A shadow
+    /// record completes no ticket, so its delivery never holds back a commit.
+    static let shadowToken = UInt.max
+
     struct Destinations {
         var output: String
         var deadLetter: String
+        var shadow: String? = nil
     }
 
     init(
@@ -76,6 +84,7 @@ final class ResultProducer: ResultDrain, @unchecked Sendable {
         self.latency = latency
         self.outputTopic = topics.output
         self.deadLetterTopic = topics.deadLetter
+        self.shadowTopic = topics.shadow
         self.logger = logger
     }
 
@@ -89,7 +98,13 @@ final class ResultProducer: ResultDrain, @unchecked Sendable {
         counters: PipelineCounters
     ) -> @Sendable (DeliveryReport) -> Void {
         { report in
-            if report.error != nil {
+            if report.token == ResultProducer.shadowToken {
+                // Fire and forget: a refused shadow record is counted, never answered again.
+                if report.error != nil {
+                    counters.deliveryFailures.add(1, ordering: .relaxed)
+                    counters.shadowDeliveryFailures.add(1, ordering: .relaxed)
+                }
+            } else if report.error != nil {
                 // With message.timeout.ms=0 only permanent errors get here (at-least-once).
                 counters.deliveryFailures.add(1, ordering: .relaxed)
                 refusals.append(report)
@@ -169,12 +184,31 @@ final class ResultProducer: ResultDrain, @unchecked Sendable {
         case .prediction:
             counters.predicted.add(1, ordering: .relaxed)
             if fitted.anomalous { counters.anomalous.add(1, ordering: .relaxed) }
+            if let shadow = fitted.shadow { counters.count(shadow, main: fitted.anomalous) }
         case .deadLetter:
             counters.deadLettered.add(1, ordering: .relaxed)
         case .unanswered:
             break
         }
         latency.record(MonotonicDeadline.now().nanoseconds - fitted.receivedNanoseconds)
+        sendShadowRecord(of: output)
+    }
+
+    /// Sends a prediction's shadow record (`shadow-output`) after its answer, with the input's
+    /// key: a secondary output whose delivery completes no ticket, so it never holds back a
+    /// commit; a refusal is counted and the record dropped (docs/CONTRACT.md, "Shadow verdicts").
+    private func sendShadowRecord(of output: OutputRecord) {
+        guard let topic = shadowTopic, let value = output.shadow?.value else { return }
+        let record = OutputRecord(
+            destination: .prediction,
+            ticket: output.ticket,
+            key: output.key,
+            value: value,
+            receivedNanoseconds: output.receivedNanoseconds
+        )
+        if produce(record, to: topic, token: Self.shadowToken) != nil {
+            counters.shadowDeliveryFailures.add(1, ordering: .relaxed)
+        }
     }
 
     /// Hands one answer to librdkafka, retrying while its queue is full; returns librdkafka's

@@ -47,6 +47,10 @@ public final class InferenceProcessor: BatchProcessor {
     private let scoresEachRow: Bool
     /// Decision values of the current batch's parsed requests, in `scored` order.
     private var scores: [Float] = []
+    /// The shadow model (`shadow-model`), scoring the same requests in the same pass; nil: none.
+    private let shadow: ShadowScorer?
+    /// Shadow verdicts as records of their own (`shadow-output`) rather than a prediction field.
+    private let shadowRecords: Bool
 
     /// - Parameters:
     ///   - model: a loaded, validated model; its feature configuration builds the extractor.
@@ -58,13 +62,15 @@ public final class InferenceProcessor: BatchProcessor {
         maxBatch: Int,
         routes: RouteThresholds = RouteThresholds(),
         explain: Int = 0,
-        sourceStyle: PredictionEncoder.SourceStyle = .kafka
+        sourceStyle: PredictionEncoder.SourceStyle = .kafka,
+        shadow: SVMModel? = nil
     ) throws(InferenceError) {
         try self.init(
             model: model,
             maxBatch: maxBatch,
             options: ProcessorOptions(routes: routes, explain: explain),
-            sourceStyle: sourceStyle
+            sourceStyle: sourceStyle,
+            shadow: shadow
         )
     }
 
@@ -72,13 +78,16 @@ public final class InferenceProcessor: BatchProcessor {
     ///   - model: a loaded, validated model; its feature configuration builds the extractor.
     ///   - maxBatch: the largest batch ``process(_:into:)`` will get.
     ///   - options: thresholds, explanations, carried headers, input and output formats.
-    /// - Throws: ``InferenceError`` when the model's feature configuration is not one this build
-    ///   can extract.
+    ///   - shadow: a second model scoring every request for comparison (docs/OPERATIONS.md,
+    ///     "Trialling a model on live traffic"); its verdict never decides anything.
+    /// - Throws: ``InferenceError`` when either model's feature configuration is not one this
+    ///   build can extract.
     public init(
         model: SVMModel,
         maxBatch: Int,
         options: ProcessorOptions,
-        sourceStyle: PredictionEncoder.SourceStyle = .kafka
+        sourceStyle: PredictionEncoder.SourceStyle = .kafka,
+        shadow: SVMModel? = nil
     ) throws(InferenceError) {
         let routes = options.routes
         self.routes = routes
@@ -93,7 +102,8 @@ public final class InferenceProcessor: BatchProcessor {
             model: model,
             routes: routes,
             sourceStyle: sourceStyle,
-            format: options.predictions
+            format: options.predictions,
+            shadow: shadow
         )
         if model.isPartModel {
             partScorer = try PartScorer(model: model, limits: parser.limits)
@@ -113,6 +123,17 @@ public final class InferenceProcessor: BatchProcessor {
             scoresEachRow = model.kernel == .linear && extractor.scoresWithoutRow
         }
         rowWritten = Array(repeating: [], count: scoresEachRow ? 0 : maxBatch)
+        shadowRecords = options.shadowRecords
+        if let shadow {
+            self.shadow = try ShadowScorer(
+                model: shadow,
+                sharesRowsWith: scoresEachRow ? nil : extractor,
+                maxBatch: maxBatch,
+                limits: parser.limits
+            )
+        } else {
+            self.shadow = nil
+        }
         scores.reserveCapacity(maxBatch)
         scored.reserveCapacity(maxBatch)
         ids.reserveCapacity(maxBatch)
@@ -136,6 +157,7 @@ public final class InferenceProcessor: BatchProcessor {
         scores.removeAll(keepingCapacity: true)
         partOf.removeAll(keepingCapacity: true)
         categoryOf.removeAll(keepingCapacity: true)
+        shadow?.reset()
         for index in range {
             let input = batch[index]
             switch reader.read(input.message.value, into: request) {
@@ -175,6 +197,12 @@ public final class InferenceProcessor: BatchProcessor {
                     extractor.extract(request, into: &row, clearing: &rowWritten[rowIndex])
                 }
             }
+            shadow?.add(
+                request,
+                row: scored.count,
+                main: scorer,
+                mainWritten: scoresEachRow ? [] : rowWritten[scored.count]
+            )
             scored.append(index)
             routeOf.append(route)
             explanations.append(explanation)
@@ -192,6 +220,7 @@ public final class InferenceProcessor: BatchProcessor {
                 for index in decisions.indices { scores.append(decisions[index]) }
             }
         }
+        shadow?.finish(count: scored.count)
         for (position, index) in scored.enumerated() {
             let input = batch[index]
             let score = scores[position]
@@ -202,22 +231,32 @@ public final class InferenceProcessor: BatchProcessor {
                 continue
             }
             let anomalous = encoder.isAnomalous(score, route: routeOf[position])
-            outputs.append(
-                OutputRecord(
-                    destination: .prediction,
-                    ticket: input.ticket,
-                    key: input.message.key,
-                    value: encode(position, score: score, anomalous: anomalous, source: input.message),
-                    headers: headers.carried(from: input.message.headers),
-                    receivedNanoseconds: input.receivedNanoseconds,
-                    anomalous: anomalous
-                )
+            let shadowVerdict = shadow?.verdict(at: position)
+            var verdict = verdict(position, score: score, anomalous: anomalous)
+            var output = OutputRecord(
+                destination: .prediction,
+                ticket: input.ticket,
+                key: input.message.key,
+                value: nil,
+                headers: headers.carried(from: input.message.headers),
+                receivedNanoseconds: input.receivedNanoseconds,
+                anomalous: anomalous
             )
+            if shadow != nil {
+                // The shadow's verdict rides in the prediction, or becomes a record of its own
+                // (then the prediction is exactly what it would be without a shadow).
+                let record =
+                    shadowRecords ? shadowVerdict.map { encodeShadowRecord(position, verdict, $0, input) } : nil
+                if !shadowRecords { verdict.shadow = shadowVerdict }
+                output.shadow = ShadowAnswer(anomalous: shadowVerdict?.anomalous, value: record)
+            }
+            output.value = encode(position, verdict: verdict, source: input.message)
+            outputs.append(output)
         }
     }
 
-    private func encode(_ position: Int, score: Float, anomalous: Bool, source: KafkaMessage) -> [UInt8] {
-        let verdict = PredictionEncoder.Verdict(
+    private func verdict(_ position: Int, score: Float, anomalous: Bool) -> PredictionEncoder.Verdict {
+        PredictionEncoder.Verdict(
             score: score,
             anomalous: anomalous,
             route: routeOf[position],
@@ -225,9 +264,30 @@ public final class InferenceProcessor: BatchProcessor {
             category: categoryOf.isEmpty || categoryOf[position] < 0 ? nil : categoryOf[position],
             explanation: explanations[position]
         )
+    }
+
+    private func encode(_ position: Int, verdict: PredictionEncoder.Verdict, source: KafkaMessage) -> [UInt8] {
         guard let range = ids[position] else { return encoder.encode(idBytes: nil, verdict: verdict, source: source) }
         let all = idBytes  // the array, not its bytes: a span of the property would outlive the access to it
         return encoder.encode(idBytes: all.span.extracting(range), verdict: verdict, source: source)
+    }
+
+    private func encodeShadowRecord(
+        _ position: Int,
+        _ main: PredictionEncoder.Verdict,
+        _ shadow: (score: Float, anomalous: Bool),
+        _ input: InputRecord
+    ) -> [UInt8] {
+        guard let range = ids[position] else {
+            return encoder.encodeShadowRecord(idBytes: nil, main: main, shadow: shadow, source: input.message)
+        }
+        let all = idBytes
+        return encoder.encodeShadowRecord(
+            idBytes: all.span.extracting(range),
+            main: main,
+            shadow: shadow,
+            source: input.message
+        )
     }
 
     public func limitWaits(until deadline: MonotonicDeadline) {

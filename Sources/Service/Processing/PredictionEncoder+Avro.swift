@@ -49,6 +49,7 @@ extension PredictionEncoder {
         AvroBinary.appendString(source.topic, to: &out)
         AvroBinary.appendInt(source.partition, to: &out)
         AvroBinary.appendLong(source.offset, to: &out)
+        appendAvroShadow(verdict.shadow, to: &out)
         return out
     }
 }

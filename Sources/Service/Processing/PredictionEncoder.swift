@@ -26,6 +26,9 @@ public struct PredictionEncoder: Sendable {
         package var category: Int?
         /// The largest terms of the score (`--explain`), largest first.
         package var explanation: [FeatureContribution]?
+        /// The shadow model's score and verdict on the same request (`shadow-model`), written
+        /// as the prediction's `shadow` field.
+        package var shadow: (score: Float, anomalous: Bool)?
 
         package init(
             score: Float,
@@ -58,16 +61,25 @@ public struct PredictionEncoder: Sendable {
     /// `name@version`, and the category names, for the Avro form.
     let modelIdentifierBytes: [UInt8]
     let categoryNames: [String]
+    /// The main and shadow models' `name@version`, quoted, for shadow verdicts (`"…"`).
+    let quotedModel: [UInt8]
+    let quotedShadowModel: [UInt8]
+    /// The shadow model's `name@version` for the Avro form (empty without one).
+    let shadowIdentifierBytes: [UInt8]
 
     package init(
         model: SVMModel,
         routes: RouteThresholds = RouteThresholds(),
         sourceStyle: SourceStyle = .kafka,
-        format: PredictionFormat = .json
+        format: PredictionFormat = .json,
+        shadow: SVMModel? = nil
     ) {
         self.sourceStyle = sourceStyle
         self.format = format
         modelIdentifierBytes = Array(model.identifier.utf8)
+        quotedModel = Array(JSONText.quoted(model.identifier).utf8)
+        quotedShadowModel = Array(JSONText.quoted(shadow?.identifier ?? "").utf8)
+        shadowIdentifierBytes = Array((shadow?.identifier ?? "").utf8)
         categoryNames = model.categories
         thresholds = [model.threshold] + routes.rules.map(\.threshold)
         let opening = sourceStyle == .kafka ? ",\"source\":{\"topic\":" : ",\"source\":{\"file\":"
@@ -101,19 +113,13 @@ public struct PredictionEncoder: Sendable {
         }
         let middle = middles[verdict.route]
         let anomalous = verdict.anomalous
-        let topic = source.topic
-        let topicBytes = topic.utf8.span
         var out: [UInt8] = []
-        out.reserveCapacity(96 + middle.count + 2 * (idBytes?.count ?? 0) + 2 * topicBytes.count)
+        out.reserveCapacity(
+            96 + middle.count + 2 * (idBytes?.count ?? 0) + 2 * source.topic.utf8.count
+                + (verdict.shadow == nil ? 0 : 64 + quotedShadowModel.count)
+        )
         out.append(contentsOf: Self.openingBytes)
-        if let idBytes {
-            JSONText.appendQuoted(idBytes, to: &out)
-        } else {
-            let fallback =
-                sourceStyle == .kafka
-                ? "\(source.topic)/\(source.partition)/\(source.offset)" : "\(source.topic):\(source.offset)"
-            JSONText.appendQuoted(fallback.utf8.span, to: &out)
-        }
+        appendID(idBytes, source: source, to: &out)
         out.append(contentsOf: anomalous ? Self.anomalousBytes : Self.normalBytes)
         let scoreText = Self.number(verdict.score)  // short: Swift keeps it inline, no allocation
         out.append(contentsOf: scoreText.utf8)
@@ -125,7 +131,32 @@ public struct PredictionEncoder: Sendable {
         }
         if let explanation = verdict.explanation { Self.appendExplanation(explanation, to: &out) }
         out.append(contentsOf: middle)
-        JSONText.appendQuoted(topicBytes, to: &out)
+        appendSourceFields(source, to: &out)
+        out.append(UInt8(ascii: "}"))
+        if let shadow = verdict.shadow {
+            out.append(contentsOf: Self.shadowFieldBytes)
+            appendVerdict(score: shadow.score, anomalous: shadow.anomalous, model: quotedShadowModel, to: &out)
+        }
+        out.append(UInt8(ascii: "}"))
+        return out
+    }
+
+    /// The request id, quoted; without one `<topic>/<partition>/<offset>` (offline:
+    /// `<file>:<line>`).
+    func appendID(_ idBytes: Span<UInt8>?, source: KafkaMessage, to out: inout [UInt8]) {
+        if let idBytes {
+            JSONText.appendQuoted(idBytes, to: &out)
+        } else {
+            let fallback =
+                sourceStyle == .kafka
+                ? "\(source.topic)/\(source.partition)/\(source.offset)" : "\(source.topic):\(source.offset)"
+            JSONText.appendQuoted(fallback.utf8.span, to: &out)
+        }
+    }
+
+    /// The `source` object's members after `{"topic":` (offline: `{"file":`), without its `}`.
+    func appendSourceFields(_ source: KafkaMessage, to out: inout [UInt8]) {
+        JSONText.appendQuoted(source.topic.utf8.span, to: &out)
         if sourceStyle == .kafka {
             out.append(contentsOf: Self.partitionBytes)
             JSONText.appendInteger(Int64(source.partition), to: &out)
@@ -134,8 +165,6 @@ public struct PredictionEncoder: Sendable {
             out.append(contentsOf: Self.lineBytes)
         }
         JSONText.appendInteger(source.offset, to: &out)
-        out.append(contentsOf: Self.closingBytes)
-        return out
     }
 
     /// `,"explanation":[{"block":…,"feature":…,"contribution":…},…]`, for ``Verdict/explanation``.
@@ -151,14 +180,14 @@ public struct PredictionEncoder: Sendable {
         out.append(UInt8(ascii: "]"))
     }
 
-    private static let openingBytes = Array("{\"id\":".utf8)
+    static let openingBytes = Array("{\"id\":".utf8)
     private static let anomalousBytes = Array(",\"anomalous\":true,\"score\":".utf8)
     private static let normalBytes = Array(",\"anomalous\":false,\"score\":".utf8)
     private static let partBytes = Array(",\"part\":\"".utf8)
     private static let partitionBytes = Array(",\"partition\":".utf8)
     private static let lineBytes = Array(",\"line\":".utf8)
     private static let offsetBytes = Array(",\"offset\":".utf8)
-    private static let closingBytes = Array("}}".utf8)
+    static let shadowFieldBytes = Array(",\"shadow\":".utf8)
 
     /// A finite float as a JSON number (Swift's shortest round-trip form is valid JSON).
     static func number(_ value: Float) -> String {

@@ -12,19 +12,24 @@ public struct ProcessorOptions: Sendable {
     public var decoding = RequestDecoding()
     /// How predictions are written.
     public var predictions = PredictionFormat.json
+    /// With a shadow model: its verdicts become records of their own (`shadow-output`) instead of
+    /// a field of each prediction.
+    public var shadowRecords = false
 
     public init(
         routes: RouteThresholds = RouteThresholds(),
         explain: Int = 0,
         headers: HeaderCarrier = HeaderCarrier(),
         decoding: RequestDecoding = RequestDecoding(),
-        predictions: PredictionFormat = .json
+        predictions: PredictionFormat = .json,
+        shadowRecords: Bool = false
     ) {
         self.routes = routes
         self.explain = explain
         self.headers = headers
         self.decoding = decoding
         self.predictions = predictions
+        self.shadowRecords = shadowRecords
     }
 }
 

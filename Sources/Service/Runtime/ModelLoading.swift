@@ -15,6 +15,21 @@ extension ServiceConfiguration {
         }
     }
 
+    /// The shadow model (`shadow-model`), or nil without one: loaded with ``loadModel(expecting:)``'s
+    /// checks, and its features built once as a worker will, so that a file this build cannot
+    /// score fails the start with a message naming it. Its feature configuration and kernel may
+    /// differ from the main model's.
+    public func loadShadowModel() throws(ServiceError) -> SVMModel? {
+        guard let shadowModel else { return nil }
+        do {
+            let model = try checkedModel(at: shadowModel)
+            _ = try InferenceProcessor(model: model, maxBatch: 1)
+            return model
+        } catch {
+            throw .configuration("shadow-model '\(shadowModel)' refused: \(Self.describe(error).escapedForLog)")
+        }
+    }
+
     /// The model at `path` after every check ``loadModel(expecting:)`` makes; a reload's too.
     ///
     /// Nothing big is allocated before its size is checked: the file's against `max-model-memory`
@@ -47,8 +62,9 @@ extension ServiceConfiguration {
 public func makeInferenceProcessors(
     model: SVMModel,
     maxBatch: Int,
-    options: ProcessorOptions = ProcessorOptions()
+    options: ProcessorOptions = ProcessorOptions(),
+    shadow: SVMModel? = nil
 ) -> (Int) throws -> any BatchProcessor {
     BLAS.useSingleThread()
-    return { _ in try InferenceProcessor(model: model, maxBatch: maxBatch, options: options) }
+    return { _ in try InferenceProcessor(model: model, maxBatch: maxBatch, options: options, shadow: shadow) }
 }

@@ -4,37 +4,51 @@ import Logging
 import Platform
 import Synchronization
 
-/// The model the workers score with. A reload publishes a whole, validated model; each worker
-/// notices the new generation at the start of its next micro-batch and switches there, so no
-/// batch is scored by two models and none by a half-loaded one.
+/// The models the workers score with: the main one and, with `shadow-model`, the shadow. A reload
+/// publishes a whole, validated model; each worker notices the new generation at the start of its
+/// next micro-batch and switches there, so no batch is scored by two models and none by a
+/// half-loaded one.
 ///
-/// Memory ordering: the model is stored under the mutex; `published` only tells workers that
-/// something changed (release on publish, acquire on check), and they then read the model under
-/// the same mutex, so a worker always sees a complete model.
+/// Memory ordering: the models are stored under the mutex; `published` only tells workers that
+/// something changed (release on publish, acquire on check), and they then read the models under
+/// the same mutex, so a worker always sees complete models.
 public final class ModelSwitch: Sendable {
-    private let state: Mutex<(generation: Int, model: SVMModel)>
-    private let published = Atomic<Int>(0)
-    private let info: ModelInfoGauge
-
-    /// Starts with `model`, reported as `anomaly_model_info` through `metricsFactory`.
-    public init(_ model: SVMModel, metricsFactory: any MetricsFactory = MetricsSystem.factory) {
-        state = Mutex((0, model))
-        info = ModelInfoGauge(factory: metricsFactory)
-        info.show(model)
+    /// The models of one generation (0: those loaded at start).
+    struct Models {
+        var generation: Int
+        var model: SVMModel
+        var shadow: SVMModel?
     }
 
-    /// The latest model and its generation (0 for the one loaded at start).
-    var current: (generation: Int, model: SVMModel) { state.withLock { $0 } }
+    private let state: Mutex<Models>
+    private let published = Atomic<Int>(0)
+    private let info: ModelInfoGauge
+    private let shadowInfo: ModelInfoGauge
+
+    /// Starts with `model` (and `shadow`), reported as `anomaly_model_info` (and
+    /// `anomaly_shadow_model_info`) through `metricsFactory`.
+    public init(_ model: SVMModel, shadow: SVMModel? = nil, metricsFactory: any MetricsFactory = MetricsSystem.factory)
+    {
+        state = Mutex(Models(generation: 0, model: model, shadow: shadow))
+        info = ModelInfoGauge(factory: metricsFactory)
+        shadowInfo = ModelInfoGauge(factory: metricsFactory, label: ServiceMetricNames.shadowModelInfo)
+        info.show(model)
+        if let shadow { shadowInfo.show(shadow) }
+    }
+
+    /// The latest models and their generation.
+    var current: Models { state.withLock { $0 } }
 
     /// The latest generation: a cheap check for workers.
     var generation: Int { published.load(ordering: .acquiring) }
 
-    func publish(_ model: SVMModel) {
+    /// Publishes `model` as the main model (`shadow` false) or as the shadow.
+    func publish(_ model: SVMModel, shadow: Bool = false) {
         let generation = state.withLock { state in
             state.generation += 1
-            state.model = model
+            if shadow { state.shadow = model } else { state.model = model }
             // Under the same lock, so publishers racing each other leave the info on the last model.
-            info.show(model)
+            (shadow ? shadowInfo : info).show(model)
             return state.generation
         }
         published.store(generation, ordering: .releasing)
@@ -54,19 +68,29 @@ final class ReloadingProcessor: BatchProcessor {
         self.models = models
         self.maxBatch = maxBatch
         self.options = options
-        let (generation, model) = models.current
-        self.generation = generation
-        processor = try InferenceProcessor(model: model, maxBatch: maxBatch, options: options)
+        let current = models.current
+        generation = current.generation
+        processor = try InferenceProcessor(
+            model: current.model,
+            maxBatch: maxBatch,
+            options: options,
+            shadow: current.shadow
+        )
     }
 
     func process(_ batch: [InputRecord], into outputs: inout [OutputRecord]) {
         if models.generation != generation {
-            let (latest, model) = models.current
+            let latest = models.current
             // Published models were validated by building a processor first, so this succeeds.
-            if let next = try? InferenceProcessor(model: model, maxBatch: maxBatch, options: options) {
+            if let next = try? InferenceProcessor(
+                model: latest.model,
+                maxBatch: maxBatch,
+                options: options,
+                shadow: latest.shadow
+            ) {
                 processor = next
             }
-            generation = latest
+            generation = latest.generation
         }
         processor.process(batch, into: &outputs)
     }
@@ -87,15 +111,17 @@ public func makeReloadingProcessors(
     return { _ in try ReloadingProcessor(models: models, maxBatch: maxBatch, options: options) }
 }
 
-/// Reloads the model file on request (SIGHUP) or when the file changes (its size, modification
-/// time or inode, checked every `model-poll-seconds`; 0 checks only on request). The new file is
-/// loaded and validated on this thread, off the hot path, with the checks of a start
+/// Reloads the model file, and the shadow model's (`shadow-model`), on request (SIGHUP: both) or
+/// when a file changes (its size, modification time or inode, checked every `model-poll-seconds`;
+/// 0 checks only on request; only the file that changed is reloaded). The new file is loaded and
+/// validated on this thread, off the hot path, with the checks of a start
 /// (``ServiceConfiguration/loadModel(expecting:)``): it must be a model this build can score
 /// (format, checksum, feature configuration, dimension) within `max-model-memory`. A file that
 /// fails is refused with an error in the log and the old model stays; a later change or request
-/// tries again.
+/// tries again. Reloads and refusals of either file are counted together.
 public final class ModelReloader: Sendable {
     let path: String
+    let shadowPath: String?
     /// The settings the model was loaded with at start: path, poll interval and memory bound.
     private let configuration: ServiceConfiguration
     private let models: ModelSwitch
@@ -116,6 +142,7 @@ public final class ModelReloader: Sendable {
         metricsFactory: any MetricsFactory = MetricsSystem.factory
     ) throws(ServiceError) {
         path = configuration.model
+        shadowPath = configuration.shadowModel
         self.configuration = configuration
         self.models = models
         pollSeconds = configuration.modelPollSeconds
@@ -137,39 +164,45 @@ public final class ModelReloader: Sendable {
     deinit { stop() }
 
     private func run() {
-        var seen = FileFingerprint(path: path)
+        // The main model's file, then the shadow's.
+        let files = [(path, false)] + (shadowPath.map { [($0, true)] } ?? [])
+        var seen = files.map { FileFingerprint(path: $0.0) }
         var lastCheck = MonotonicDeadline.now()
         let pollNanoseconds = Int64(pollSeconds * 1e9)
         while !thread.isStopping {
             sleepThread(for: .milliseconds(100))
-            var reason: String?
-            if requested.exchange(false, ordering: .acquiringAndReleasing) {
-                reason = "SIGHUP"
-            } else if pollSeconds > 0, MonotonicDeadline.now().nanoseconds(since: lastCheck) >= pollNanoseconds {
+            let signalled = requested.exchange(false, ordering: .acquiringAndReleasing)
+            var polled = false
+            if !signalled, pollSeconds > 0, MonotonicDeadline.now().nanoseconds(since: lastCheck) >= pollNanoseconds {
                 lastCheck = MonotonicDeadline.now()
-                let now = FileFingerprint(path: path)
-                if let now, now != seen { reason = "the file changed" }
+                polled = true
             }
-            guard let reason else { continue }
-            seen = FileFingerprint(path: path)
-            reload(because: reason)
+            guard signalled || polled else { continue }
+            for (index, (file, shadow)) in files.enumerated() {
+                let now = FileFingerprint(path: file)
+                guard signalled || (now != nil && now != seen[index]) else { continue }
+                seen[index] = now
+                reload(file, shadow: shadow, because: signalled ? "SIGHUP" : "the file changed")
+            }
         }
     }
 
-    private func reload(because reason: String) {
+    private func reload(_ file: String, shadow: Bool, because reason: String) {
+        let current = models.current
         // The name and version come from the model file: escaped, they cannot forge log lines.
-        let old = models.current.model.identifier.escapedForLog
+        let old = ((shadow ? current.shadow : current.model)?.identifier ?? "none").escapedForLog
+        let role = shadow ? "shadow model" : "model"
         do {
-            let model = try configuration.checkedModel(at: path)
+            let model = try configuration.checkedModel(at: file)
             // Everything a worker will do with it, once, here: extractor, dimension, scorer.
             _ = try InferenceProcessor(model: model, maxBatch: 1)
-            models.publish(model)
+            models.publish(model, shadow: shadow)
             reloads.increment()
-            logger.notice("model reloaded (\(reason)): \(model.identifier.escapedForLog) replaces \(old)")
+            logger.notice("\(role) reloaded (\(reason)): \(model.identifier.escapedForLog) replaces \(old)")
         } catch {
             failures.increment()
             logger.error(
-                "model reload refused (\(reason)): '\(path.escapedForLog)': \(ServiceConfiguration.describe(error).escapedForLog); still scoring with \(old)"
+                "\(role) reload refused (\(reason)): '\(file.escapedForLog)': \(ServiceConfiguration.describe(error).escapedForLog); still \(shadow ? "shadowing" : "scoring") with \(old)"
             )
         }
     }

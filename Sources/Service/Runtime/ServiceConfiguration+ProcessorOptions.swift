@@ -45,7 +45,8 @@ extension ServiceConfiguration {
             explain: explain,
             headers: HeaderCarrier(extra: carryHeaders),
             decoding: decoding,
-            predictions: predictions
+            predictions: predictions,
+            shadowRecords: shadowOutput != nil
         )
     }
 

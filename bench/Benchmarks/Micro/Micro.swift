@@ -77,36 +77,50 @@ let benchmarks: @Sendable () -> Void = {
     }
 
     // The whole engine on one worker's micro-batch of 64 records: parse, score, category of the
-    // anomalous ones, and the prediction JSON (InferenceProcessor.process, as serve and score run it).
-    Benchmark("engine-batch-64", configuration: .init(scalingFactor: .one)) { benchmark in
-        let processor = try InferenceProcessor(model: SVMModel(contentsOf: defaultModelPath), maxBatch: 64)
-        let batches: [[InputRecord]] = (0..<64).map { batch in
-            (0..<64).map { index in
-                let offset = batch * 64 + index
-                return InputRecord(
-                    message: KafkaMessage(
-                        topic: "requests",
-                        partition: 0,
-                        offset: Int64(offset),
-                        key: nil,
-                        value: corpus[offset]
-                    ),
-                    ticket: OffsetTracker.Ticket(rawValue: UInt(offset)),
-                    receivedNanoseconds: 0
-                )
+    // anomalous ones, and the prediction JSON (InferenceProcessor.process, as serve and score run it);
+    // then the same with a shadow model (`serve --shadow-model`) scoring every request in the same
+    // pass: the default part model again, and the whole-request model (another configuration).
+    for shadowPath in [nil, defaultModelPath, wholeRequestModelPath] {
+        let name =
+            switch shadowPath {
+            case nil: "engine-batch-64"
+            case defaultModelPath: "engine-batch-64-shadow-parts"
+            default: "engine-batch-64-shadow-whole"
             }
+        Benchmark(name, configuration: .init(scalingFactor: .one)) { benchmark in
+            let processor = try InferenceProcessor(
+                model: SVMModel(contentsOf: defaultModelPath),
+                maxBatch: 64,
+                shadow: shadowPath.map { try SVMModel(contentsOf: $0) }
+            )
+            let batches: [[InputRecord]] = (0..<64).map { batch in
+                (0..<64).map { index in
+                    let offset = batch * 64 + index
+                    return InputRecord(
+                        message: KafkaMessage(
+                            topic: "requests",
+                            partition: 0,
+                            offset: Int64(offset),
+                            key: nil,
+                            value: corpus[offset]
+                        ),
+                        ticket: OffsetTracker.Ticket(rawValue: UInt(offset)),
+                        receivedNanoseconds: 0
+                    )
+                }
+            }
+            var outputs: [OutputRecord] = []
+            outputs.reserveCapacity(64)
+            var index = 0
+            benchmark.startMeasurement()
+            for _ in benchmark.scaledIterations {
+                outputs.removeAll(keepingCapacity: true)
+                processor.process(batches[index & 63], into: &outputs)
+                index += 1
+            }
+            benchmark.stopMeasurement()
+            blackHole(outputs.count)
         }
-        var outputs: [OutputRecord] = []
-        outputs.reserveCapacity(64)
-        var index = 0
-        benchmark.startMeasurement()
-        for _ in benchmark.scaledIterations {
-            outputs.removeAll(keepingCapacity: true)
-            processor.process(batches[index & 63], into: &outputs)
-            index += 1
-        }
-        benchmark.stopMeasurement()
-        blackHole(outputs.count)
     }
 
     // Per request with the whole-request model's configuration: parse + featurize into a row (what

@@ -263,6 +263,7 @@ final class TransactionalResultProducer: ResultDrain, @unchecked Sendable {
             case .prediction:
                 counters.predicted.add(1, ordering: .relaxed)
                 if entry.answer.anomalous { counters.anomalous.add(1, ordering: .relaxed) }
+                if let shadow = entry.answer.shadow { counters.count(shadow, main: entry.answer.anomalous) }
             case .deadLetter:
                 counters.deadLettered.add(1, ordering: .relaxed)
             case .unanswered:
