@@ -45,6 +45,14 @@ import Testing
         #expect(controller.next(Self.window(p99Milliseconds: 7.5, .steady, waiting: 2)) == grown / 2)
     }
 
+    @Test func growsOnAStandingQueueOverTheBudget() {
+        var controller = BatchSizeController(parameters: Self.parameters)
+        for _ in 0..<9 { controller.next(Self.window(p99Milliseconds: 40, .steady, waiting: 300)) }
+        #expect(controller.size == 4, "1, 2, 3, 4: one step per dwell")
+        for _ in 0..<9 { controller.next(Self.window(p99Milliseconds: 5, .steady, waiting: 300)) }
+        #expect(controller.size == 4, "under 80% of the budget a standing queue is affordable")
+    }
+
     @Test func holdsWhileAQueueDrainsEvenOverTheBudget() {
         var controller = BatchSizeController(parameters: Self.parameters)
         for _ in 0..<30 { controller.next(Self.window(p99Milliseconds: 1, .growing, waiting: 1_000)) }

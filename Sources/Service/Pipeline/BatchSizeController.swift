@@ -5,19 +5,20 @@
 /// Each window it sees the p99 of receipt-to-hand-off latency over that window only, and how the
 /// backlog (records waiting for a worker in the input rings) moved. Then:
 ///
-/// - **Grow** (by half, at least one, up to ``Parameters/maximum``) when the backlog is growing and
-///   the size has not changed for ``Parameters/dwellWindows`` windows. The workers are not keeping
-///   up, and bigger batches cost less per record. Under the budget the latency a bigger batch adds
-///   is affordable; over it, the growing queue makes the latency, and only more throughput
-///   shortens it (a smaller batch would drain it slower).
+/// - **Grow** (by half, at least one, up to ``Parameters/maximum``), once the size has not changed
+///   for ``Parameters/dwellWindows`` windows, when the backlog is growing, or when it stands (more
+///   than one batch waiting, not shrinking) and the p99 is above ``Parameters/shrinkAbove`` of the
+///   budget. The workers are not keeping up, or only just, and bigger batches cost less per
+///   record. Under the budget the latency a bigger batch adds is affordable; over it, the queue
+///   makes the latency, and only more throughput shortens it (a smaller batch would drain it
+///   slower).
 /// - **Shrink** (halve, down to ``Parameters/minimum``) when the backlog is not growing, less than
 ///   one batch waits, and the p99 is above ``Parameters/shrinkAbove`` of the budget: no queue
 ///   explains the p99, so the batch (or the transport) is what is late, and a smaller batch is
 ///   answered sooner.
-/// - **Hold** otherwise: the p99 under `shrinkAbove` with a backlog not growing (the size fits);
-///   a queue of more than a batch that is not growing (it drains, or holds, at this size: its
-///   wait, not the batch, makes the p99, and a smaller batch would drain it slower); and a window
-///   with no answers (nothing to judge by).
+/// - **Hold** otherwise: the p99 under `shrinkAbove` with a backlog not growing (the size fits); a
+///   queue of more than a batch that is shrinking (it drains at this size: its wait, not the
+///   batch, makes the p99); and a window with no answers (nothing to judge by).
 ///
 /// No oscillation on a steady load: growth stops at the first size whose throughput matches the
 /// arrivals (the backlog then stops growing); between that and `shrinkAbove` of the budget nothing
@@ -82,11 +83,13 @@ package struct BatchSizeController: Sendable, Equatable {
         if let p99 = observation.p99Nanoseconds {
             let lowest = min(parameters.minimum, parameters.maximum)
             let late = Double(p99) > parameters.shrinkAbove * Double(parameters.budgetNanoseconds)
-            if observation.backlog == .growing {
+            let queued = observation.waiting > Double(size)
+            let standing = late && queued && observation.backlog == .steady
+            if observation.backlog == .growing || standing {
                 if unchangedWindows >= parameters.dwellWindows {
                     size = min(parameters.maximum, max(size + 1, size + size / 2))
                 }
-            } else if late && observation.waiting <= Double(size) {
+            } else if late && !queued {
                 size = max(lowest, size / 2)
             }
         }
