@@ -53,6 +53,23 @@ import Testing
         #expect(controller.size == 4, "under 80% of the budget a standing queue is affordable")
     }
 
+    @Test func fullBatchesOverTheBudgetCountAsAQueueAndGrowInsteadOfShrinking() {
+        var controller = BatchSizeController(parameters: Self.parameters)
+        for _ in 0..<9 { controller.next(Self.window(p99Milliseconds: 1, .growing, waiting: 100)) }
+        #expect(controller.size == 4)
+        // The rings' mean depth is under one batch, but every batch taken was full.
+        let full = BatchSizeController.Observation(
+            p99Nanoseconds: 20_000_000,
+            backlog: .steady,
+            waiting: 2,
+            batchesFull: true
+        )
+        for _ in 0..<3 { controller.next(full) }
+        #expect(controller.size == 6)
+        let notFull = BatchSizeController.Observation(p99Nanoseconds: 20_000_000, backlog: .steady, waiting: 2)
+        #expect(controller.next(notFull) == 3)
+    }
+
     @Test func holdsWhileAQueueDrainsEvenOverTheBudget() {
         var controller = BatchSizeController(parameters: Self.parameters)
         for _ in 0..<30 { controller.next(Self.window(p99Milliseconds: 1, .growing, waiting: 1_000)) }

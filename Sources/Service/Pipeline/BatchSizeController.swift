@@ -7,13 +7,13 @@
 ///
 /// - **Grow** (by half, at least one, up to ``Parameters/maximum``), once the size has not changed
 ///   for ``Parameters/dwellWindows`` windows, when the backlog is growing, or when it stands (more
-///   than one batch waiting, not shrinking) and the p99 is above ``Parameters/shrinkAbove`` of the
-///   budget. The workers are not keeping up, or only just, and bigger batches cost less per
+///   than one batch waiting, or the batches taken full; not shrinking) and the p99 is above
+///   ``Parameters/shrinkAbove`` of the budget. The workers are not keeping up, or only just, and bigger batches cost less per
 ///   record. Under the budget the latency a bigger batch adds is affordable; over it, the queue
 ///   makes the latency, and only more throughput shortens it (a smaller batch would drain it
 ///   slower).
-/// - **Shrink** (halve, down to ``Parameters/minimum``) when the backlog is not growing, less than
-///   one batch waits, and the p99 is above ``Parameters/shrinkAbove`` of the budget: no queue
+/// - **Shrink** (halve, down to ``Parameters/minimum``) when the backlog is not growing, at most
+///   one batch waits, the batches taken were not full, and the p99 is above ``Parameters/shrinkAbove`` of the budget: no queue
 ///   explains the p99, so the batch (or the transport) is what is late, and a smaller batch is
 ///   answered sooner.
 /// - **Hold** otherwise: the p99 under `shrinkAbove` with a backlog not growing (the size fits); a
@@ -56,11 +56,16 @@ package struct BatchSizeController: Sendable, Equatable {
         package var backlog: BacklogTrend
         /// Records waiting for a worker, on average over the window.
         package var waiting: Double
+        /// Whether the batches taken in the window were (nearly) all of the full size: records
+        /// were waiting beyond each batch even when the rings' mean depth is low (a fetch's
+        /// records arrive together and are taken at once).
+        package var batchesFull: Bool
 
-        package init(p99Nanoseconds: Int64?, backlog: BacklogTrend, waiting: Double) {
+        package init(p99Nanoseconds: Int64?, backlog: BacklogTrend, waiting: Double, batchesFull: Bool = false) {
             self.p99Nanoseconds = p99Nanoseconds
             self.backlog = backlog
             self.waiting = waiting
+            self.batchesFull = batchesFull
         }
     }
 
@@ -83,7 +88,7 @@ package struct BatchSizeController: Sendable, Equatable {
         if let p99 = observation.p99Nanoseconds {
             let lowest = min(parameters.minimum, parameters.maximum)
             let late = Double(p99) > parameters.shrinkAbove * Double(parameters.budgetNanoseconds)
-            let queued = observation.waiting > Double(size)
+            let queued = observation.waiting > Double(size) || observation.batchesFull
             let standing = late && queued && observation.backlog == .steady
             if observation.backlog == .growing || standing {
                 if unchangedWindows >= parameters.dwellWindows {

@@ -28,6 +28,8 @@ final class LatencyBudgetLoop: Sendable {
         var latency: AtomicHistogram
         /// Records waiting for a worker (the input rings' depth).
         var backlog: @Sendable () -> Int
+        /// Records per micro-batch taken, cumulative.
+        var batchSizes: AtomicHistogram
         /// Back-pressure pauses so far (a counter).
         var pauses: @Sendable () -> Int
     }
@@ -57,6 +59,7 @@ final class LatencyBudgetLoop: Sendable {
         var controller = BatchSizeController(parameters: parameters)
         target.set(controller.size)
         var lastSnapshot = inputs.latency.snapshot()
+        var lastBatches = inputs.batchSizes.snapshot()
         var lastPauses = inputs.pauses()
         var lastMean: Double?
         while !thread.isStopping {
@@ -71,6 +74,13 @@ final class LatencyBudgetLoop: Sendable {
             let mean = Double(total) / Double(max(1, samples))
             let snapshot = inputs.latency.snapshot()
             let pauses = inputs.pauses()
+            let batches = inputs.batchSizes.snapshot()
+            let taken = batches.count - lastBatches.count
+            // Nearly every batch full: a mean taken of at least nine tenths of the size. At size 1
+            // every batch is full, which says nothing about what else was waiting.
+            let full =
+                controller.size > 1 && taken > 0
+                && Double(batches.sum - lastBatches.sum) / Double(taken) >= 0.9 * Double(controller.size)
             let p99 = snapshot.quantile(0.99, since: lastSnapshot, upperBounds: inputs.latency.upperBounds)
             let trend = BatchSizeController.BacklogTrend(
                 previous: lastMean ?? mean,
@@ -78,10 +88,11 @@ final class LatencyBudgetLoop: Sendable {
                 noise: Double(max(Self.backlogNoise, controller.size)),
                 paused: pauses > lastPauses
             )
-            target.set(controller.next(.init(p99Nanoseconds: p99, backlog: trend, waiting: mean)))
+            target.set(controller.next(.init(p99Nanoseconds: p99, backlog: trend, waiting: mean, batchesFull: full)))
             if let p99 { target.setLastWindowP99(p99) }
             lastSnapshot = snapshot
             lastPauses = pauses
+            lastBatches = batches
             lastMean = mean
         }
     }

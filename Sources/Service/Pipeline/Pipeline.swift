@@ -143,7 +143,11 @@ public final class Pipeline: @unchecked Sendable {
         // committed offset, which moves once a commit interval and reports every statistics
         // interval (5 s), so it would read as growing in steps at a steady rate. A backlog beyond
         // the rings shows as back-pressure pauses instead.
-        budgetLoop = Self.budgetLoop(configuration: configuration, target: batchTarget, latency: latency) {
+        budgetLoop = Self.budgetLoop(
+            configuration: configuration,
+            target: batchTarget,
+            histograms: (latency, batchSizes)
+        ) {
             [pollers] in
             pollers.reduce(0) { $0 + $1.ring.count }
         } pauses: { [counters] in
@@ -290,7 +294,7 @@ public final class Pipeline: @unchecked Sendable {
     private static func budgetLoop(
         configuration: ServiceConfiguration,
         target: BatchTarget,
-        latency: AtomicHistogram,
+        histograms: (latency: AtomicHistogram, batchSizes: AtomicHistogram),
         backlog: @escaping @Sendable () -> Int,
         pauses: @escaping @Sendable () -> Int
     ) -> LatencyBudgetLoop? {
@@ -302,7 +306,12 @@ public final class Pipeline: @unchecked Sendable {
         return LatencyBudgetLoop(
             parameters: parameters,
             target: target,
-            inputs: .init(latency: latency, backlog: backlog, pauses: pauses)
+            inputs: .init(
+                latency: histograms.latency,
+                backlog: backlog,
+                batchSizes: histograms.batchSizes,
+                pauses: pauses
+            )
         )
     }
 

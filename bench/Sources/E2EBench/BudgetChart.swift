@@ -18,8 +18,8 @@ struct BudgetChart {
     func svg() -> String {
         let total = 3 * (height + 60) + 60
         var out =
-            #"<svg xmlns="http://www.w3.org/2000/svg" width="980" height="\#(total)" font-family="sans-serif" font-size="12">"#
-        out += #"<rect width="980" height="\#(total)" fill="white"/>"#
+            #"<svg xmlns="http://www.w3.org/2000/svg" width="1080" height="\#(total)" font-family="sans-serif" font-size="12">"#
+        out += #"<rect width="1080" height="\#(total)" fill="white"/>"#
         out += #"<text x="20" y="24" font-size="15" font-weight="bold">\#(Chart.escape(title))</text>"#
         let seconds = Double(runs.flatMap { $0.intervals.map(\.second) }.max() ?? 1)
         func px(_ second: Double) -> Double { left + second / seconds * width }

@@ -31,7 +31,7 @@ import Foundation
     var topRates: [String: Double] = [:]
     let top = budgetSteps.firstIndex(of: 0) ?? budgetSteps.indices.max { budgetSteps[$0] < budgetSteps[$1] } ?? 0
     for configuration in configurations {
-        let intervals = try bench.run(configuration, logger: logger)
+        let (intervals, summary) = try bench.run(configuration, logger: logger)
         runs.append((configuration.name, intervals))
         print("budget run: \(configuration.name)")
         print("  step offered/s  sent/s  answered/s  target  service p99 ms  end-to-end p99 ms")
@@ -57,8 +57,13 @@ import Foundation
             ])
             if index == top { topRates[configuration.name] = step.achieved }
         }
+        let peak = intervals.map(\.answered).max() ?? 0
+        print(
+            "  peak answered in one second: \(peak)/s; sent \(summary.sent), lost \(summary.lost), duplicates \(summary.duplicates)"
+        )
         section[configuration.name] = [
-            "steps": rows,
+            "steps": rows, "peak_answered_per_s": peak, "sent": summary.sent, "lost": summary.lost,
+            "duplicates": summary.duplicates,
             "seconds": intervals.map {
                 [
                     "second": $0.second, "sent": $0.sent, "answered": $0.answered, "target": $0.batchTargetSize,

@@ -29,8 +29,12 @@ struct BudgetRun {
     var model: String
     var brokers: String?
 
-    /// Runs `configuration` through the steps and returns its seconds.
-    func run(_ configuration: Configuration, logger: Logger) throws -> [DemoRunner.Interval] {
+    /// Runs `configuration` through the steps and returns its seconds and the run's summary (sent,
+    /// lost: unanswered after the drain).
+    func run(
+        _ configuration: Configuration,
+        logger: Logger
+    ) throws -> (intervals: [DemoRunner.Interval], summary: DemoRunner.Summary) {
         var options = DemoRunner.Options()
         options.rateSteps = steps
         options.partitions = partitions
@@ -42,8 +46,8 @@ struct BudgetRun {
         options.drainSeconds = 20
         let intervals = IntervalLog()
         options.intervalSink = { intervals.append($0) }
-        _ = try DemoRunner(options: options, logger: logger).run { _ in }
-        return intervals.all
+        let summary = try DemoRunner(options: options, logger: logger).run { _ in }
+        return (intervals.all, summary)
     }
 
     /// The seconds of each step: second `s` covers `(s - 1, s]` since sending started, so it
