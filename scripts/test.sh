@@ -57,6 +57,17 @@ if [ -d tests/avro ]; then
     ANOMALY_SERVICE_BIN="$(swift build --show-bin-path)/anomaly-service" python3 -m pytest -q tests/avro
 fi
 
+if [ -d tests/eos ]; then
+    # Reliability scenario 15: exactly-once proved from outside against tansu (an independent
+    # broker that writes transaction markers; .build-tansu from scripts/setup.sh), the service as
+    # a subprocess (the debug build above), killed with SIGKILL, joined by a second instance, cut
+    # off by a frozen broker and woken as a zombie; the outputs are read back with
+    # tests/eos/committed_reader.py, which applies the transaction markers itself (tansu does not
+    # isolate aborted transactions). About 3 minutes.
+    echo "== python -m pytest tests/eos"
+    ANOMALY_SERVICE_BIN="$(swift build --show-bin-path)/anomaly-service" python3 -m pytest -q tests/eos
+fi
+
 # Reliability scenario 6: libFuzzer on the JSON and CLF parsers and the feature extractor,
 # 10^6 executions each (about 7 minutes: each input is also scored and explained by the part
 # model); a crash or failed invariant fails the suite.

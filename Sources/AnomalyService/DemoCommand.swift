@@ -50,6 +50,13 @@ struct DemoCommand: ParsableCommand {
             "avro: send requests as Avro records in the Confluent wire format, with a development schema registry, and serve them with --input-format avro; auto (default): JSON objects and access-log lines."
     )
     var inputFormat: String = "auto"
+
+    @Option(
+        name: .customLong("guarantee"),
+        help:
+            "exactly-once: serve with Kafka transactions (answers and offsets committed together); at-least-once (default)."
+    )
+    var guarantee: String = "at-least-once"
     @Option(help: "Leading seconds whose latency is not recorded (start-up).")
     var warmup: Double = 1
     @Option(name: .customLong("log-level"), help: "Log level for the service's logs on standard error.")
@@ -73,6 +80,9 @@ struct DemoCommand: ParsableCommand {
         guard (0...1).contains(attackShare) else { throw ValidationError("--attack-share must be within 0...1") }
         if let workers, workers <= 0 { throw ValidationError("--workers must be positive, got \(workers)") }
         if let emit, emit <= 0 { throw ValidationError("--emit must be positive, got \(emit)") }
+        guard DeliveryGuarantee(rawValue: guarantee) != nil else {
+            throw ValidationError("--guarantee must be at-least-once or exactly-once, got '\(guarantee)'")
+        }
         guard InputFormat(rawValue: inputFormat) != nil else {
             throw ValidationError("--input-format must be auto, json, clf or avro, got '\(inputFormat)'")
         }
@@ -107,6 +117,7 @@ struct DemoCommand: ParsableCommand {
         options.warmupSeconds = warmup
         options.brokers = brokers
         options.inputFormat = InputFormat(rawValue: inputFormat) ?? .auto
+        options.guarantee = DeliveryGuarantee(rawValue: guarantee) ?? .atLeastOnce
         let runner = DemoRunner(options: options, logger: try makeLogger(label: "demo", level: logLevel))
         // Unbuffered writes, so each status line shows up at once even when piped.
         let write = { (line: String) in _ = try? FileOutput.standardOutput.write(line + "\n") }

@@ -103,6 +103,7 @@ struct ServeCommand: ParsableCommand {
                 options: options
             )
         )
+        pipeline.failure.onFailure { reason in signals.stopForFailure(reason) }
         try pipeline.start()
         // Reloads: SIGHUP, or the file changing; validated off the hot path, swapped between batches.
         let reloader = try ModelReloader(configuration: configuration, models: models, logger: logger)
@@ -119,6 +120,10 @@ struct ServeCommand: ParsableCommand {
         logger.notice(
             "stopped: consumed \(counts.consumed), predicted \(counts.predicted), dead-lettered \(counts.deadLettered), anomalous \(counts.anomalous), delivery failures \(counts.deliveryFailures)"
         )
+        if let failure = signals.failure {
+            logger.critical("stopped after a failure: \(failure.escapedForLog)")
+            throw ExitCode(1)
+        }
         if !inTime { throw ExitCode(1) }
     }
 }

@@ -37,6 +37,8 @@ public final class DemoRunner: Sendable {
         /// development registry the demo starts (embedded broker only); the service reads them
         /// with `input-format avro`. Other formats send the generator's JSON and log lines.
         public var inputFormat = InputFormat.auto
+        /// `exactlyOnce` serves with Kafka transactions (a transactional id of the run's own).
+        public var guarantee = DeliveryGuarantee.atLeastOnce
         /// Called with every recorded latency (nanoseconds from the intended send time, after the
         /// warm-up), on the observer thread: for a harness's own histogram (e.g. HDR).
         public var latencySink: (@Sendable (Int64) -> Void)? = nil
@@ -152,6 +154,8 @@ public final class DemoRunner: Sendable {
         configuration.pinThreads = options.pinThreads
         configuration.kafkaConsumer = ["session.timeout.ms=6000", "heartbeat.interval.ms=500"]
         configuration.inputFormat = options.inputFormat
+        configuration.guarantee = options.guarantee
+        configuration.transactionalID = configuration.group + "-transactions"
         if let registry { configuration.schemaRegistryURLs = [registry.url] }
         let makeProcessor: (Int) throws -> any BatchProcessor
         if options.echo {

@@ -167,6 +167,13 @@ public final class KafkaConsumer: RebalanceDispatcher, Sendable {
         return try RDKafkaConsumerHandle.groupClient(configuration)
     }
 
+    /// The consumer's group metadata now (group, generation, member), for
+    /// ``KafkaProducer/sendOffsetsToTransaction(_:group:timeoutMilliseconds:)``. Take it for each
+    /// transaction: a rebalance changes the generation.
+    public func groupMetadata() throws(KafkaError) -> ConsumerGroupMetadata {
+        try handle.groupMetadata()
+    }
+
     /// Stops fetching from `partitions` until ``resume(_:)``; records already fetched are kept.
     public func pause(_ partitions: [TopicPartition]) throws(KafkaError) {
         guard !partitions.isEmpty else { return }

@@ -18,6 +18,9 @@ public struct KafkaError: Error, CustomStringConvertible, CustomDebugStringConve
             case messageTooLarge
             case topicAlreadyExists
             case unsupportedByBroker
+            case retriable
+            case transactionAborted
+            case fatal
         }
         private let backing: Backing
         private init(_ backing: Backing) { self.backing = backing }
@@ -46,6 +49,16 @@ public struct KafkaError: Error, CustomStringConvertible, CustomDebugStringConve
         /// The cluster cannot do what was asked: its brokers lack the request (librdkafka's mock
         /// cluster has no admin requests) or name no controller to send it to.
         public static let unsupportedByBroker = Code(.unsupportedByBroker)
+
+        /// A transactional call failed for a passing reason (a timeout, a coordinator moving):
+        /// calling it again may succeed.
+        public static let retriable = Code(.retriable)
+        /// The current transaction cannot commit (a message failed, the group was rebalanced):
+        /// abort it, then send its records again in a new one.
+        public static let transactionAborted = Code(.transactionAborted)
+        /// The producer can no longer be used: another producer with the same `transactional.id`
+        /// fenced it, or its idempotence state is broken. Only a new producer can go on.
+        public static let fatal = Code(.fatal)
 
         public var description: String { String(describing: backing) }
     }

@@ -66,6 +66,48 @@ public final class KafkaProducer: Sendable {
         }
     }
 
+    /// Registers this producer's `transactional.id` with its transaction coordinator, fencing any
+    /// earlier producer with the same id and aborting the transaction that one left open. Call
+    /// once, before the first ``beginTransaction()``; needs `transactional.id` in the configuration.
+    ///
+    /// - Throws: ``KafkaError`` with code `.retriable` (call again), `.fatal`, or another code.
+    public func initTransactions(timeoutMilliseconds: Int32) throws(KafkaError) {
+        try handle.initTransactions(timeoutMilliseconds: timeoutMilliseconds)
+    }
+
+    /// Starts a transaction: every message sent until it commits or aborts belongs to it.
+    public func beginTransaction() throws(KafkaError) {
+        try handle.beginTransaction()
+    }
+
+    /// Adds consumed offsets to the current transaction: they are committed for the group of
+    /// `group` if, and only if, the transaction commits. Each offset is the next one to read.
+    ///
+    /// - Throws: ``KafkaError`` with code `.transactionAborted` (for example, the group was
+    ///   rebalanced since `group` was taken), `.retriable`, `.fatal`, or another code.
+    public func sendOffsetsToTransaction(
+        _ offsets: [TopicPartitionOffset],
+        group: ConsumerGroupMetadata,
+        timeoutMilliseconds: Int32
+    ) throws(KafkaError) {
+        guard !offsets.isEmpty else { return }
+        try handle.sendOffsetsToTransaction(offsets, group: group, timeoutMilliseconds: timeoutMilliseconds)
+    }
+
+    /// Flushes the transaction's messages and commits it with its offsets.
+    ///
+    /// - Throws: ``KafkaError`` with code `.transactionAborted` (abort, then redo the transaction),
+    ///   `.retriable` (call again), `.fatal`, or another code.
+    public func commitTransaction(timeoutMilliseconds: Int32) throws(KafkaError) {
+        try handle.commitTransaction(timeoutMilliseconds: timeoutMilliseconds)
+    }
+
+    /// Aborts the current transaction: its messages are purged or marked aborted, invisible to
+    /// `read_committed` consumers, and its offsets are not committed.
+    public func abortTransaction(timeoutMilliseconds: Int32) throws(KafkaError) {
+        try handle.abortTransaction(timeoutMilliseconds: timeoutMilliseconds)
+    }
+
     /// Asks a broker for metadata; throws `.brokerUnreachable` when none answers in time.
     public func checkConnectivity(timeoutMilliseconds: Int32 = 5000) throws(KafkaError) {
         try handle.client.checkConnectivity(timeoutMilliseconds: timeoutMilliseconds)

@@ -66,3 +66,21 @@ extension String {
         self.init(decoding: bytes, as: UTF8.self)
     }
 }
+
+extension KafkaError {
+    /// Whether the broker or librdkafka refused this message for what it is (too large, invalid,
+    /// a topic it may not be written to), so sending the same bytes again cannot succeed; false
+    /// for passing failures (timeouts, purges after an abort, transport).
+    public var refusesTheMessage: Bool {
+        switch rd_kafka_resp_err_t(rawValue: rdkafkaCode) {
+        case RD_KAFKA_RESP_ERR_MSG_SIZE_TOO_LARGE, RD_KAFKA_RESP_ERR_RECORD_LIST_TOO_LARGE,
+            RD_KAFKA_RESP_ERR_INVALID_RECORD, RD_KAFKA_RESP_ERR_INVALID_MSG, RD_KAFKA_RESP_ERR_INVALID_MSG_SIZE,
+            RD_KAFKA_RESP_ERR_TOPIC_AUTHORIZATION_FAILED,
+            RD_KAFKA_RESP_ERR_TOPIC_EXCEPTION, RD_KAFKA_RESP_ERR__UNKNOWN_TOPIC,
+            RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART:
+            true
+        default:
+            false
+        }
+    }
+}

@@ -49,6 +49,8 @@ extension ServiceConfiguration {
             return value.trimmingWhitespace == "0"
                 ? nil
                 : "an answer not delivered in time would be given up and its input committed unanswered; the service retries until the broker takes it (0)"
+        case (.producer, "transactional.id"):
+            return "transactions are the service's own: use --guarantee exactly-once and --transactional-id"
         case (.producer, "delivery.report.only.error"):
             return value.trimmingWhitespace == "false"
                 ? nil : "the service commits an input only when its answer's delivery is reported"

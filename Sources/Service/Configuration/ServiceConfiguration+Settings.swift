@@ -166,6 +166,47 @@ extension ServiceConfiguration {
             configuration.revokeTimeoutSeconds = try seconds(text, "revoke-timeout", source)
         },
         Setting(
+            "guarantee",
+            placeholder: "at-least-once|exactly-once",
+            default: "at-least-once",
+            help:
+                "exactly-once: answers and input offsets are committed together in Kafka transactions (docs/OPERATIONS.md, Exactly-once).",
+            file: .value([.string])
+        ) { configuration, text, source throws(ServiceError) in
+            guard let guarantee = DeliveryGuarantee(rawValue: text) else {
+                throw .configuration("\(source): 'guarantee' must be at-least-once or exactly-once, got '\(text)'")
+            }
+            configuration.guarantee = guarantee
+        },
+        Setting(
+            "transactional-id",
+            placeholder: "ID",
+            default: "GROUP-HOSTNAME",
+            help:
+                "exactly-once: this instance's transactional.id, unique per running instance and kept across its restarts.",
+            file: .value([.string])
+        ) { configuration, text, source throws(ServiceError) in
+            configuration.transactionalID = try nonEmpty(text, "transactional-id", source)
+        },
+        Setting(
+            "transaction-interval-ms",
+            placeholder: "MS",
+            default: "100",
+            help: "exactly-once: a transaction commits at the latest this long after its first answer.",
+            file: .value([.integer])
+        ) { configuration, text, source throws(ServiceError) in
+            configuration.transactionIntervalMilliseconds = try positive(text, "transaction-interval-ms", source)
+        },
+        Setting(
+            "transaction-max-records",
+            placeholder: "N",
+            default: "10000",
+            help: "exactly-once: a transaction commits once it holds this many answers.",
+            file: .value([.integer])
+        ) { configuration, text, source throws(ServiceError) in
+            configuration.transactionMaxRecords = try positive(text, "transaction-max-records", source)
+        },
+        Setting(
             "shutdown-timeout",
             placeholder: "SECONDS",
             default: "30",

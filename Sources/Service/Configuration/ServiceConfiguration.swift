@@ -38,6 +38,14 @@ public struct ServiceConfiguration: Sendable, Equatable {
     public var revokeTimeoutSeconds = 10.0
     /// How long a graceful shutdown may take before the process exits anyway.
     public var shutdownTimeoutSeconds = 30.0
+    /// At-least-once (the default) or exactly-once (Kafka transactions).
+    public var guarantee = DeliveryGuarantee.atLeastOnce
+    /// The producer's `transactional.id` under exactly-once; nil: `<group>-<host name>`.
+    public var transactionalID: String? = nil
+    /// Longest a transaction stays open under exactly-once.
+    public var transactionIntervalMilliseconds = 100
+    /// Most records one transaction holds under exactly-once.
+    public var transactionMaxRecords = 10_000
     /// Properties for both clients, then for each (later entries win).
     public var kafka: [String] = []
     public var kafkaConsumer: [String] = []
@@ -224,14 +232,36 @@ public struct ServiceConfiguration: Sendable, Equatable {
         configuration["fetch.max.bytes"] = String(min(52_428_800, max(1_048_576, prefetch / 2)))
         try apply(kafka + kafkaConsumer, to: &configuration)
         for (key, value) in OffsetCommitter.consumerSettings { configuration[key] = value }
+        if guarantee == .exactlyOnce {
+            // Offsets go only through transactions; inputs written by transactional producers
+            // upstream are read once their transactions commit.
+            configuration["enable.auto.commit"] = "false"
+            configuration["isolation.level"] = "read_committed"
+        }
         return configuration
+    }
+
+    /// The transactions' settings under exactly-once; nil under at-least-once.
+    package var transactionSettings: TransactionSettings? {
+        guard guarantee == .exactlyOnce else { return nil }
+        return TransactionSettings(
+            transactionalID: transactionalID ?? "\(group)-\(currentHostName() ?? "anomaly-service")",
+            intervalMilliseconds: transactionIntervalMilliseconds,
+            maxRecords: transactionMaxRecords
+        )
     }
 
     /// The producer's librdkafka configuration: tuned defaults, then `kafka`, then `kafkaProducer`.
     package func producerConfiguration() throws(ServiceError) -> KafkaConfiguration {
         var configuration = KafkaConfiguration.producer(bootstrapServers: brokers)
-        // Never give up on a prediction: a broker outage back-pressures instead of losing output.
-        configuration["message.timeout.ms"] = "0"
+        if let transactions = transactionSettings {
+            // librdkafka then bounds message.timeout.ms by transaction.timeout.ms: an answer not
+            // delivered in time fails its transaction, which is aborted and sent again.
+            configuration["transactional.id"] = transactions.transactionalID
+        } else {
+            // Never give up on a prediction: a broker outage back-pressures instead of losing output.
+            configuration["message.timeout.ms"] = "0"
+        }
         configuration["queue.buffering.max.kbytes"] = String(max(1_024, inFlightByteShares.producerQueue / 1_024))
         var overrides = KafkaConfiguration()
         try apply(kafka + kafkaProducer, to: &overrides)

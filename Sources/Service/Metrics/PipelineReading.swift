@@ -40,7 +40,9 @@ package struct PipelineReading: Sendable {
             backPressurePauses: 0,
             revokedPartitions: 0,
             unacknowledgedOnRevoke: 0,
-            offsetsStored: 0
+            offsetsStored: 0,
+            transactionsCommitted: 0,
+            transactionsAborted: 0
         ),
         latency: .init(bucketCount: ServiceMetricNames.latencyBounds.count + 1),
         batchSeconds: .init(bucketCount: ServiceMetricNames.batchSecondsBounds.count + 1),
@@ -63,6 +65,8 @@ package struct PipelineReading: Sendable {
         (ServiceMetricNames.rebalances, { $0.rebalances }),
         (ServiceMetricNames.revokedPartitions, { $0.counts.revokedPartitions }),
         (ServiceMetricNames.offsetsStored, { $0.counts.offsetsStored }),
+        (ServiceMetricNames.transactionsCommitted, { $0.counts.transactionsCommitted }),
+        (ServiceMetricNames.transactionsAborted, { $0.counts.transactionsAborted }),
     ]
 
     /// The single-valued gauges by series name.

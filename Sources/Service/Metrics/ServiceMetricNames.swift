@@ -17,6 +17,8 @@ public enum ServiceMetricNames {
     public static let rebalances = "anomaly_rebalances_total"
     public static let revokedPartitions = "anomaly_revoked_partitions_total"
     public static let offsetsStored = "anomaly_offsets_stored_total"
+    public static let transactionsCommitted = "anomaly_transactions_committed_total"
+    public static let transactionsAborted = "anomaly_transactions_aborted_total"
     public static let modelReloads = "anomaly_model_reloads_total"
     public static let modelReloadFailures = "anomaly_model_reload_failures_total"
     public static let schemaRegistryRetries = "anomaly_schema_registry_retries_total"

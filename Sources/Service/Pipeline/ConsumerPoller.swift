@@ -57,6 +57,9 @@ final class ConsumerPoller: @unchecked Sendable {
         var pollBatch = 1_024
         var maxInFlightPerPartition = 100_000
         var revokeTimeoutSeconds = 10.0
+        /// Exactly-once: answers not committed by the revocation are never visible, so a timeout
+        /// costs no duplicate.
+        var exactlyOnce = false
     }
 
     /// Creates the consumer (which subscribes and starts joining the group) and registers it with
@@ -320,7 +323,11 @@ final class ConsumerPoller: @unchecked Sendable {
     private func finishRevocation(_ partitions: [TopicPartition], unacknowledged: Int, deferred: Bool) {
         if unacknowledged > 0 {
             counters.unacknowledgedOnRevoke.add(unacknowledged, ordering: .relaxed)
-            logger.warning("revocation gave up waiting: \(unacknowledged) records unacknowledged may be produced twice")
+            logger.warning(
+                settings.exactlyOnce
+                    ? "revocation gave up waiting: \(unacknowledged) records unanswered are left to the next owner"
+                    : "revocation gave up waiting: \(unacknowledged) records unacknowledged may be produced twice"
+            )
         }
         committer.commitRevoked(partitions, consumer: index)
         forget(partitions, lost: false)

@@ -14,6 +14,10 @@ import Synchronization
 /// rebalance is in progress: a commit sent then fails with an invalid generation, and librdkafka
 /// answers that by declaring the whole assignment lost.
 ///
+/// Under exactly-once (`transactions` set) offsets go only through the producer thread's
+/// transactions: a revocation asks it to commit the open transaction and waits, and nothing is
+/// stored or committed here.
+///
 /// Thread safety: consumers are registered once each, before the threads start, under a mutex.
 /// librdkafka's store and commit calls are thread-safe.
 final class OffsetCommitter: Sendable {
@@ -21,15 +25,28 @@ final class OffsetCommitter: Sendable {
     private let counters: PipelineCounters
     private let logger: Logger
     private let consumers = Mutex<[Int: KafkaConsumer]>([:])
+    private let transactions: TransactionCommitRequests?
+    private let transactionWaitSeconds: Double
 
     /// The consumer properties this committer relies on: offsets stored only by it, and the
     /// stored ones committed by librdkafka's timer every `auto.commit.interval.ms`.
     static let consumerSettings = ["enable.auto.offset.store": "false", "enable.auto.commit": "true"]
 
-    init(tracker: OffsetTracker, counters: PipelineCounters, logger: Logger) {
+    /// - Parameters:
+    ///   - transactions: exactly-once: where revocations ask for a commit; nil: at-least-once.
+    ///   - transactionWaitSeconds: how long a revocation waits for that commit.
+    init(
+        tracker: OffsetTracker,
+        counters: PipelineCounters,
+        logger: Logger,
+        transactions: TransactionCommitRequests? = nil,
+        transactionWaitSeconds: Double = 10
+    ) {
         self.tracker = tracker
         self.counters = counters
         self.logger = logger
+        self.transactions = transactions
+        self.transactionWaitSeconds = transactionWaitSeconds
     }
 
     /// Registers the consumer of polling thread `index`; called once per consumer, by its poller.
@@ -39,6 +56,12 @@ final class OffsetCommitter: Sendable {
 
     private func consumer(_ index: Int) -> KafkaConsumer? {
         consumers.withLock { $0[index] }
+    }
+
+    /// Consumer `index`'s group metadata now, for its offsets in a transaction; nil when it is
+    /// not registered or has none (closed).
+    func groupMetadata(consumer index: Int) -> ConsumerGroupMetadata? {
+        try? consumer(index)?.groupMetadata()
     }
 
     /// Producer thread, every few milliseconds: stores the watermarks that moved.
@@ -58,6 +81,15 @@ final class OffsetCommitter: Sendable {
     /// Polling thread, when `partitions` are revoked from consumer `index`: stores their final
     /// watermark and commits it synchronously, before another member can start reading them.
     func commitRevoked(_ partitions: [TopicPartition], consumer index: Int) {
+        if let transactions {
+            let deadline = MonotonicDeadline.after(.milliseconds(Int64(transactionWaitSeconds * 1_000)))
+            if !transactions.commitAndWait(until: deadline) && !partitions.isEmpty {
+                logger.warning(
+                    "exactly-once: revoking \(partitions.count) partitions without a commit of their answers: the next owner answers them again, and answers not committed here are never visible"
+                )
+            }
+            return
+        }
         guard let consumer = consumer(index) else { return }
         let positions = tracker.committablePositions(for: partitions)
         do {
@@ -73,6 +105,8 @@ final class OffsetCommitter: Sendable {
     /// stored offsets while the group is still stable, retrying while a rebalance is in progress
     /// (the polling threads keep serving it meanwhile).
     func commitAll(before deadline: MonotonicDeadline) {
+        // Under exactly-once the producer thread's last transaction committed the offsets.
+        guard transactions == nil else { return }
         for (index, consumer) in consumers.withLock({ $0.sorted { $0.key < $1.key } }) {
             while true {
                 do {

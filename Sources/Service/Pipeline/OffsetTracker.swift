@@ -41,11 +41,23 @@ public final class OffsetTracker: Sendable {
     package struct Committable: Hashable, Sendable {
         package var consumer: Int
         package var position: TopicPartitionOffset
+        /// The partition's slot and window generation when the watermark moved: see
+        /// ``isCurrent(slot:generation:)``.
+        package var slot = 0
+        package var generation = 0
 
         package init(consumer: Int, position: TopicPartitionOffset) {
             self.consumer = consumer
             self.position = position
         }
+    }
+
+    /// Answers released in offset order, with the watermark they bring their partition to
+    /// (exactly-once: ``complete(_:holding:)`` and ``takeReleased(into:)``).
+    package struct Released {
+        package var watermark: Committable
+        /// Where this partition's answers start in the array passed to ``takeReleased(into:)``.
+        package var answers: Range<Int>
     }
 
     private struct State: ~Copyable {
@@ -93,6 +105,55 @@ public final class OffsetTracker: Sendable {
             state.advanced.insert(ticket.slot)
             return true
         }
+    }
+
+    /// Exactly-once: marks a ticket's record answered when its answer reaches the producer thread,
+    /// and holds the answer until every lower registered offset of its partition is answered too.
+    /// Returns false, keeping nothing, for a forgotten or superseded ticket (counted in
+    /// ``lateCompletions``): its record belongs to another owner now.
+    package func complete(_ ticket: Ticket, holding answer: OutputRecord) -> Bool {
+        state.withLock { state in
+            guard ticket.slot < state.windows.count, state.windows[ticket.slot].hold(answer, at: ticket.offset) else {
+                state.lateCompletions += 1
+                return false
+            }
+            state.advanced.insert(ticket.slot)
+            return true
+        }
+    }
+
+    /// Exactly-once: pops each partition's answered prefix, appending its held answers to
+    /// `answers` in offset order, and returns per partition the range it appended and the
+    /// watermark those answers bring it to. Producing exactly these answers before committing
+    /// these watermarks keeps every transaction's answers below the offsets it commits.
+    package func takeReleased(into answers: inout [OutputRecord]) -> [Released] {
+        state.withLock { state in
+            var result: [Released] = []
+            for slot in state.advanced {
+                let start = answers.count
+                guard let next = state.windows[slot].release(into: &answers) else { continue }
+                let window = state.windows[slot]
+                var watermark = Committable(
+                    consumer: window.consumer,
+                    position: TopicPartitionOffset(
+                        topic: window.topicPartition.topic,
+                        partition: window.topicPartition.partition,
+                        offset: next
+                    )
+                )
+                watermark.slot = slot
+                watermark.generation = window.generation
+                result.append(Released(watermark: watermark, answers: start..<answers.count))
+            }
+            state.advanced.removeAll(keepingCapacity: true)
+            return result
+        }
+    }
+
+    /// Whether the partition of `slot` is still the one a watermark of `generation` was taken
+    /// from: false once it was revoked or lost since (its next owner reads those records again).
+    package func isCurrent(slot: Int, generation: Int) -> Bool {
+        state.withLock { state in slot < state.windows.count && state.windows[slot].generation == generation }
     }
 
     /// Watermarks that moved since the last call, to store with `KafkaConsumer.storeOffsets`.

@@ -39,7 +39,9 @@ public final class Pipeline: @unchecked Sendable {
     private let producer: KafkaProducer
     private let results: MPSCRing<OutputRecord>
     private let workers: [Worker]
-    private let resultProducer: ResultProducer
+    private let resultProducer: any ResultDrain
+    /// Why the pipeline cannot go on (a fenced transactional producer); the command stops on it.
+    package let failure = PipelineFailure()
     private let cpus: CPUSet?
     private let machine = Mutex(StateMachine())
     private let consumerLag = ConsumerLagTable()
@@ -76,7 +78,15 @@ public final class Pipeline: @unchecked Sendable {
         let lag = consumerLag
         let ringCapacity = Self.powerOfTwo(atLeast: configuration.ringCapacity)
         let consumerConfiguration = try configuration.consumerConfiguration()
-        let committer = OffsetCommitter(tracker: tracker, counters: counters, logger: logger)
+        let transactions = configuration.transactionSettings
+        let commitRequests = TransactionCommitRequests()
+        let committer = OffsetCommitter(
+            tracker: tracker,
+            counters: counters,
+            logger: logger,
+            transactions: transactions == nil ? nil : commitRequests,
+            transactionWaitSeconds: configuration.revokeTimeoutSeconds
+        )
         self.committer = committer
         // Large records get their own mappings, freed back to the kernel, so the resident size
         // follows the byte budget instead of the arenas' high-water marks (process-wide). Up to
@@ -86,6 +96,25 @@ public final class Pipeline: @unchecked Sendable {
         let shares = configuration.inFlightByteShares
         let budget = ByteBudget(limit: shares.pipeline)
         self.budget = budget
+        // The producer before the consumers: under exactly-once its first transaction call fences
+        // the incarnation it replaces and aborts what that one left open, before the consumers
+        // read the group's committed offsets.
+        let producerConfiguration = try configuration.producerConfiguration()
+        let refusals = RefusedDeliveries()
+        producer = try Self.wrap("producer") { () throws(KafkaError) in
+            try KafkaProducer(
+                configuration: producerConfiguration,
+                events: Self.events(logger: logger, statistics: nil),
+                onDelivery: ResultProducer.deliveryHandler(
+                    tracker: transactions == nil ? tracker : nil,
+                    refusals: refusals,
+                    counters: counters
+                )
+            )
+        }
+        if let transactions {
+            try Self.initTransactions(producer, id: transactions.transactionalID, logger: logger)
+        }
         let parker = self.parker
         var pollers: [ConsumerPoller] = []
         for index in 0..<configuration.consumers {
@@ -102,7 +131,8 @@ public final class Pipeline: @unchecked Sendable {
                     counters: counters,
                     settings: ConsumerPoller.Settings(
                         maxInFlightPerPartition: configuration.maxInFlightPerPartition,
-                        revokeTimeoutSeconds: configuration.revokeTimeoutSeconds
+                        revokeTimeoutSeconds: configuration.revokeTimeoutSeconds,
+                        exactlyOnce: transactions != nil
                     ),
                     logger: logger
                 )
@@ -111,32 +141,46 @@ public final class Pipeline: @unchecked Sendable {
         }
         self.pollers = pollers
 
-        let producerConfiguration = try configuration.producerConfiguration()
-        let refusals = RefusedDeliveries()
-        producer = try Self.wrap("producer") { () throws(KafkaError) in
-            try KafkaProducer(
-                configuration: producerConfiguration,
-                events: Self.events(logger: logger, statistics: nil),
-                onDelivery: ResultProducer.deliveryHandler(tracker: tracker, refusals: refusals, counters: counters)
-            )
-        }
         // One ring for all workers rather than one per worker: the whole-pipeline drain measured
         // no difference beyond its run-to-run noise, and one ring keeps the producer's drain to a
         // single blocking take (docs/RINGBUFFER.md, "Result path").
         results = MPSCRing(capacity: ringCapacity)
-        resultProducer = ResultProducer(
-            results: results,
-            producer: producer,
-            committer: committer,
-            tracker: tracker,
-            refusals: refusals,
-            fitter: AnswerFitter(maxMessageBytes: producerConfiguration.maxMessageBytes),
-            budget: budget,
-            counters: counters,
-            latency: latency,
-            topics: .init(output: configuration.output, deadLetter: configuration.deadLetter),
-            logger: logger
-        )
+        let fitter = AnswerFitter(maxMessageBytes: producerConfiguration.maxMessageBytes)
+        let topics = ResultProducer.Destinations(output: configuration.output, deadLetter: configuration.deadLetter)
+        if let transactions {
+            resultProducer = TransactionalResultProducer(
+                .init(
+                    results: results,
+                    producer: producer,
+                    committer: committer,
+                    tracker: tracker,
+                    refusals: refusals,
+                    fitter: fitter,
+                    budget: budget,
+                    counters: counters,
+                    latency: latency,
+                    requests: commitRequests,
+                    failure: failure
+                ),
+                topics: topics,
+                settings: transactions,
+                logger: logger
+            )
+        } else {
+            resultProducer = ResultProducer(
+                results: results,
+                producer: producer,
+                committer: committer,
+                tracker: tracker,
+                refusals: refusals,
+                fitter: fitter,
+                budget: budget,
+                counters: counters,
+                latency: latency,
+                topics: topics,
+                logger: logger
+            )
+        }
         let batchTarget = BatchTarget(maximum: configuration.maxBatch, initial: configuration.maxBatch)
         self.batchTarget = batchTarget
         // The backlog is the rings' depth, not consumer lag: librdkafka's lag is measured from the
@@ -326,6 +370,25 @@ public final class Pipeline: @unchecked Sendable {
             return try PinnedThread(name: name, cpu: cpu, body: body)
         } catch {
             throw .startup("cannot start thread \(name): \(error)")
+        }
+    }
+
+    /// Registers the transactional id, retrying passing failures for up to a minute: a broker
+    /// that has just started may not have elected its transaction coordinator yet.
+    private static func initTransactions(_ producer: KafkaProducer, id: String, logger: Logger) throws(ServiceError) {
+        let deadline = MonotonicDeadline.after(.seconds(60))
+        while true {
+            do {
+                try producer.initTransactions(timeoutMilliseconds: 10_000)
+                logger.info("exactly-once: transactional id '\(id.escapedForLog)' registered")
+                return
+            } catch  where (error.code == .retriable || error.code == .timedOut) && !deadline.hasPassed {
+                logger.info("exactly-once: registering transactional id '\(id.escapedForLog)': \(error); retrying")
+            } catch  where error.code == .unsupportedByBroker || error.code == .configuration {
+                throw .configuration("--guarantee exactly-once: \(error)")
+            } catch {
+                throw .startup("exactly-once: cannot register transactional id '\(id)': \(error)")
+            }
         }
     }
 

@@ -33,6 +33,9 @@ public final class PipelineCounters: Sendable {
     public let unacknowledgedOnRevoke = Atomic<Int>(0)
     /// Offsets stored for commit.
     public let offsetsStored = Atomic<Int>(0)
+    /// Exactly-once: transactions committed, and transactions aborted (their answers sent again).
+    public let transactionsCommitted = Atomic<Int>(0)
+    public let transactionsAborted = Atomic<Int>(0)
 
     init() {}
 
@@ -52,7 +55,9 @@ public final class PipelineCounters: Sendable {
             backPressurePauses: backPressurePauses.load(ordering: .relaxed),
             revokedPartitions: revokedPartitions.load(ordering: .relaxed),
             unacknowledgedOnRevoke: unacknowledgedOnRevoke.load(ordering: .relaxed),
-            offsetsStored: offsetsStored.load(ordering: .relaxed)
+            offsetsStored: offsetsStored.load(ordering: .relaxed),
+            transactionsCommitted: transactionsCommitted.load(ordering: .relaxed),
+            transactionsAborted: transactionsAborted.load(ordering: .relaxed)
         )
     }
 }
@@ -73,4 +78,6 @@ public struct PipelineCounts: Sendable, Equatable {
     public var revokedPartitions: Int
     public var unacknowledgedOnRevoke: Int
     public var offsetsStored: Int
+    public var transactionsCommitted: Int
+    public var transactionsAborted: Int
 }

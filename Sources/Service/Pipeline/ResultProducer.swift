@@ -16,7 +16,7 @@ import Synchronization
 /// good (too large for the topic, not authorised, unknown topic) is replaced by a minimal dead
 /// letter, and when that is refused too, the record is logged and completed. A permanent produce
 /// error therefore never stops a partition's commits.
-final class ResultProducer: @unchecked Sendable {
+final class ResultProducer: ResultDrain, @unchecked Sendable {
     private let results: MPSCRing<OutputRecord>
     private let producer: KafkaProducer
     private let committer: OffsetCommitter
@@ -80,20 +80,22 @@ final class ResultProducer: @unchecked Sendable {
     }
 
     /// The delivery-report handler to give the producer when creating it: acknowledgements complete
-    /// their ticket; refusals wait in `refusals` for the producer thread to answer them otherwise.
+    /// their ticket in `tracker`; refusals wait in `refusals` for the producer thread to answer them
+    /// otherwise. Under exactly-once `tracker` is nil: an offset is committed with its transaction,
+    /// not when its answer is acknowledged.
     static func deliveryHandler(
-        tracker: OffsetTracker,
+        tracker: OffsetTracker?,
         refusals: RefusedDeliveries,
         counters: PipelineCounters
     ) -> @Sendable (DeliveryReport) -> Void {
         { report in
             if report.error != nil {
-                // With message.timeout.ms=0 only permanent errors get here.
+                // With message.timeout.ms=0 only permanent errors get here (at-least-once).
                 counters.deliveryFailures.add(1, ordering: .relaxed)
                 refusals.append(report)
             } else {
                 counters.acknowledged.add(1, ordering: .relaxed)
-                tracker.complete(OffsetTracker.Ticket(rawValue: report.token & ~fallbackBit))
+                tracker?.complete(OffsetTracker.Ticket(rawValue: report.token & ~fallbackBit))
             }
         }
     }
@@ -293,6 +295,18 @@ final class ResultProducer: @unchecked Sendable {
     private func describe(_ source: TopicPartitionOffset?) -> String {
         source.map { "\($0.topicPartition.topic)/\($0.topicPartition.partition)@\($0.offset)" } ?? "an unknown record"
     }
+}
+
+/// The producer thread's loop, at-least-once (``ResultProducer``) or exactly-once
+/// (``TransactionalResultProducer``), as the pipeline starts and stops it.
+protocol ResultDrain: AnyObject, Sendable {
+    /// Runs until the result ring is closed and drained and everything is delivered (or
+    /// ``abandonOutstanding()`` is called).
+    func run()
+    /// Whether ``run()`` has returned.
+    var isFinished: Bool { get }
+    /// Stop retrying and return from ``run()`` as soon as possible.
+    func abandonOutstanding()
 }
 
 /// Delivery reports that carried an error, from librdkafka's callback (inside `poll`, normally on

@@ -32,6 +32,7 @@ public final class LifecycleSignals: Sendable {
     private struct State {
         var stage: Stage = .preparing("starting")
         var stop: UnixSignal?
+        var failure: String?
     }
 
     private enum Action: Sendable {
@@ -91,8 +92,25 @@ public final class LifecycleSignals: Sendable {
     /// (status 130).
     public func waitForStop() -> String {
         stopArrived.wait()
-        return state.withLock { $0.stop }?.description ?? "SIGTERM"
+        return state.withLock { state in
+            state.failure.map { "failure (\($0))" } ?? state.stop?.description ?? "SIGTERM"
+        }
     }
+
+    /// Stops the command as SIGTERM would, for a failure found inside it (a fenced transactional
+    /// producer): ``waitForStop()`` returns and ``failure`` says why. Ignored unless running.
+    public func stopForFailure(_ reason: String) {
+        let wake = state.withLock { state -> Bool in
+            guard case .running = state.stage else { return false }
+            state.stage = .draining
+            state.failure = reason
+            return true
+        }
+        if wake { stopArrived.signal() }
+    }
+
+    /// The failure that stopped the command, if one did.
+    public var failure: String? { state.withLock { $0.failure } }
 
     private func handle(_ signal: UnixSignal) {
         let action = state.withLock { state -> Action in

@@ -38,6 +38,9 @@ struct DrainRun {
     var brokers: String? = nil
     /// The Avro requests and their registry; needed for ``Input/avro`` runs.
     var avro: AvroDrainInput? = nil
+    /// `exactlyOnce` drains through Kafka transactions: its run is named `service-eos`, and it is
+    /// done when every answer is committed (at-least-once: acknowledged).
+    var guarantee = DeliveryGuarantee.atLeastOnce
 
     /// The seed of the drain's ``TrafficGenerator``: both inputs carry the same requests.
     static let generatorSeed: UInt64 = 42
@@ -56,7 +59,7 @@ struct DrainRun {
 
     func run(echo: Bool, input: Input = .json, logger: Logger) throws -> Result {
         let cluster = try BenchCluster(brokers: brokers, partitions: partitions)
-        let name = Self.name(echo: echo, input: input)
+        let name = Self.name(echo: echo, input: input) + (guarantee == .exactlyOnce ? "-eos" : "")
         let group = "drain-\(name)" + cluster.suffix
         try cluster.startAtInputEnd(group: group)
         var avroValues: [[UInt8]]? = nil
@@ -76,6 +79,8 @@ struct DrainRun {
         configuration.ringCapacity = ringCapacity
         configuration.model = model
         configuration.kafkaConsumer = ["session.timeout.ms=6000", "heartbeat.interval.ms=500"]
+        configuration.guarantee = guarantee
+        configuration.transactionalID = group
         if input == .avro, let avro {
             // As `serve --input-format avro --schema-registry URL` runs: each worker fetches the
             // writer schema once, on the first record that names it.
@@ -105,7 +110,14 @@ struct DrainRun {
         let startWall = Clock.seconds()
         let startCPU = Clock.processCPUSeconds()
         let deadline = startWall + 600
-        while pipeline.counters.acknowledged.load(ordering: .relaxed) < count {
+        // Under exactly-once an answer counts once its transaction commits (`produced` is counted
+        // at the commit); otherwise once the broker acknowledges it.
+        let counters = pipeline.counters
+        let exactlyOnce = guarantee == .exactlyOnce
+        func answered() -> Int {
+            exactlyOnce ? counters.produced.load(ordering: .relaxed) : counters.acknowledged.load(ordering: .relaxed)
+        }
+        while answered() < count {
             guard Clock.seconds() < deadline else {
                 throw BenchError(
                     "drain stalled at \(pipeline.counters.snapshot) (did the mock broker drop batches? use more partitions)"

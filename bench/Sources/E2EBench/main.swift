@@ -6,7 +6,7 @@ import Logging
 // service measured against the echo pipeline (same transport, zero-cost processing) in the same
 // invocation.
 //
-//   e2e-bench [drain] [python] [latency] [budget] [--brokers HOST:PORT,...] [--count N] [--seed-count N]
+//   e2e-bench [drain] [python] [latency] [eos] [budget] [--brokers HOST:PORT,...] [--count N] [--seed-count N]
 //             [--partitions P] [--reps R] [--rates 1000,5000] [--seconds S] [--workers W] [--max-batch B]
 //             [--model PATH] [--json FILE] [--svg FILE] [--budget-ms MS] [--no-half-rate]
 //             [--latency-partitions P] [--input-format json|avro]
@@ -51,6 +51,8 @@ let budgetSteps = (option("--steps") ?? "1000,5000,20000,50000,max,50000,20000,5
 let stepSeconds = Double(option("--step-seconds") ?? "") ?? 3
 let fixedBatches = (option("--fixed-batches") ?? "16,64,256").split(separator: ",").compactMap { Int($0) }
 let budgetSVGPath = option("--budget-svg")
+/// `eos`: the latency rates of the exactly-once comparison (default 1000,5000).
+let eosRates = (option("--eos-rates") ?? "1000,5000").split(separator: ",").compactMap { Double($0) }
 let modes = arguments.isEmpty ? ["drain", "python", "latency"] : arguments
 
 var chart = Chart(
@@ -224,6 +226,25 @@ if modes.contains("drain") {
         ]
     }
     report["drain"] = section
+}
+
+if modes.contains("eos") {
+    let cost = ExactlyOnceCost(
+        drain: DrainRun(
+            count: count,
+            partitions: partitions,
+            workers: workers,
+            maxBatch: maxBatch,
+            model: model,
+            ringCapacity: ringCapacity,
+            brokers: brokers
+        ),
+        reps: reps,
+        rates: eosRates,
+        seconds: seconds,
+        latencyPartitions: latencyPartitions
+    )
+    report["exactly_once"] = try cost.run(logger: logger)
 }
 
 if modes.contains("python") {
