@@ -7,9 +7,12 @@
 #    on the same broker, and an open-loop latency sweep (HDR histograms, no coordinated omission)
 #    up to half the measured maximum rate; 3. Avro input: the decode micro-benchmark and a drain
 #    of Avro records against JSON and the echo ceiling (5 x 10^5 requests, AVRO_COUNT); 4. exactly-once
-#    against at-least-once: drain (5 x 10^5, EOS_COUNT) and latency at 1,000 and 5,000/s.
-# Writes bench/results/<UTC time>/ (micro.txt, e2e.txt, e2e.json, e2e.svg) and copies the JSON and
-# the chart to bench/e2e-latest.{json,svg}. Build time is not part of the 15-minute budget.
+#    against at-least-once: drain (5 x 10^5, EOS_COUNT) and latency at 1,000 and 5,000/s; 5. the
+#    latency budget: one stepped open-loop run (1k/s up to the broker's ceiling and back) under
+#    --latency-budget-ms 10 and at fixed max-batch 16, 64 and 256.
+# Writes bench/results/<UTC time>/ (micro.txt, e2e.txt, e2e.json, e2e.svg, e2e-eos.*, e2e-budget.*) and
+# copies the JSON and the charts to bench/e2e-latest.{json,svg} and bench/latency-budget.svg. Build
+# time is not part of the 15-minute budget.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh >/dev/null
@@ -41,6 +44,11 @@ bench/.build-lead/release/e2e-bench drain --input-format avro --count "${AVRO_CO
 echo "== exactly-once against at-least-once: drain (3 repetitions, alternating) and open-loop latency at 1,000 and 5,000/s"
 bench/.build-lead/release/e2e-bench eos --count "${EOS_COUNT:-500000}" --partitions 64 --reps 3 --eos-rates 1000,5000 \
     --seconds 10 --model models/default.model --json "$out/e2e-eos.json" 2>&1 | tee "$out/e2e-eos.txt"
+echo "== latency budget: stepped open-loop rate, the budget against fixed micro-batch sizes (about 3 minutes)"
+bench/.build-lead/release/e2e-bench budget --budget-ms 10 --step-seconds 3 --fixed-batches 16,64,256 \
+    --model models/default.model --json "$out/e2e-budget.json" --budget-svg "$out/latency-budget.svg" 2>&1 |
+    tee "$out/e2e-budget.txt"
+cp "$out/latency-budget.svg" bench/latency-budget.svg
 cp "$out/e2e.json" bench/e2e-latest.json
 cp "$out/e2e.svg" bench/e2e-latest.svg
 echo "suite: $(($(date +%s) - start)) s (without the build); results in $out"

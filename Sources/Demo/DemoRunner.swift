@@ -45,6 +45,12 @@ public final class DemoRunner: Sendable {
         /// Called with the pipeline once the run's answers are in, before it stops: for a harness
         /// that reads the service's own figures (its latency histogram, its counters).
         public var beforeStop: (@Sendable (Pipeline) -> Void)? = nil
+        /// Offered-rate steps run one after another, instead of ``rate`` for ``seconds``.
+        public var rateSteps: [RateStep] = []
+        /// The service's `latency-budget-ms`; nil: every batch may take up to ``maxBatch``.
+        public var latencyBudgetMilliseconds: Double? = nil
+        /// Called once a second, on the status loop, with that second's figures.
+        public var intervalSink: (@Sendable (Interval) -> Void)? = nil
 
         public init() {}
     }
@@ -146,6 +152,7 @@ public final class DemoRunner: Sendable {
         configuration.consumers = options.consumers
         configuration.workers = options.workers
         configuration.maxBatch = options.maxBatch
+        configuration.latencyBudgetMilliseconds = options.latencyBudgetMilliseconds
         configuration.model = options.model
         configuration.pinThreads = options.pinThreads
         configuration.kafkaConsumer = ["session.timeout.ms=6000", "heartbeat.interval.ms=500"]
@@ -199,12 +206,33 @@ public final class DemoRunner: Sendable {
         )
         sender.start()
         var second = 0
+        var serviceLatency = pipeline.latency.snapshot()
+        var sentBefore = 0
         while true {
             sleepThread(for: .microseconds(1_000_000))
             second += 1
             let window = ledger.latency.snapshot(reset: true)
             ledger.total.merge(window)
             let counts = ledger.counts
+            if let sink = options.intervalSink {
+                let latency = pipeline.latency.snapshot()
+                sink(
+                    Interval(
+                        second: second,
+                        sent: counts.sent - sentBefore,
+                        answered: counts.answered - ledger.answeredAtLastStatus,
+                        batchTargetSize: pipeline.batchTargetSize,
+                        serviceP99Nanoseconds: latency.quantile(
+                            0.99,
+                            since: serviceLatency,
+                            upperBounds: pipeline.latency.upperBounds
+                        ),
+                        endToEndP99Nanoseconds: window.total == 0 ? nil : window.value(atQuantile: 0.99)
+                    )
+                )
+                serviceLatency = latency
+                sentBefore = counts.sent
+            }
             let latency =
                 window.total == 0
                 ? "p50=- p99=- (warm-up)"

@@ -6,8 +6,9 @@ import RingBuffer
 import Service
 import Synchronization
 
-/// The demo's open-loop traffic source: request `i` is due at `start + i / rate`; if the sender
-/// falls behind it sends at once but keeps the due time, so latency includes the delay.
+/// The demo's open-loop traffic source: request `i` is due at `start + i / rate` (per step of a
+/// schedule: ``SendSchedule``); if the sender falls behind it sends at once but keeps the due
+/// time, so latency includes the delay.
 final class DemoSender: @unchecked Sendable {
     private let producer: KafkaProducer
     private let topic: String
@@ -29,7 +30,10 @@ final class DemoSender: @unchecked Sendable {
         // Fixed-rate runs measure latency: up to 1,000/s each request goes at once; above, one
         // produce request per message would swamp the single mock broker thread (queueing that
         // shows as tens of ms), so requests wait up to 1 ms to share one. Flat-out runs batch.
-        configuration["linger.ms"] = options.rate <= 0 ? "5" : options.rate > 1_000 ? "1" : "0"
+        let schedule = options.schedule
+        let flatOut = schedule.allSatisfy { $0.rate <= 0 }
+        let peak = schedule.map { $0.rate <= 0 ? Double.infinity : $0.rate }.max() ?? 0
+        configuration["linger.ms"] = flatOut ? "5" : peak > 1_000 ? "1" : "0"
         do {
             producer = try KafkaProducer(configuration: configuration) { _ in }
         } catch {
@@ -50,17 +54,15 @@ final class DemoSender: @unchecked Sendable {
     private func run() {
         var generator = TrafficGenerator(attackShare: options.attackShare)
         let parser = RequestParser()
-        let start = MonotonicDeadline.now().sinceOrigin
-        let end = start + .milliseconds(Int64(options.seconds * 1_000))
-        let interval = options.rate > 0 ? 1e9 / options.rate : 0
+        var schedule = SendSchedule(
+            steps: options.schedule,
+            startNanoseconds: MonotonicDeadline.now().sinceOrigin.nanosecondsSinceOrigin
+        )
         var index = 0
         while true {
-            let now = MonotonicDeadline.now().sinceOrigin
-            let due =
-                options.rate > 0
-                ? start.nanosecondsSinceOrigin + Int64(Double(index) * interval) : now.nanosecondsSinceOrigin
-            if due >= end.nanosecondsSinceOrigin || now >= end { break }
-            let wait = due - now.nanosecondsSinceOrigin
+            let now = MonotonicDeadline.now().sinceOrigin.nanosecondsSinceOrigin
+            guard let due = schedule.nextDue(now: now) else { break }
+            let wait = due - now
             if wait > 50_000 {
                 sleepThread(for: .nanoseconds(min(wait, 10_000_000)))
                 producer.poll(timeoutMilliseconds: 0)
@@ -81,6 +83,7 @@ final class DemoSender: @unchecked Sendable {
                 }
             }
             producer.poll(timeoutMilliseconds: 0)
+            schedule.sent()
             index += 1
         }
         try? producer.flush(timeoutMilliseconds: 30_000)

@@ -116,6 +116,21 @@ extension ServiceConfiguration {
             configuration.maxBatch = try positive(text, "max-batch", source)
         },
         Setting(
+            "latency-budget-ms",
+            placeholder: "MS",
+            default: "off",
+            help:
+                "p99 of receipt to hand-off, in milliseconds, that sizes micro-batches from 1 to max-batch: they grow while a backlog builds and halve when the p99 nears the budget.",
+            file: .value([.integer, .float])
+        ) { configuration, text, source throws(ServiceError) in
+            guard let value = Double(text), value > 0, value.isFinite else {
+                throw .configuration(
+                    "\(source): 'latency-budget-ms' must be a positive number of milliseconds, got '\(text)'"
+                )
+            }
+            configuration.latencyBudgetMilliseconds = value
+        },
+        Setting(
             "ring-capacity",
             placeholder: "N",
             default: "8192",

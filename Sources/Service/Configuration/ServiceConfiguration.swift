@@ -27,6 +27,9 @@ public struct ServiceConfiguration: Sendable, Equatable {
     public var workers: Int? = nil
     /// Largest micro-batch a worker scores at once.
     public var maxBatch = 64
+    /// The p99 receipt-to-hand-off latency, in milliseconds, that sizes micro-batches between 1
+    /// and ``maxBatch`` (``BatchSizeController``); nil: every batch may take up to ``maxBatch``.
+    public var latencyBudgetMilliseconds: Double? = nil
     /// Capacity of each consumer's input ring and of the result ring (rounded up to a power of two).
     public var ringCapacity = 8_192
     public var pinThreads = true

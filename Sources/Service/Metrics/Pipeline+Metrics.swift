@@ -48,6 +48,8 @@ extension Pipeline {
                 uniquingKeysWith: max
             ),
             brokersUp: brokersUp,
+            batchTargetSize: batchTarget.current,
+            latencyWindowP99: batchTarget.lastWindowP99,
             latency: latency.snapshot(),
             batchSeconds: scoringTimes.snapshot(),
             batchSizes: batchSizes.snapshot()

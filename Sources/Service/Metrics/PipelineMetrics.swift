@@ -28,6 +28,7 @@ package final class PipelineMetrics: Sendable {
         var last = PipelineReading.zero
         var lag: [TopicPartition: Gauge] = [:]
         var brokersUp: Gauge?
+        var latencyWindowP99: Gauge?
     }
 
     package init(factory: any MetricsFactory) {
@@ -64,6 +65,11 @@ package final class PipelineMetrics: Sendable {
             if let brokersUp = now.brokersUp {
                 state.brokersUp = state.brokersUp ?? Gauge(label: ServiceMetricNames.brokersUp, factory: factory)
                 state.brokersUp?.record(brokersUp)
+            }
+            if let p99 = now.latencyWindowP99 {
+                state.latencyWindowP99 =
+                    state.latencyWindowP99 ?? Gauge(label: ServiceMetricNames.latencyWindowP99, factory: factory)
+                state.latencyWindowP99?.record(Double(p99) / 1e9)
             }
             state.last = now
         }

@@ -15,6 +15,11 @@ package struct PipelineReading: Sendable {
     package var consumerLag: [TopicPartition: Int64] = [:]
     /// Nil before the first statistics report.
     package var brokersUp: Int?
+    /// The micro-batch size workers take now (`max-batch` without a latency budget).
+    package var batchTargetSize = 0
+    /// The latency budget's last window p99 in nanoseconds; nil without a budget or before its
+    /// first window with answers.
+    package var latencyWindowP99: Int64?
     package var latency: AtomicHistogram.Snapshot
     package var batchSeconds: AtomicHistogram.Snapshot
     package var batchSizes: AtomicHistogram.Snapshot
@@ -84,5 +89,6 @@ package struct PipelineReading: Sendable {
         (ServiceMetricNames.inFlightBytes, { $0.inFlightBytes }),
         (ServiceMetricNames.partitionsPausedInFlight, { $0.partitionsPausedInFlight }),
         (ServiceMetricNames.assignedPartitions, { $0.assignedPartitions }),
+        (ServiceMetricNames.batchTargetSize, { $0.batchTargetSize }),
     ]
 }

@@ -36,6 +36,13 @@ public enum ServiceMetricNames {
     public static let inFlightBytes = "anomaly_in_flight_bytes"
     public static let partitionsPausedInFlight = "anomaly_partitions_paused_in_flight"
     public static let assignedPartitions = "anomaly_assigned_partitions"
+    /// Records a worker takes per micro-batch at most, now: `max-batch`, or under
+    /// `latency-budget-ms` the size the budget chose (1 to `max-batch`).
+    public static let batchTargetSize = "anomaly_batch_target_size"
+    /// Under `latency-budget-ms`: the p99 of receipt-to-hand-off latency over the budget's last
+    /// 100 ms window with answers, in seconds (what the batch size is chosen by); absent without a
+    /// budget.
+    public static let latencyWindowP99 = "anomaly_latency_window_p99_seconds"
     /// Dimensions `topic`, `partition`.
     public static let consumerLag = "anomaly_consumer_lag"
     public static let brokersUp = "anomaly_brokers_up"

@@ -24,6 +24,8 @@ public final class Pipeline: @unchecked Sendable {
     /// Time per micro-batch in the processor (parse, features, scoring), in nanoseconds.
     public let scoringTimes = AtomicHistogram(upperBounds: ServiceMetricNames.batchSecondsBounds)
     let tracker = OffsetTracker()
+    /// The micro-batch size workers take: `max-batch`, or what the latency budget chooses.
+    let batchTarget: BatchTarget
     /// Bytes of records held between the consumers and the producer's queue.
     let budget: ByteBudget
     let configuration: ServiceConfiguration
@@ -43,6 +45,8 @@ public final class Pipeline: @unchecked Sendable {
     private let cpus: CPUSet?
     private let machine = Mutex(StateMachine())
     private let consumerLag = ConsumerLagTable()
+    /// Sizes micro-batches under `latency-budget-ms`; nil without a budget.
+    private let budgetLoop: LatencyBudgetLoop?
     let metrics: PipelineMetrics
     let metricsThread = StoppableThread()
 
@@ -181,6 +185,22 @@ public final class Pipeline: @unchecked Sendable {
                 logger: logger
             )
         }
+        let batchTarget = BatchTarget(maximum: configuration.maxBatch, initial: configuration.maxBatch)
+        self.batchTarget = batchTarget
+        // The backlog is the rings' depth, not consumer lag: librdkafka's lag is measured from the
+        // committed offset, which moves once a commit interval and reports every statistics
+        // interval (5 s), so it would read as growing in steps at a steady rate. A backlog beyond
+        // the rings shows as back-pressure pauses instead.
+        budgetLoop = Self.budgetLoop(
+            configuration: configuration,
+            target: batchTarget,
+            histograms: (latency, batchSizes)
+        ) {
+            [pollers] in
+            pollers.reduce(0) { $0 + $1.ring.count }
+        } pauses: { [counters] in
+            counters.backPressurePauses.load(ordering: .relaxed)
+        }
         var workers: [Worker] = []
         for index in 0..<workerCount {
             let processor: any BatchProcessor
@@ -197,7 +217,7 @@ public final class Pipeline: @unchecked Sendable {
                     results: results,
                     budget: budget,
                     processor: processor,
-                    maxBatch: configuration.maxBatch,
+                    target: batchTarget,
                     batchSizes: batchSizes,
                     scoringTimes: scoringTimes
                 )
@@ -221,6 +241,7 @@ public final class Pipeline: @unchecked Sendable {
                     let cpu = cpus.map { $0.cpu(forThread: worker.index) }
                     threads.workers.append(try Self.spawn("worker-\(worker.index)", cpu: cpu) { worker.run() })
                 }
+                try budgetLoop?.start()
                 for poller in pollers {
                     threads.pollers.append(try Self.spawn("poller-\(poller.index)") { poller.run() })
                 }
@@ -255,6 +276,7 @@ public final class Pipeline: @unchecked Sendable {
         let waitLimit = MonotonicDeadline.after(.nanoseconds(remaining / 2))
         for worker in workers { worker.processor.limitWaits(until: waitLimit) }
         for thread in running.workers { thread.join() }
+        budgetLoop?.stop()
         results.close()
         let watchdog = try? Self.spawn("stop-watchdog") { [resultProducer] in
             while !deadline.hasPassed && !resultProducer.isFinished { sleepThread(for: .milliseconds(10)) }
@@ -305,12 +327,40 @@ public final class Pipeline: @unchecked Sendable {
     /// Rebalance callbacks served by this process's consumers.
     var rebalances: Int { pollers.reduce(0) { $0 + $1.consumer.rebalanceCount } }
 
+    /// The micro-batch size workers take now: `max-batch` without a latency budget.
+    package var batchTargetSize: Int { batchTarget.current }
+
     /// Current input ring depth over all consumers (best effort).
     var ringDepth: Int { pollers.reduce(0) { $0 + $1.ring.count } }
 
     /// The partitions assigned to this process's consumers.
     package func assignment() -> [TopicPartition] {
         pollers.flatMap { (try? $0.consumer.assignment()) ?? [] }
+    }
+
+    /// The batch-size loop for `latency-budget-ms`, if set.
+    private static func budgetLoop(
+        configuration: ServiceConfiguration,
+        target: BatchTarget,
+        histograms: (latency: AtomicHistogram, batchSizes: AtomicHistogram),
+        backlog: @escaping @Sendable () -> Int,
+        pauses: @escaping @Sendable () -> Int
+    ) -> LatencyBudgetLoop? {
+        guard let milliseconds = configuration.latencyBudgetMilliseconds else { return nil }
+        let parameters = BatchSizeController.Parameters(
+            budgetNanoseconds: max(1, Int64((milliseconds * 1e6).rounded())),
+            maximum: configuration.maxBatch
+        )
+        return LatencyBudgetLoop(
+            parameters: parameters,
+            target: target,
+            inputs: .init(
+                latency: histograms.latency,
+                backlog: backlog,
+                batchSizes: histograms.batchSizes,
+                pauses: pauses
+            )
+        )
     }
 
     private static func spawn(

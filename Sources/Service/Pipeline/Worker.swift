@@ -4,6 +4,9 @@ import RingBuffer
 /// A worker thread's loop: takes micro-batches from the consumers' rings, runs its processor, and
 /// hands the outputs to the producer thread.
 ///
+/// A batch is what is waiting, up to the size in the shared ``BatchTarget`` (read once per batch:
+/// `max-batch`, or what `latency-budget-ms` chose); a worker never waits to fill one.
+///
 /// All input rings share one ``Parker``, so an idle worker sleeps until any ring gets a record.
 /// Each worker starts its scan at a different ring and rotates, so no ring starves.
 final class Worker: @unchecked Sendable {
@@ -13,7 +16,8 @@ final class Worker: @unchecked Sendable {
     private let results: MPSCRing<OutputRecord>
     private let budget: ByteBudget
     let processor: any BatchProcessor
-    private let maxBatch: Int
+    /// The batch size to take, read once per batch (`max-batch`, or the latency budget's choice).
+    private let target: BatchTarget
     private let batchSizes: AtomicHistogram
     private let scoringTimes: AtomicHistogram
 
@@ -24,7 +28,7 @@ final class Worker: @unchecked Sendable {
         results: MPSCRing<OutputRecord>,
         budget: ByteBudget,
         processor: any BatchProcessor,
-        maxBatch: Int,
+        target: BatchTarget,
         batchSizes: AtomicHistogram,
         scoringTimes: AtomicHistogram
     ) {
@@ -34,7 +38,7 @@ final class Worker: @unchecked Sendable {
         self.results = results
         self.budget = budget
         self.processor = processor
-        self.maxBatch = maxBatch
+        self.target = target
         self.batchSizes = batchSizes
         self.scoringTimes = scoringTimes
     }
@@ -42,12 +46,13 @@ final class Worker: @unchecked Sendable {
     /// Runs until every input ring is closed and drained; every taken record yields one output.
     func run() {
         var batch: [InputRecord] = []
-        batch.reserveCapacity(maxBatch)
+        batch.reserveCapacity(target.maximum)
         var outputs: [OutputRecord] = []
-        outputs.reserveCapacity(maxBatch)
+        outputs.reserveCapacity(target.maximum)
         var start = index % rings.count
         while true {
             batch.removeAll(keepingCapacity: true)
+            let maxBatch = target.current
             for step in 0..<rings.count where batch.count < maxBatch {
                 rings[(start + step) % rings.count].tryTakeBatch(max: maxBatch - batch.count, into: &batch)
             }

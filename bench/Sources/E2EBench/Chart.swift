@@ -40,7 +40,7 @@ struct Chart {
         var out =
             #"<svg xmlns="http://www.w3.org/2000/svg" width="980" height="420" font-family="sans-serif" font-size="12">"#
         out += #"<rect width="980" height="420" fill="white"/>"#
-        out += #"<text x="20" y="24" font-size="15" font-weight="bold">\#(escape(title))</text>"#
+        out += #"<text x="20" y="24" font-size="15" font-weight="bold">\#(Self.escape(title))</text>"#
         out += latencyPanel(x: 60, y: 50, width: 480, height: 300)
         out += throughputPanel(x: 640, y: 50, width: 300, height: 300)
         out += "</svg>\n"
@@ -56,7 +56,7 @@ struct Chart {
         let (lowRate, highRate) = (log10(rates.min()!), log10(max(rates.max()!, rates.min()! * 10)))
         // Latency on a log axis too: 1 ms and 5 s must both be readable.
         let lowLatency = pow(10, floor(log10(max(0.1, points.map(\.p50).min()!))))
-        let highLatency = niceCeiling(points.map(\.p99).max()!)
+        let highLatency = Self.niceCeiling(points.map(\.p99).max()!)
         func px(_ rate: Double) -> Double { x + (log10(rate) - lowRate) / (highRate - lowRate) * width }
         func py(_ ms: Double) -> Double {
             let clamped = min(max(ms, lowLatency), highLatency)
@@ -92,7 +92,7 @@ struct Chart {
                 }
                 out +=
                     #"<line x1="\#(x + 10)" y1="\#(legendY)" x2="\#(x + 34)" y2="\#(legendY)" stroke="\#(color)" stroke-width="2"\#(dash)/>"#
-                out += #"<text x="\#(x + 40)" y="\#(legendY + 4)">\#(escape(name)) \#(label)</text>"#
+                out += #"<text x="\#(x + 40)" y="\#(legendY + 4)">\#(Self.escape(name)) \#(label)</text>"#
                 legendY += 16
             }
         }
@@ -101,7 +101,7 @@ struct Chart {
 
     private func throughputPanel(x: Double, y: Double, width: Double, height: Double) -> String {
         guard !throughput.isEmpty else { return "" }
-        let highest = log10(niceCeiling(throughput.map(\.requestsPerSecond).max()!))
+        let highest = log10(Self.niceCeiling(throughput.map(\.requestsPerSecond).max()!))
         let lowest = max(0, floor(log10(max(1, throughput.map(\.requestsPerSecond).min()!))) - 1)
         func py(_ value: Double) -> Double {
             y + height - (log10(max(value, 1)) - lowest) / (highest - lowest) * height
@@ -127,7 +127,7 @@ struct Chart {
             out +=
                 #"<text x="\#(left + slot * 0.3)" y="\#(top - 4)" text-anchor="middle" font-size="11">\#(Self.short(bar.requestsPerSecond))/s</text>"#
             out +=
-                #"<text x="\#(left + slot * 0.3)" y="\#(y + height + 16)" text-anchor="middle">\#(escape(bar.name))</text>"#
+                #"<text x="\#(left + slot * 0.3)" y="\#(y + height + 16)" text-anchor="middle">\#(Self.escape(bar.name))</text>"#
         }
         return out
     }
@@ -137,7 +137,7 @@ struct Chart {
             + #"<line x1="\#(x)" y1="\#(y)" x2="\#(x)" y2="\#(y + height)" stroke="black"/>"#
     }
 
-    private func niceCeiling(_ value: Double) -> Double {
+    static func niceCeiling(_ value: Double) -> Double {
         guard value > 0 else { return 1 }
         let magnitude = pow(10, floor(log10(value)))
         for factor in [1.0, 2, 2.5, 5, 10] where factor * magnitude >= value { return factor * magnitude }
@@ -150,7 +150,7 @@ struct Chart {
             : value >= 1e3 ? String(format: "%gk", (value / 1e2).rounded() / 10) : String(format: "%g", value.rounded())
     }
 
-    private func escape(_ text: String) -> String {
+    static func escape(_ text: String) -> String {
         text.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;")
     }
 }

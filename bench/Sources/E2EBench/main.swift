@@ -6,10 +6,11 @@ import Logging
 // service measured against the echo pipeline (same transport, zero-cost processing) in the same
 // invocation.
 //
-//   e2e-bench [drain] [python] [latency] [eos] [--brokers HOST:PORT,...] [--count N] [--seed-count N]
+//   e2e-bench [drain] [python] [latency] [eos] [budget] [--brokers HOST:PORT,...] [--count N] [--seed-count N]
 //             [--partitions P] [--reps R] [--rates 1000,5000] [--seconds S] [--workers W] [--max-batch B]
 //             [--model PATH] [--json FILE] [--svg FILE] [--budget-ms MS] [--no-half-rate]
 //             [--latency-partitions P] [--input-format json|avro]
+//             [--steps 1000,5000,...,max] [--step-seconds S] [--fixed-batches 16,64,256] [--budget-svg FILE]
 
 var arguments = Array(CommandLine.arguments.dropFirst())
 @MainActor func option(_ name: String) -> String? {
@@ -43,6 +44,13 @@ let brokers = option("--brokers")
 /// A flag, not an option: skip the sweep's extra step at half the drained maximum.
 let skipHalfRate = arguments.contains("--no-half-rate")
 arguments.removeAll { $0 == "--no-half-rate" }
+/// `budget`: the offered rate per step (`max`: as fast as the sender's producer accepts), each step's
+/// length, and the fixed max-batch sizes run beside the budget (which takes the largest as its bound).
+let budgetSteps = (option("--steps") ?? "1000,5000,20000,50000,max,50000,20000,5000,1000").split(separator: ",")
+    .map { $0 == "max" ? 0 : Double($0) ?? 0 }
+let stepSeconds = Double(option("--step-seconds") ?? "") ?? 3
+let fixedBatches = (option("--fixed-batches") ?? "16,64,256").split(separator: ",").compactMap { Int($0) }
+let budgetSVGPath = option("--budget-svg")
 /// `eos`: the latency rates of the exactly-once comparison (default 1000,5000).
 let eosRates = (option("--eos-rates") ?? "1000,5000").split(separator: ",").compactMap { Double($0) }
 /// `eos`: the exactly-once drain's `transaction-max-records` (default: the service's).
@@ -351,6 +359,10 @@ if modes.contains("latency") {
     report["latency_budget_ms"] = budgetMilliseconds
     report["highest_rate_within_budget"] = held ?? 0
     print(String(format: "highest offered rate with service p99 <= %.0f ms: %.0f/s", budgetMilliseconds, held ?? 0))
+}
+
+if modes.contains("budget") {
+    try runBudget()
 }
 
 if let svgPath {
