@@ -145,6 +145,11 @@ public final class Pipeline: @unchecked Sendable {
         // no difference beyond its run-to-run noise, and one ring keeps the producer's drain to a
         // single blocking take (docs/RINGBUFFER.md, "Result path").
         results = MPSCRing(capacity: ringCapacity)
+        // What the micro-batch size changes: receipt to hand-off. Under exactly-once `latency` runs
+        // to the transaction's commit, which the batch size hardly moves, so the budget loop
+        // reads a histogram of its own.
+        let handOffLatency =
+            transactions == nil ? latency : AtomicHistogram(upperBounds: ServiceMetricNames.latencyBounds)
         let fitter = AnswerFitter(maxMessageBytes: producerConfiguration.maxMessageBytes)
         let topics = ResultProducer.Destinations(
             output: configuration.output,
@@ -163,6 +168,7 @@ public final class Pipeline: @unchecked Sendable {
                     budget: budget,
                     counters: counters,
                     latency: latency,
+                    handOffLatency: handOffLatency,
                     requests: commitRequests,
                     failure: failure
                 ),
@@ -194,7 +200,7 @@ public final class Pipeline: @unchecked Sendable {
         budgetLoop = Self.budgetLoop(
             configuration: configuration,
             target: batchTarget,
-            histograms: (latency, batchSizes)
+            histograms: (handOffLatency, batchSizes)
         ) {
             [pollers] in
             pollers.reduce(0) { $0 + $1.ring.count }

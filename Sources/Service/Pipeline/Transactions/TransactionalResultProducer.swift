@@ -48,6 +48,8 @@ final class TransactionalResultProducer: ResultDrain, @unchecked Sendable {
         var budget: ByteBudget
         var counters: PipelineCounters
         var latency: AtomicHistogram
+        /// Receipt to the hand-off to librdkafka, for the latency-budget loop.
+        var handOffLatency: AtomicHistogram
         var requests: TransactionCommitRequests
         var failure: PipelineFailure
     }
@@ -149,6 +151,7 @@ final class TransactionalResultProducer: ResultDrain, @unchecked Sendable {
                 }
                 let topic = answer.destination == .prediction ? topics.output : topics.deadLetter
                 send(Sent(topic: topic, answer: answer, slot: watermark.slot, generation: watermark.generation))
+                parts.handOffLatency.record(MonotonicDeadline.now().nanoseconds - answer.receivedNanoseconds)
             }
             watermarks[watermark.slot] = watermark
         }
