@@ -156,40 +156,29 @@ public final class Pipeline: @unchecked Sendable {
             deadLetter: configuration.deadLetter,
             shadow: configuration.shadowOutput
         )
+        let path = ResultPath(
+            results: results,
+            producer: producer,
+            committer: committer,
+            tracker: tracker,
+            refusals: refusals,
+            fitter: fitter,
+            budget: budget,
+            counters: counters,
+            latency: latency
+        )
         if let transactions {
             resultProducer = TransactionalResultProducer(
-                .init(
-                    results: results,
-                    producer: producer,
-                    committer: committer,
-                    tracker: tracker,
-                    refusals: refusals,
-                    fitter: fitter,
-                    budget: budget,
-                    counters: counters,
-                    latency: latency,
-                    handOffLatency: handOffLatency,
-                    requests: commitRequests,
-                    failure: failure
-                ),
+                path,
+                handOffLatency: handOffLatency,
+                requests: commitRequests,
+                failure: failure,
                 topics: topics,
                 settings: transactions,
                 logger: logger
             )
         } else {
-            resultProducer = ResultProducer(
-                results: results,
-                producer: producer,
-                committer: committer,
-                tracker: tracker,
-                refusals: refusals,
-                fitter: fitter,
-                budget: budget,
-                counters: counters,
-                latency: latency,
-                topics: topics,
-                logger: logger
-            )
+            resultProducer = ResultProducer(path, topics: topics, logger: logger)
         }
         let batchTarget = BatchTarget(maximum: configuration.maxBatch, initial: configuration.maxBatch)
         self.batchTarget = batchTarget

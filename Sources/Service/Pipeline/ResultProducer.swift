@@ -60,31 +60,19 @@ final class ResultProducer: ResultDrain, @unchecked Sendable {
         var shadow: String? = nil
     }
 
-    init(
-        results: MPSCRing<OutputRecord>,
-        producer: KafkaProducer,
-        committer: OffsetCommitter,
-        tracker: OffsetTracker,
-        refusals: RefusedDeliveries,
-        fitter: AnswerFitter,
-        budget: ByteBudget,
-        counters: PipelineCounters,
-        latency: AtomicHistogram,
-        topics: Destinations,
-        logger: Logger
-    ) {
-        self.results = results
-        self.producer = producer
-        self.committer = committer
-        self.tracker = tracker
-        self.refusals = refusals
-        self.fitter = fitter
-        self.budget = budget
-        self.counters = counters
-        self.latency = latency
-        self.outputTopic = topics.output
-        self.deadLetterTopic = topics.deadLetter
-        self.shadowTopic = topics.shadow
+    init(_ path: ResultPath, topics: Destinations, logger: Logger) {
+        results = path.results
+        producer = path.producer
+        committer = path.committer
+        tracker = path.tracker
+        refusals = path.refusals
+        fitter = path.fitter
+        budget = path.budget
+        counters = path.counters
+        latency = path.latency
+        outputTopic = topics.output
+        deadLetterTopic = topics.deadLetter
+        shadowTopic = topics.shadow
         self.logger = logger
     }
 
@@ -329,6 +317,21 @@ final class ResultProducer: ResultDrain, @unchecked Sendable {
     private func describe(_ source: TopicPartitionOffset?) -> String {
         source.map { "\($0.topicPartition.topic)/\($0.topicPartition.partition)@\($0.offset)" } ?? "an unknown record"
     }
+}
+
+/// What either producer thread works with: the result ring it drains, the producer, the offset
+/// bookkeeping and the pipeline's statistics.
+struct ResultPath {
+    var results: MPSCRing<OutputRecord>
+    var producer: KafkaProducer
+    var committer: OffsetCommitter
+    var tracker: OffsetTracker
+    var refusals: RefusedDeliveries
+    var fitter: AnswerFitter
+    var budget: ByteBudget
+    var counters: PipelineCounters
+    /// Receipt to hand-off (at-least-once) or to commit (exactly-once), in nanoseconds.
+    var latency: AtomicHistogram
 }
 
 /// The producer thread's loop, at-least-once (``ResultProducer``) or exactly-once

@@ -38,23 +38,11 @@ final class TransactionalResultProducer: ResultDrain, @unchecked Sendable {
         var token: UInt { answer.ticket.rawValue | (isFallback ? ResultProducer.fallbackBit : 0) }
     }
 
-    struct Collaborators {
-        var results: MPSCRing<OutputRecord>
-        var producer: KafkaProducer
-        var committer: OffsetCommitter
-        var tracker: OffsetTracker
-        var refusals: RefusedDeliveries
-        var fitter: AnswerFitter
-        var budget: ByteBudget
-        var counters: PipelineCounters
-        var latency: AtomicHistogram
-        /// Receipt to the hand-off to librdkafka, for the latency-budget loop.
-        var handOffLatency: AtomicHistogram
-        var requests: TransactionCommitRequests
-        var failure: PipelineFailure
-    }
-
-    private let parts: Collaborators
+    private let path: ResultPath
+    /// Receipt to the hand-off to librdkafka, for the latency-budget loop.
+    private let handOffLatency: AtomicHistogram
+    private let requests: TransactionCommitRequests
+    private let failure: PipelineFailure
     private let topics: ResultProducer.Destinations
     private let settings: TransactionSettings
     private let logger: Logger
@@ -76,8 +64,19 @@ final class TransactionalResultProducer: ResultDrain, @unchecked Sendable {
     /// How long one transactional call may take before it is tried again.
     static let callTimeoutMilliseconds: Int32 = 30_000
 
-    init(_ parts: Collaborators, topics: ResultProducer.Destinations, settings: TransactionSettings, logger: Logger) {
-        self.parts = parts
+    init(
+        _ path: ResultPath,
+        handOffLatency: AtomicHistogram,
+        requests: TransactionCommitRequests,
+        failure: PipelineFailure,
+        topics: ResultProducer.Destinations,
+        settings: TransactionSettings,
+        logger: Logger
+    ) {
+        self.path = path
+        self.handOffLatency = handOffLatency
+        self.requests = requests
+        self.failure = failure
         self.topics = topics
         self.settings = settings
         self.logger = logger
@@ -91,28 +90,28 @@ final class TransactionalResultProducer: ResultDrain, @unchecked Sendable {
 
     func run() {
         defer {
-            parts.requests.close()
+            requests.close()
             finished.store(true, ordering: .releasing)
         }
         let interval = Int64(settings.intervalMilliseconds) * 1_000_000
         while !stopped {
             var heldBytes = 0
-            let taken = parts.results.takeBatch(max: 1_024, timeout: .milliseconds(1)) { output in
+            let taken = path.results.takeBatch(max: 1_024, timeout: .milliseconds(1)) { output in
                 heldBytes += output.heldBytes
                 accept(output)
             }
-            parts.budget.release(heldBytes)
-            parts.producer.poll(timeoutMilliseconds: 0)
+            path.budget.release(heldBytes)
+            path.producer.poll(timeoutMilliseconds: 0)
             sendReleased()
-            let asked = parts.requests.requested
+            let asked = requests.requested
             let now = MonotonicDeadline.now().nanoseconds
             let due = isOpen && (sent.count >= settings.maxRecords || now - openedNanoseconds >= interval)
             if due || asked > servedRequest {
                 guard commit() else { break }
-                parts.requests.served(upTo: asked)
+                requests.served(upTo: asked)
                 servedRequest = asked
             }
-            if taken == 0 && parts.results.isClosed && parts.results.isEmpty {
+            if taken == 0 && path.results.isClosed && path.results.isEmpty {
                 sendReleased()
                 _ = commit()
                 break
@@ -129,29 +128,29 @@ final class TransactionalResultProducer: ResultDrain, @unchecked Sendable {
     /// Holds an answer in the tracker until its partition's lower offsets are answered too.
     private func accept(_ output: OutputRecord) {
         guard output.destination != .unanswered else {
-            parts.counters.leftUnanswered.add(1, ordering: .relaxed)
+            path.counters.leftUnanswered.add(1, ordering: .relaxed)
             return
         }
         // False for a record of a partition revoked meanwhile: its next owner answers it.
-        _ = parts.tracker.complete(output.ticket, holding: output)
+        _ = path.tracker.complete(output.ticket, holding: output)
     }
 
     /// Sends every answer whose partition prefix is complete, in offset order.
     private func sendReleased() {
         released.removeAll(keepingCapacity: true)
-        for partition in parts.tracker.takeReleased(into: &released) {
+        for partition in path.tracker.takeReleased(into: &released) {
             let watermark = partition.watermark
             for index in partition.answers where !stopped {
-                let answer = parts.fitter.fitted(
+                let answer = path.fitter.fitted(
                     released[index],
-                    source: parts.tracker.position(of: released[index].ticket)
+                    source: path.tracker.position(of: released[index].ticket)
                 )
                 if answer.headers.contains(where: { $0.name == DeadLetterHeader.truncated }) {
-                    parts.counters.truncatedDeadLetters.add(1, ordering: .relaxed)
+                    path.counters.truncatedDeadLetters.add(1, ordering: .relaxed)
                 }
                 let topic = answer.destination == .prediction ? topics.output : topics.deadLetter
                 send(Sent(topic: topic, answer: answer, slot: watermark.slot, generation: watermark.generation))
-                parts.handOffLatency.record(MonotonicDeadline.now().nanoseconds - answer.receivedNanoseconds)
+                handOffLatency.record(MonotonicDeadline.now().nanoseconds - answer.receivedNanoseconds)
             }
             watermarks[watermark.slot] = watermark
         }
@@ -163,7 +162,7 @@ final class TransactionalResultProducer: ResultDrain, @unchecked Sendable {
         var entry = entry
         while true {
             do {
-                try parts.producer.send(
+                try path.producer.send(
                     topic: entry.topic,
                     key: entry.answer.key,
                     value: entry.answer.value,
@@ -172,16 +171,16 @@ final class TransactionalResultProducer: ResultDrain, @unchecked Sendable {
                 )
                 break
             } catch  where error.code == .queueFull {
-                parts.producer.poll(timeoutMilliseconds: 1)
+                path.producer.poll(timeoutMilliseconds: 1)
                 if abandon.load(ordering: .acquiring) { break }
             } catch  where error.refusesTheMessage && !entry.isFallback {
                 // Refused before it left (librdkafka's own checks): answer with a minimal dead letter.
-                parts.counters.deliveryFailures.add(1, ordering: .relaxed)
+                path.counters.deliveryFailures.add(1, ordering: .relaxed)
                 entry = fallback(for: entry, refusal: error)
             } catch {
                 // Anything else (the transaction in a failed state) fails the commit, which
                 // aborts and sends everything kept again.
-                parts.counters.deliveryFailures.add(1, ordering: .relaxed)
+                path.counters.deliveryFailures.add(1, ordering: .relaxed)
                 logger.warning("exactly-once: sending an answer failed: \(error)")
                 isDoomed = true
                 break
@@ -193,7 +192,7 @@ final class TransactionalResultProducer: ResultDrain, @unchecked Sendable {
     private func openIfNeeded() -> Bool {
         guard !isOpen else { return true }
         do {
-            try parts.producer.beginTransaction()
+            try path.producer.beginTransaction()
         } catch {
             fail("cannot begin a transaction: \(error)")
             return false
@@ -219,7 +218,7 @@ final class TransactionalResultProducer: ResultDrain, @unchecked Sendable {
                 guard openIfNeeded() else { return false }
                 try sendOffsets()
                 try retrying { () throws(KafkaError) in
-                    try parts.producer.commitTransaction(timeoutMilliseconds: Self.callTimeoutMilliseconds)
+                    try path.producer.commitTransaction(timeoutMilliseconds: Self.callTimeoutMilliseconds)
                 }
                 committed()
                 return true
@@ -227,7 +226,7 @@ final class TransactionalResultProducer: ResultDrain, @unchecked Sendable {
                 fail("the transactional producer cannot go on: \(error)")
                 return false
             } catch {
-                parts.counters.transactionsAborted.add(1, ordering: .relaxed)
+                path.counters.transactionsAborted.add(1, ordering: .relaxed)
                 logger.warning(
                     "exactly-once: aborting a transaction of \(sent.count) answers to send them again: \(error)"
                 )
@@ -243,12 +242,12 @@ final class TransactionalResultProducer: ResultDrain, @unchecked Sendable {
     /// refuses them if a rebalance has given its partitions to another member.
     private func sendOffsets() throws(KafkaError) {
         let current = watermarks.values.filter {
-            parts.tracker.isCurrent(slot: $0.slot, generation: $0.generation)
+            path.tracker.isCurrent(slot: $0.slot, generation: $0.generation)
         }
         for (consumer, entries) in Dictionary(grouping: current, by: \.consumer) {
-            guard let group = parts.committer.groupMetadata(consumer: consumer) else { continue }
+            guard let group = path.committer.groupMetadata(consumer: consumer) else { continue }
             try retrying { () throws(KafkaError) in
-                try parts.producer.sendOffsetsToTransaction(
+                try path.producer.sendOffsetsToTransaction(
                     entries.map(\.position),
                     group: group,
                     timeoutMilliseconds: Self.callTimeoutMilliseconds
@@ -259,7 +258,7 @@ final class TransactionalResultProducer: ResultDrain, @unchecked Sendable {
 
     private func committed() {
         let now = MonotonicDeadline.now().nanoseconds
-        let counters = parts.counters
+        let counters = path.counters
         for entry in sent {
             counters.produced.add(1, ordering: .relaxed)
             switch entry.answer.destination {
@@ -273,7 +272,7 @@ final class TransactionalResultProducer: ResultDrain, @unchecked Sendable {
                 break
             }
             // Receipt to commit: when a read_committed consumer can first see the answer.
-            parts.latency.record(now - entry.answer.receivedNanoseconds)
+            path.latency.record(now - entry.answer.receivedNanoseconds)
         }
         counters.offsetsStored.add(watermarks.count, ordering: .relaxed)
         counters.transactionsCommitted.add(1, ordering: .relaxed)
@@ -288,7 +287,7 @@ final class TransactionalResultProducer: ResultDrain, @unchecked Sendable {
         if isOpen {
             do {
                 try retrying { () throws(KafkaError) in
-                    try parts.producer.abortTransaction(timeoutMilliseconds: Self.callTimeoutMilliseconds)
+                    try path.producer.abortTransaction(timeoutMilliseconds: Self.callTimeoutMilliseconds)
                 }
             } catch {
                 fail("cannot abort a failed transaction: \(error)")
@@ -298,15 +297,15 @@ final class TransactionalResultProducer: ResultDrain, @unchecked Sendable {
         isOpen = false
         isDoomed = false
         // The aborted messages' reports (purged, or refused) arrive before anything is sent again.
-        while parts.producer.outstandingCount > 0 && !abandon.load(ordering: .acquiring) {
-            parts.producer.poll(timeoutMilliseconds: 10)
+        while path.producer.outstandingCount > 0 && !abandon.load(ordering: .acquiring) {
+            path.producer.poll(timeoutMilliseconds: 10)
         }
         var refused: [UInt: KafkaError] = [:]
-        for report in parts.refusals.takeAll() {
+        for report in path.refusals.takeAll() {
             if let error = report.error, error.refusesTheMessage { refused[report.token] = error }
         }
-        let kept = sent.filter { parts.tracker.isCurrent(slot: $0.slot, generation: $0.generation) }
-        watermarks = watermarks.filter { parts.tracker.isCurrent(slot: $0.value.slot, generation: $0.value.generation) }
+        let kept = sent.filter { path.tracker.isCurrent(slot: $0.slot, generation: $0.generation) }
+        watermarks = watermarks.filter { path.tracker.isCurrent(slot: $0.value.slot, generation: $0.value.generation) }
         sent.removeAll(keepingCapacity: true)
         for entry in kept where !stopped {
             guard let refusal = refused[entry.token] else {
@@ -314,8 +313,8 @@ final class TransactionalResultProducer: ResultDrain, @unchecked Sendable {
                 continue
             }
             guard !entry.isFallback else {
-                let source = parts.tracker.position(of: entry.answer.ticket)
-                parts.counters.unanswerable.add(1, ordering: .relaxed)
+                let source = path.tracker.position(of: entry.answer.ticket)
+                path.counters.unanswerable.add(1, ordering: .relaxed)
                 fail(
                     "\(describe(source)) has no answer: '\(entry.topic)' refused even its minimal dead letter (\(refusal.reason)); stopping, so that nothing is committed past it"
                 )
@@ -327,11 +326,11 @@ final class TransactionalResultProducer: ResultDrain, @unchecked Sendable {
     }
 
     private func fallback(for entry: Sent, refusal: KafkaError) -> Sent {
-        let source = parts.tracker.position(of: entry.answer.ticket)
+        let source = path.tracker.position(of: entry.answer.ticket)
         logger.error(
             "'\(entry.topic)' refused the answer for \(describe(source)): \(refusal.reason); sending a minimal dead letter"
         )
-        let letter = parts.fitter.minimalDeadLetter(
+        let letter = path.fitter.minimalDeadLetter(
             ticket: entry.answer.ticket,
             key: entry.answer.key,
             value: entry.answer.value,
@@ -365,7 +364,7 @@ final class TransactionalResultProducer: ResultDrain, @unchecked Sendable {
     private func fail(_ reason: String) {
         stopped = true
         logger.critical("exactly-once: \(reason)")
-        parts.failure.report(reason)
+        failure.report(reason)
     }
 
     private func describe(_ source: TopicPartitionOffset?) -> String {
