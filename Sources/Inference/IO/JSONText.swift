@@ -31,6 +31,12 @@ public enum JSONText {
             return
         }
         out.append(UInt8(ascii: "\""))
+        // Ids, topics and most values need no escape: one copy instead of a check per byte.
+        guard unsafe bytes.contains(where: { $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\\") || $0 < 0x20 }) else {
+            unsafe out.append(contentsOf: bytes)
+            out.append(UInt8(ascii: "\""))
+            return
+        }
         for index in 0..<bytes.count {
             let byte = unsafe bytes[index]
             switch byte {

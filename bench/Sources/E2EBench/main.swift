@@ -118,6 +118,16 @@ if let source = option("--chart-from") {
     exit(0)
 }
 
+// `preload --brokers B [--count N]`: only produce the drain's requests into an existing cluster's
+// `requests` topic and exit (to profile a `serve` process of its own on a known backlog).
+if modes == ["preload"] {
+    guard let brokers else { throw BenchError("preload needs --brokers") }
+    let started = Clock.seconds()
+    try DrainRun.preload(try BenchCluster(brokers: brokers, partitions: partitions), count: count)
+    print(String(format: "preloaded %ld requests in %.1f s", count, Clock.seconds() - started))
+    exit(0)
+}
+
 if modes.contains("drain") {
     var drain = DrainRun(
         count: count,
