@@ -116,7 +116,13 @@ let package = Package(
                 "Service", "Demo", "Kafka", "Inference", "RingBuffer", "Platform", "SchemaRegistry",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
-            ]
+            ],
+            // jemalloc (Debian's libjemalloc2) replaces glibc's malloc for the whole process,
+            // librdkafka included. Every record is allocated on one thread (poller, worker) and
+            // freed on another, which glibc's per-thread caches cannot recycle: measured in
+            // bench/RESULTS.md ("Against the transport"), it cut the drain's CPU per request by
+            // about a microsecond. Only the executable links it; tests keep glibc's (TSan's).
+            linkerSettings: [.linkedLibrary("jemalloc")]
         ),
         .testTarget(name: "PlatformTests", dependencies: ["Platform"]),
         .testTarget(name: "RingBufferTests", dependencies: ["RingBuffer", "Platform"]),

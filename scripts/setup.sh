@@ -6,7 +6,7 @@ cd "$(dirname "$0")/.."
 
 # libavro-dev (Apache Avro C) is for the bench package only (avro-bench's libavro path, built by
 # bench/run-suite.sh); the service has its own Avro decoder and never links it.
-debs=(librdkafka-dev libopenblas-dev liblz4-dev libcurl4-openssl-dev libavro-dev pkg-config time)
+debs=(librdkafka-dev libopenblas-dev liblz4-dev libjemalloc-dev libcurl4-openssl-dev libavro-dev pkg-config time)
 missing=()
 for p in "${debs[@]}"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

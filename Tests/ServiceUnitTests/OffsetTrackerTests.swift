@@ -33,6 +33,29 @@ import Testing
         #expect(committable == [.init(consumer: 1, position: .init(topic: "requests", partition: 3, offset: 41))])
     }
 
+    @Test func aPolledBatchIsRegisteredPerPartitionRunWithNoTicketForARevokingPartition() {
+        let tracker = OffsetTracker()
+        let revoking = TopicPartition(topic: "requests", partition: 9)
+        func message(_ partition: Int32, _ offset: Int64) -> KafkaMessage {
+            KafkaMessage(topic: "requests", partition: partition, offset: offset, key: nil, value: [])
+        }
+        let batch = [message(3, 5), message(3, 6), message(9, 1), message(4, 0), message(3, 7)]
+        var tickets: [OffsetTracker.Ticket?] = []
+        tracker.begin(batch, consumer: 2, into: &tickets) { $0 == revoking }
+        #expect(tickets.map { $0 == nil } == [false, false, true, false, false])
+        #expect(tracker.inFlight(partition) == 3)
+        #expect(tracker.inFlight(revoking) == 0)
+        #expect(tracker.position(of: tickets[3]!) == .init(topic: "requests", partition: 4, offset: 0))
+        for ticket in tickets.compactMap({ $0 }) { tracker.complete(ticket) }
+        let committed = Set(tracker.takeCommittable())
+        #expect(
+            committed == [
+                .init(consumer: 2, position: .init(topic: "requests", partition: 3, offset: 8)),
+                .init(consumer: 2, position: .init(topic: "requests", partition: 4, offset: 1)),
+            ]
+        )
+    }
+
     @Test func partitionsAreIndependent() {
         let tracker = OffsetTracker()
         let other = TopicPartition(topic: "requests", partition: 4)

@@ -118,6 +118,8 @@ final class ConsumerPoller: @unchecked Sendable {
     func run() {
         var batch: [KafkaMessage] = []
         batch.reserveCapacity(settings.pollBatch)
+        var tickets: [OffsetTracker.Ticket?] = []
+        tickets.reserveCapacity(settings.pollBatch)
         var iteration = 0
         while true {
             let request = StateMachine.Request(rawValue: requested.load(ordering: .acquiring)) ?? .close
@@ -172,11 +174,12 @@ final class ConsumerPoller: @unchecked Sendable {
             counters.consumed.add(count, ordering: .relaxed)
             let now = MonotonicDeadline.now().nanoseconds
             var heldBytes = 0
-            for message in batch {
-                // A partition being revoked is paused; what was already fetched is left for its
-                // next owner, which reads from the committed watermark.
-                if machine.isRevoking(message.topicPartition) { continue }
-                let ticket = tracker.begin(message.topicPartition, offset: message.offset, consumer: index)
+            // A partition being revoked is paused; what was already fetched is left for its next
+            // owner, which reads from the committed watermark (no ticket).
+            tickets.removeAll(keepingCapacity: true)
+            tracker.begin(batch, consumer: index, into: &tickets) { machine.isRevoking($0) }
+            for (message, ticket) in zip(batch, tickets) {
+                guard let ticket else { continue }
                 heldBytes += message.heldBytes
                 pending.append(InputRecord(message: message, ticket: ticket, receivedNanoseconds: now))
             }

@@ -63,8 +63,18 @@ public final class OffsetTracker: Sendable {
     private struct State: ~Copyable {
         var slots: [TopicPartition: Int] = [:]
         var windows: [CompletionWindow] = []
-        var advanced: Set<Int> = []
+        var advanced = SlotSet()
         var lateCompletions = 0
+
+        /// The slot of `topicPartition`, created on first sight.
+        mutating func slot(_ topicPartition: TopicPartition) -> Int {
+            if let existing = slots[topicPartition] { return existing }
+            precondition(windows.count < Ticket.maxSlots, "more than 32,768 partitions tracked")
+            let slot = windows.count
+            slots[topicPartition] = slot
+            windows.append(CompletionWindow(topicPartition: topicPartition))
+            return slot
+        }
     }
 
     private let state = Mutex(State())
@@ -78,18 +88,40 @@ public final class OffsetTracker: Sendable {
     /// superseded, since their records will be processed again.
     package func begin(_ topicPartition: TopicPartition, offset: Int64, consumer: Int) -> Ticket {
         state.withLock { state in
-            let slot: Int
-            if let existing = state.slots[topicPartition] {
-                slot = existing
-            } else {
-                precondition(state.windows.count < Ticket.maxSlots, "more than 32,768 partitions tracked")
-                slot = state.windows.count
-                state.slots[topicPartition] = slot
-                state.windows.append(CompletionWindow(topicPartition: topicPartition))
-            }
+            let slot = state.slot(topicPartition)
             state.windows[slot].consumer = consumer
             state.windows[slot].register(offset)
             return Ticket(slot: slot, offset: offset)
+        }
+    }
+
+    /// ``begin(_:offset:consumer:)`` for a polled batch under one lock, looking each partition up
+    /// once per run of its records (a fetch returns a partition's records together). `tickets`
+    /// gets one entry per message: nil for a message of a partition `skipping` names (being
+    /// revoked), which is not registered.
+    package func begin(
+        _ messages: [KafkaMessage],
+        consumer: Int,
+        into tickets: inout [Ticket?],
+        skipping: (TopicPartition) -> Bool
+    ) {
+        state.withLock { state in
+            var run: (topic: String, partition: Int32, slot: Int?)? = nil
+            for message in messages {
+                if run == nil || run!.partition != message.partition || run!.topic != message.topic {
+                    let topicPartition = message.topicPartition
+                    run = (
+                        message.topic, message.partition, skipping(topicPartition) ? nil : state.slot(topicPartition)
+                    )
+                    if let slot = run!.slot { state.windows[slot].consumer = consumer }
+                }
+                guard let slot = run!.slot else {
+                    tickets.append(nil)
+                    continue
+                }
+                state.windows[slot].register(message.offset)
+                tickets.append(Ticket(slot: slot, offset: message.offset))
+            }
         }
     }
 
@@ -145,7 +177,7 @@ public final class OffsetTracker: Sendable {
                 watermark.generation = window.generation
                 result.append(Released(watermark: watermark, answers: start..<answers.count))
             }
-            state.advanced.removeAll(keepingCapacity: true)
+            state.advanced.removeAll()
             return result
         }
     }
@@ -175,7 +207,7 @@ public final class OffsetTracker: Sendable {
                     )
                 }
             }
-            state.advanced.removeAll(keepingCapacity: true)
+            state.advanced.removeAll()
             return result
         }
     }
