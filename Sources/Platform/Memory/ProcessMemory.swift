@@ -39,10 +39,21 @@ public enum ProcessMemory {
     /// size stays at its peak while idle. Trimming walks all arenas and costs about a millisecond
     /// per GiB of heap: call it after a backlog, not per record.
     @discardableResult
+    ///
+    /// Under jemalloc (which `anomaly-service` links, docs/DEPLOY.md) glibc's trim has nothing to
+    /// trim: the dirty pages of every jemalloc arena are purged instead (`arena.4096.purge`, 4096
+    /// being `MALLCTL_ARENAS_ALL`), which jemalloc would otherwise return only as later
+    /// allocations let its ten-second decay run.
     public static func returnFreedHeap() -> Bool {
+        if let control = jemallocControl {
+            return unsafe control("arena.4096.purge", nil, nil, nil, 0) == 0
+        }
         guard let trim = mallocTrim else { return false }
         return trim(0) != 0
     }
+
+    /// Whether the process allocates with jemalloc (its `mallctl` is linked) rather than glibc.
+    public static var usesJemalloc: Bool { jemallocControl != nil }
 
     /// Serves every allocation of at least `bytes` with its own `mmap`, returned to the kernel
     /// when freed (`mallopt(M_MMAP_THRESHOLD, bytes)`).
@@ -74,6 +85,14 @@ public enum ProcessMemory {
     private static let mallocTrim = _GNUThreadFunctions.lookUp(
         "malloc_trim",
         as: (@convention(c) (Int) -> CInt).self
+    )
+
+    /// jemalloc's `int mallctl(const char *, void *, size_t *, void *, size_t)`, when linked.
+    private static let jemallocControl = _GNUThreadFunctions.lookUp(
+        "mallctl",
+        as: (@convention(c) (
+            UnsafePointer<CChar>?, UnsafeMutableRawPointer?, UnsafeMutablePointer<Int>?, UnsafeMutableRawPointer?, Int
+        ) -> CInt).self
     )
 
     /// The text of a small file (under 64 KiB), or nil.
