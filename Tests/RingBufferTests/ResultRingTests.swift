@@ -69,4 +69,66 @@ import Glibc
         #expect(count == producers * perProducer)
         #expect(next == [Int](repeating: perProducer, count: producers))
     }
+
+    @Test func aBatchPushTakesWhatFitsInOrderAndNothingOnceClosed() {
+        let ring = MPSCRing<Int>(capacity: 8)
+        #expect(ring.tryPush(contentsOf: [0, 1, 2], from: 0) == 3)
+        // Five slots left: a batch of seven pushes the five that fit, oldest first.
+        #expect(ring.tryPush(contentsOf: Array(3..<10), from: 0) == 5)
+        #expect(ring.tryPush(contentsOf: [10], from: 0) == 0)
+        var taken: [Int] = []
+        #expect(ring.tryTakeBatch(max: 2) { taken.append($0) } == 2)
+        #expect(ring.tryPush(contentsOf: Array(3..<10), from: 5) == 2)
+        ring.close()
+        #expect(ring.tryPush(contentsOf: [11], from: 0) == 0)
+        while ring.tryTakeBatch(max: 8, { taken.append($0) }) > 0 {}
+        #expect(taken == Array(0..<10))
+    }
+
+    /// Workers push whole micro-batches (``MPSCRing/push(contentsOf:timeout:)``): batches of
+    /// varied sizes, some larger than the ring, from several producers at once.
+    @Test(arguments: [1, 2, 4])
+    func batchPushesKeepPerProducerOrderAndTakeEveryItemOnce(producers: Int) throws {
+        let perProducer = Self.itemsPerProducer
+        let ring = MPSCRing<Int>(capacity: 64)
+        let barrier = StartBarrier(parties: producers + 1)
+        let finished = Atomic<Int>(0)
+        let threads = try (0..<producers).map { producer in
+            try spawn("mpsc-batch-p\(producer)") {
+                barrier.arriveAndWait()
+                var sequence = 0
+                var size = 1 + producer
+                while sequence < perProducer {
+                    let end = min(perProducer, sequence + size)
+                    let batch = (sequence..<end).map { producer << 40 | $0 }
+                    #expect(ring.push(contentsOf: batch, timeout: .seconds(10)))
+                    sequence = end
+                    size = size % 150 + 7  // 1 to ~150: below, at and above the capacity
+                }
+                // Release pairs with the acquire load below: all pushes precede the close.
+                if finished.wrappingAdd(1, ordering: .acquiringAndReleasing).newValue == producers {
+                    ring.close()
+                }
+            }
+        }
+        barrier.arriveAndWait()
+        var next = [Int](repeating: 0, count: producers)
+        var ordered = true
+        var count = 0
+        while ring.takeBatch(
+            max: 48,
+            timeout: .seconds(10),
+            { value in
+                let producer = value >> 40
+                let sequence = value & ((1 << 40) - 1)
+                if sequence != next[producer] { ordered = false }
+                next[producer] = sequence + 1
+                count += 1
+            }
+        ) > 0 {}
+        for thread in threads { thread.join() }
+        #expect(ordered)
+        #expect(count == producers * perProducer)
+        #expect(next == [Int](repeating: perProducer, count: producers))
+    }
 }

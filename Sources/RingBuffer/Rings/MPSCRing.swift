@@ -149,6 +149,82 @@ public final class MPSCRing<Element: Sendable>: @unchecked Sendable {
         }
     }
 
+    /// Pushes a prefix of `elements[start...]` under one claim: as many as fit now, all or
+    /// nothing per attempt. Any thread.
+    ///
+    /// The consumer frees slots in position order, so when the last slot of the range
+    /// `tail ..< tail + n` is free (its sequence, loaded with acquire, equals its position) every
+    /// earlier one is too, and that acquire pairs with the consumer's release store after its
+    /// move-out from the last slot, which follows its move-outs from the earlier ones. One
+    /// compare-and-swap claims the range; each slot is then initialised and released as in
+    /// ``tryPush(_:)``, and the parker is notified once.
+    /// - Returns: The number pushed: 0 if the ring is full or closed.
+    @inlinable
+    public func tryPush(contentsOf elements: [Element], from start: Int) -> Int {
+        let wanted = elements.count - start
+        guard wanted > 0, unsafe closedPointer.pointee.load(ordering: .relaxed) == 0 else { return 0 }
+        var tail = unsafe tailPointer.pointee.load(ordering: .relaxed)
+        var count = Swift.min(wanted, capacity)
+        while true {
+            let last = tail &+ count &- 1
+            // Acquire pairs with the consumer's release store after moving the last slot's
+            // previous occupant out (and so, in its program order, every earlier slot's).
+            let sequence = unsafe sequences[last & mask].load(ordering: .acquiring)
+            let difference = sequence &- last
+            if difference == 0 {
+                // Relaxed: the range was acquired above; the CAS only arbitrates producers.
+                let (exchanged, current) = unsafe tailPointer.pointee.compareExchange(
+                    expected: tail,
+                    desired: tail &+ count,
+                    ordering: .relaxed
+                )
+                if exchanged { break }
+                tail = current
+            } else if difference < 0 {
+                // The range reaches an occupied slot: full there, unless `tail` moved.
+                let current = unsafe tailPointer.pointee.load(ordering: .relaxed)
+                if current != tail {
+                    tail = current
+                    continue
+                }
+                guard count > 1 else { return 0 }
+                // Try the part that looks free now (relaxed: a guess the sequence check
+                // validates), down to one slot.
+                let head = unsafe headPointer.pointee.load(ordering: .relaxed)
+                count = Swift.max(1, Swift.min(count - 1, capacity - (tail &- head)))
+            } else {
+                // Another producer took `tail`.
+                tail = unsafe tailPointer.pointee.load(ordering: .relaxed)
+            }
+        }
+        for index in 0..<count {
+            let position = tail &+ index
+            unsafe (self.elements + (position & mask)).initialize(to: elements[start + index])
+            // Release pairs with the consumer's acquire load of the sequence.
+            unsafe sequences[position & mask].store(position &+ 1, ordering: .releasing)
+        }
+        parker.notify()
+        return count
+    }
+
+    /// Pushes all of `elements` in order, waiting up to `timeout` for room whenever the ring is
+    /// full. Any thread.
+    /// - Returns: `false` if the ring closed, or stayed full past the timeout, before all were
+    ///   pushed.
+    public func push(contentsOf elements: [Element], timeout: Duration?) -> Bool {
+        var start = 0
+        while start < elements.count {
+            let pushed = tryPush(contentsOf: elements, from: start)
+            if pushed > 0 {
+                start += pushed
+                continue
+            }
+            guard push(elements[start], timeout: timeout) else { return false }
+            start += 1
+        }
+        return true
+    }
+
     /// Takes up to `max` ready elements, oldest first, handing each to `body`; never blocks.
     /// Consumer thread only.
     /// - Returns: The number taken; 0 if the next element was not ready.

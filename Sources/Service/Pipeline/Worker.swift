@@ -75,10 +75,9 @@ final class Worker: @unchecked Sendable {
             let exchanged =
                 outputs.reduce(0) { $0 + $1.heldBytes } - batch.reduce(0) { $0 + $1.message.heldBytes }
             budget.add(exchanged)
-            for output in outputs {
-                // Blocks while the producer thread is behind: back-pressure towards the pollers.
-                guard results.push(output, timeout: nil) else { return }
-            }
+            // One claim and one wake-up per batch; blocks while the producer thread is behind:
+            // back-pressure towards the pollers.
+            guard results.push(contentsOf: outputs, timeout: nil) else { return }
         }
     }
 }

@@ -191,6 +191,8 @@ public struct PredictionEncoder: Sendable {
 
     /// A finite float as a JSON number (Swift's shortest round-trip form is valid JSON).
     static func number(_ value: Float) -> String {
-        value.isFinite ? "\(value)" : "0"
+        // `description`, not interpolation: the same shortest form without the interpolation
+        // buffer (a small string, kept inline).
+        value.isFinite ? value.description : "0"
     }
 }

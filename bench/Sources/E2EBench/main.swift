@@ -118,6 +118,14 @@ if let source = option("--chart-from") {
     exit(0)
 }
 
+// `engine-cost [--seconds S]`: one thread, the drain's generated requests: the whole engine
+// (InferenceProcessor.process on micro-batches of 64), parse + score alone, and parse alone, per
+// request, to tell the model's own cost from the pipeline's in a drain.
+if modes == ["engine-cost"] {
+    try EngineCost(model: model, seconds: seconds).run()
+    exit(0)
+}
+
 // `preload --brokers B [--count N]`: only produce the drain's requests into an existing cluster's
 // `requests` topic and exit (to profile a `serve` process of its own on a known backlog).
 if modes == ["preload"] {
