@@ -25,6 +25,12 @@ start)
         port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
     fi
     url="tcp://127.0.0.1:$port"
+    # tansu outlives this script: give it none of the caller's descriptors beyond 0-2, or a caller
+    # that waits for them to close (Foundation's Process does) waits for tansu to exit.
+    for fd in /proc/$$/fd/*; do
+        fd="${fd##*/}"
+        if [ "$fd" -gt 2 ] 2>/dev/null; then eval "exec $fd>&-" 2>/dev/null || true; fi
+    done
     nohup .build-tansu/bin/tansu broker --listener-url "$url" --advertised-listener-url "$url" \
         --storage-engine memory://tansu/ >"$run/tansu-$port.log" 2>&1 &
     pid=$!
@@ -52,7 +58,7 @@ stop)
     kill "$pid" 2>/dev/null || true
     for _ in $(seq 1 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
     kill -9 "$pid" 2>/dev/null || true
-    rm -f "$file"
+    rm -f "$file" "$run/tansu-$port.log"
     ;;
 *)
     echo "usage: bench/tansu.sh start PORT [PARTITIONS] | stop PORT" >&2

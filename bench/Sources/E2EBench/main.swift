@@ -392,10 +392,11 @@ if modes.contains("transport") {
     // tansu refuses clients older than librdkafka 2.2, the harness's own among them.
     let version = librdkafkaVersion.split(separator: ".").compactMap { Int($0) }
     if useTansu, version.lexicographicallyPrecedes([2, 2]) {
-        throw BenchError(
+        print(
             "--tansu needs librdkafka >= 2.2, this process has \(librdkafkaVersion): "
                 + "run with LD_LIBRARY_PATH=$PWD/.build-tansu/lib (bash scripts/setup.sh links it)"
         )
+        exit(2)
     }
     let benchBinary = Bundle.main.executablePath ?? CommandLine.arguments[0]
     let bareLoop = URL(fileURLWithPath: benchBinary).deletingLastPathComponent().appendingPathComponent("bare-loop")
