@@ -69,6 +69,8 @@ struct TransportRun {
                         result.exitStatus
                     )
                 )
+                // Runs take a minute or more on tansu: show each as it ends, even into a pipe or file.
+                fflush(nil)  // all streams: stdout is a C global, not concurrency-safe to name
             }
         }
         return results
