@@ -77,6 +77,13 @@ let package = Package(
             path: "Sources/E2EBench",
             swiftSettings: swiftSettings
         ),
+        // The transport's limit with no pipeline: librdkafka's canonical consume -> produce loop in C,
+        // the `bare` subject of `e2e-bench transport`.
+        .executableTarget(
+            name: "bare-loop",
+            path: "Sources/BareLoop",
+            linkerSettings: [.linkedLibrary("rdkafka")]
+        ),
         // ordo-one/benchmark micro-benchmarks with stored thresholds:
         // `swift package benchmark thresholds check --target Micro`.
         .executableTarget(

@@ -1,5 +1,6 @@
 import Demo
 import Foundation
+import Kafka
 import Logging
 
 // e2e-bench: end-to-end figures over the embedded broker or an existing cluster (`--brokers`), the
@@ -11,6 +12,13 @@ import Logging
 //             [--model PATH] [--json FILE] [--svg FILE] [--budget-ms MS] [--no-half-rate]
 //             [--latency-partitions P] [--input-format json|avro]
 //             [--steps 1000,5000,...,max] [--step-seconds S] [--fixed-batches 16,64,256] [--budget-svg FILE]
+//   e2e-bench transport [--subjects bare,service,echo] [--seed] [--tansu] [--service-binary PATH]
+//             [--subject-cpus LIST] [--count N] [--seed-count N] [--partitions P] [--reps R] [--json FILE]
+
+// `echo-serve SETTINGS...`: the echo pipeline as a process of its own (transport's `echo` subject).
+if CommandLine.arguments.dropFirst().first == "echo-serve" {
+    try EchoServe.main(Array(CommandLine.arguments.dropFirst(2)))
+}
 
 var arguments = Array(CommandLine.arguments.dropFirst())
 @MainActor func option(_ name: String) -> String? {
@@ -18,7 +26,9 @@ var arguments = Array(CommandLine.arguments.dropFirst())
     defer { arguments.removeSubrange(index...(index + 1)) }
     return arguments[index + 1]
 }
-let count = Int(option("--count") ?? "") ?? 1_000_000
+/// Given or not: `transport` has defaults of its own (500,000 and 20,000).
+let countOption = option("--count").flatMap { Int($0) }
+let count = countOption ?? 1_000_000
 let partitions = Int32(option("--partitions") ?? "") ?? 64
 let reps = Int(option("--reps") ?? "") ?? 3
 let rates = (option("--rates") ?? "1000,5000,10000,20000").split(separator: ",").compactMap { Double($0) }
@@ -30,7 +40,8 @@ let model = option("--model") ?? "models/default.model"
 let jsonPath = option("--json")
 let svgPath = option("--svg")
 let budgetMilliseconds = Double(option("--budget-ms") ?? "") ?? 10
-let seedCount = Int(option("--seed-count") ?? "") ?? 10_000
+let seedCountOption = option("--seed-count").flatMap { Int($0) }
+let seedCount = seedCountOption ?? 10_000
 let latencyPartitions = Int32(option("--latency-partitions") ?? "") ?? 8
 /// The drain's input: `json` (the generator's values), or `avro`, which drains the same requests
 /// as JSON and as Avro records and reports both.
@@ -55,6 +66,15 @@ let budgetSVGPath = option("--budget-svg")
 let eosRates = (option("--eos-rates") ?? "1000,5000").split(separator: ",").compactMap { Double($0) }
 /// `eos`: the exactly-once drain's `transaction-max-records` (default: the service's).
 let transactionMaxRecords = option("--transaction-max-records").flatMap { Int($0) }
+/// `transport`: the subjects (bare, service, echo; `--seed` adds the Python seed), tansu instead of the
+/// embedded broker, the service binary, and a `taskset -c` CPU list for the subjects.
+let transportSubjects = (option("--subjects") ?? "bare,service,echo").split(separator: ",")
+    .map { String($0) }
+let serviceBinary = option("--service-binary") ?? ".build/release/anomaly-service"
+let subjectCPUs = option("--subject-cpus")
+let useTansu = arguments.contains("--tansu")
+let withSeed = arguments.contains("--seed")
+arguments.removeAll { $0 == "--tansu" || $0 == "--seed" }
 let modes = arguments.isEmpty ? ["drain", "python", "latency"] : arguments
 
 var chart = Chart(
@@ -377,6 +397,54 @@ if modes.contains("latency") {
     report["latency_budget_ms"] = budgetMilliseconds
     report["highest_rate_within_budget"] = held ?? 0
     print(String(format: "highest offered rate with service p99 <= %.0f ms: %.0f/s", budgetMilliseconds, held ?? 0))
+}
+
+if modes.contains("transport") {
+    var subjects: [TransportSubject] = []
+    for name in transportSubjects + (withSeed ? ["seed"] : []) {
+        guard let subject = TransportSubject(rawValue: name) else {
+            throw BenchError("--subjects: '\(name)' is not one of bare, service, echo, seed")
+        }
+        if !subjects.contains(subject) { subjects.append(subject) }
+    }
+    // tansu refuses clients older than librdkafka 2.2, the harness's own among them.
+    let version = librdkafkaVersion.split(separator: ".").compactMap { Int($0) }
+    if useTansu, version.lexicographicallyPrecedes([2, 2]) {
+        print(
+            "--tansu needs librdkafka >= 2.2, this process has \(librdkafkaVersion): "
+                + "run with LD_LIBRARY_PATH=$PWD/.build-tansu/lib (bash scripts/setup.sh links it)"
+        )
+        exit(2)
+    }
+    let benchBinary = Bundle.main.executablePath ?? CommandLine.arguments[0]
+    let bareLoop = URL(fileURLWithPath: benchBinary).deletingLastPathComponent().appendingPathComponent("bare-loop")
+        .path
+    for program in [serviceBinary, benchBinary, bareLoop] where !FileManager.default.isExecutableFile(atPath: program) {
+        throw BenchError(
+            "\(program) is missing: build the root package (swift build -c release --product anomaly-service) "
+                + "and the bench, and run from the repository's root"
+        )
+    }
+    let transport = TransportRun(
+        count: countOption ?? 500_000,
+        seedCount: seedCountOption ?? 20_000,
+        partitions: partitions,
+        reps: reps,
+        subjects: subjects,
+        tansu: useTansu,
+        subjectCPUs: subjectCPUs,
+        paths: TransportSubject.Paths(
+            serviceBinary: serviceBinary,
+            benchBinary: benchBinary,
+            bareLoop: bareLoop,
+            model: model,
+            seedModel: subjects.contains(.seed) ? try PythonSeedRun.prepare() : nil
+        ),
+        logDirectory: NSTemporaryDirectory() + "e2e-transport-\(getpid())"
+    )
+    var section = transport.report(try transport.runAll())
+    section["librdkafka_runtime"] = librdkafkaVersion
+    report["transport"] = section
 }
 
 if modes.contains("budget") {
