@@ -9,7 +9,9 @@
 #    of Avro records against JSON and the echo ceiling (5 x 10^5 requests, AVRO_COUNT); 4. exactly-once
 #    against at-least-once: drain (5 x 10^5, EOS_COUNT) and latency at 1,000 and 5,000/s; 5. the
 #    latency budget: one stepped open-loop run (1k/s up to the broker's ceiling and back) under
-#    --latency-budget-ms 10 and at fixed max-batch 16, 64 and 256.
+#    --latency-budget-ms 10 and at fixed max-batch 16, 64 and 256; 6. against the transport (separate
+#    processes): the service, a bare librdkafka loop (bench/Sources/BareLoop), the echo pipeline and
+#    the Python seed, on the embedded broker and on tansu, and on one core and two.
 # Writes bench/results/<UTC time>/ (micro.txt, e2e.txt, e2e.json, e2e.svg, e2e-eos.*, e2e-budget.*) and
 # copies the JSON and the charts to bench/e2e-latest.{json,svg} and bench/latency-budget.svg. Build
 # time is not part of the 15-minute budget.
@@ -48,6 +50,20 @@ echo "== latency budget: stepped open-loop rate, the budget against fixed micro-
 bench/.build-lead/release/e2e-bench budget --budget-ms 10 --step-seconds 3 --fixed-batches 16,64,256 \
     --model models/default.model --json "$out/e2e-budget.json" --budget-svg "$out/latency-budget.svg" 2>&1 |
     tee "$out/e2e-budget.txt"
+echo "== against the transport: the service, a bare librdkafka loop, the echo pipeline and the seed as separate processes"
+swift build -c release --product anomaly-service 2>&1 | tail -1
+bench/.build-lead/release/e2e-bench transport --count "${TRANSPORT_COUNT:-500000}" --partitions 64 --reps 3 --seed \
+    --json "$out/transport.json" 2>&1 | tee "$out/transport.txt"
+echo "== the same on tansu (an independent Kafka-compatible broker; librdkafka 2.16 at run time, a measurement set-up)"
+LD_LIBRARY_PATH="$PWD/.build-tansu/lib" bench/.build-lead/release/e2e-bench transport --tansu \
+    --count "${TRANSPORT_COUNT:-500000}" --partitions 64 --reps 3 --json "$out/transport-tansu.json" 2>&1 |
+    tee "$out/transport-tansu.txt"
+echo "== the service on one core and on two (taskset), against the bare loop on the same cores"
+for cpus in 0 0,1; do
+    bench/.build-lead/release/e2e-bench transport --subjects bare,service --subject-cpus "$cpus" \
+        --count "${TRANSPORT_COUNT:-500000}" --partitions 64 --reps 3 --json "$out/transport-cpus-$cpus.json" 2>&1 |
+        tee "$out/transport-cpus-$cpus.txt"
+done
 cp "$out/latency-budget.svg" bench/latency-budget.svg
 cp "$out/e2e.json" bench/e2e-latest.json
 cp "$out/e2e.svg" bench/e2e-latest.svg

@@ -63,7 +63,7 @@ extension TransportRun {
         }
         var ratios: [String: Double] = [:]
         if let service = bySubject[.service] {
-            for other in [TransportSubject.bare, .echo, .seed] {
+            for other in [TransportSubject.bare, .echo, .seed, .before] {
                 guard let baseline = bySubject[other], baseline.requestsPerSecond > 0 else { continue }
                 ratios["service_over_\(other.rawValue)"] = service.requestsPerSecond / baseline.requestsPerSecond
             }

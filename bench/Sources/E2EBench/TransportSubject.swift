@@ -11,10 +11,15 @@ enum TransportSubject: String, CaseIterable {
     case echo
     /// The Python seed design (bench/python_seed), one consumer process per CPU it may use.
     case seed
+    /// `serve` of another build (`--before-binary`), e.g. the commit before a change, measured in
+    /// the same invocation as ``service``.
+    case before
 
     /// Where the programs and files a subject needs are.
     struct Paths {
         var serviceBinary: String
+        /// The build ``before`` runs (`--before-binary`).
+        var beforeBinary: String? = nil
         /// This e2e-bench, for `echo-serve`.
         var benchBinary: String
         var bareLoop: String
@@ -39,8 +44,13 @@ enum TransportSubject: String, CaseIterable {
         switch self {
         case .bare:
             return [paths.bareLoop, brokers, cluster.input, cluster.output, group, String(count)]
-        case .service, .echo:
-            let program = self == .service ? [paths.serviceBinary, "serve"] : [paths.benchBinary, "echo-serve"]
+        case .service, .before, .echo:
+            let program =
+                switch self {
+                case .service: [paths.serviceBinary, "serve"]
+                case .before: [paths.beforeBinary ?? paths.serviceBinary, "serve"]
+                default: [paths.benchBinary, "echo-serve"]
+                }
             return program + [
                 "--brokers", brokers, "--input", cluster.input, "--output", cluster.output,
                 "--dead-letter", cluster.deadLetter, "--group", group, "--model", paths.model,

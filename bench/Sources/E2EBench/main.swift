@@ -71,6 +71,8 @@ let transactionMaxRecords = option("--transaction-max-records").flatMap { Int($0
 let transportSubjects = (option("--subjects") ?? "bare,service,echo").split(separator: ",")
     .map { String($0) }
 let serviceBinary = option("--service-binary") ?? ".build/release/anomaly-service"
+/// `transport`: another build of `serve` for the `before` subject (added to the subjects when given).
+let beforeBinary = option("--before-binary")
 let subjectCPUs = option("--subject-cpus")
 let useTansu = arguments.contains("--tansu")
 let withSeed = arguments.contains("--seed")
@@ -401,9 +403,9 @@ if modes.contains("latency") {
 
 if modes.contains("transport") {
     var subjects: [TransportSubject] = []
-    for name in transportSubjects + (withSeed ? ["seed"] : []) {
+    for name in transportSubjects + (withSeed ? ["seed"] : []) + (beforeBinary == nil ? [] : ["before"]) {
         guard let subject = TransportSubject(rawValue: name) else {
-            throw BenchError("--subjects: '\(name)' is not one of bare, service, echo, seed")
+            throw BenchError("--subjects: '\(name)' is not one of bare, service, echo, seed, before")
         }
         if !subjects.contains(subject) { subjects.append(subject) }
     }
@@ -419,7 +421,8 @@ if modes.contains("transport") {
     let benchBinary = Bundle.main.executablePath ?? CommandLine.arguments[0]
     let bareLoop = URL(fileURLWithPath: benchBinary).deletingLastPathComponent().appendingPathComponent("bare-loop")
         .path
-    for program in [serviceBinary, benchBinary, bareLoop] where !FileManager.default.isExecutableFile(atPath: program) {
+    for program in [serviceBinary, benchBinary, bareLoop] + (beforeBinary.map { [$0] } ?? [])
+    where !FileManager.default.isExecutableFile(atPath: program) {
         throw BenchError(
             "\(program) is missing: build the root package (swift build -c release --product anomaly-service) "
                 + "and the bench, and run from the repository's root"
@@ -435,6 +438,7 @@ if modes.contains("transport") {
         subjectCPUs: subjectCPUs,
         paths: TransportSubject.Paths(
             serviceBinary: serviceBinary,
+            beforeBinary: beforeBinary,
             benchBinary: benchBinary,
             bareLoop: bareLoop,
             model: model,
