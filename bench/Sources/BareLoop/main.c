@@ -3,9 +3,11 @@
 // the output topic. Its consumer and producer properties mirror the service's defaults
 // (Sources/Kafka/KafkaConfiguration.swift), so only the pipeline differs.
 //
-//   bare-loop BROKERS INPUT OUTPUT GROUP COUNT
+//   bare-loop BROKERS INPUT OUTPUT GROUP COUNT [consumer:KEY=VALUE | producer:KEY=VALUE ...]
 //
-// Exits 0 once COUNT records are produced and flushed, or on SIGTERM/SIGINT (after a flush).
+// Exits 0 once COUNT records are produced and flushed, or on SIGTERM/SIGINT (after a flush). The
+// optional properties override the defaults below, as `serve --kafka-consumer`/`--kafka-producer`
+// do (`e2e-bench transport-latency --subject-consumer`).
 #include <librdkafka/rdkafka.h>
 #include <signal.h>
 #include <stdio.h>
@@ -39,6 +41,23 @@ static void on_delivery(rd_kafka_t *producer, const rd_kafka_message_t *message,
     }
 }
 
+// Applies the `consumer:KEY=VALUE` (or `producer:`) arguments to `conf`.
+static void override(rd_kafka_conf_t *conf, const char *prefix, int argc, char **argv) {
+    size_t length = strlen(prefix);
+    for (int index = 6; index < argc; index++) {
+        if (strncmp(argv[index], prefix, length) != 0) continue;
+        char *pair = strdup(argv[index] + length);
+        char *eq = strchr(pair, '=');
+        if (!eq || eq == pair) {
+            fprintf(stderr, "bare-loop: '%s' is not %sKEY=VALUE\n", argv[index], prefix);
+            exit(2);
+        }
+        *eq = 0;
+        set(conf, pair, eq + 1);
+        free(pair);
+    }
+}
+
 static rd_kafka_t *make(rd_kafka_type_t type, rd_kafka_conf_t *conf) {
     char error[512];
     rd_kafka_t *client = rd_kafka_new(type, conf, error, sizeof error);
@@ -50,8 +69,8 @@ static rd_kafka_t *make(rd_kafka_type_t type, rd_kafka_conf_t *conf) {
 }
 
 int main(int argc, char **argv) {
-    if (argc != 6) {
-        fprintf(stderr, "usage: bare-loop BROKERS INPUT OUTPUT GROUP COUNT\n");
+    if (argc < 6) {
+        fprintf(stderr, "usage: bare-loop BROKERS INPUT OUTPUT GROUP COUNT [consumer:KEY=VALUE | producer:KEY=VALUE ...]\n");
         return 2;
     }
     const char *brokers = argv[1], *input = argv[2], *output = argv[3], *group = argv[4];
@@ -69,6 +88,7 @@ int main(int argc, char **argv) {
     set(consumerConf, "fetch.wait.max.ms", "1");
     set(consumerConf, "session.timeout.ms", "6000");
     set(consumerConf, "socket.nagle.disable", "true");
+    override(consumerConf, "consumer:", argc, argv);
     rd_kafka_t *consumer = make(RD_KAFKA_CONSUMER, consumerConf);
     rd_kafka_poll_set_consumer(consumer);
     rd_kafka_topic_partition_list_t *topics = rd_kafka_topic_partition_list_new(1);
@@ -90,6 +110,7 @@ int main(int argc, char **argv) {
     set(producerConf, "queue.buffering.max.messages", "200000");
     set(producerConf, "queue.buffering.max.kbytes", "262144");
     set(producerConf, "socket.nagle.disable", "true");
+    override(producerConf, "producer:", argc, argv);
     rd_kafka_conf_set_dr_msg_cb(producerConf, on_delivery);
     rd_kafka_t *producer = make(RD_KAFKA_PRODUCER, producerConf);
 

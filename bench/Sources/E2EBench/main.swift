@@ -14,6 +14,9 @@ import Logging
 //             [--steps 1000,5000,...,max] [--step-seconds S] [--fixed-batches 16,64,256] [--budget-svg FILE]
 //   e2e-bench transport [--subjects bare,service,echo] [--seed] [--tansu] [--service-binary PATH]
 //             [--subject-cpus LIST] [--count N] [--seed-count N] [--partitions P] [--reps R] [--json FILE]
+//   e2e-bench transport-latency [--subjects bare,service] [--tansu] [--rates 1000,5000,...] [--half-of RATE]
+//             [--seconds S] [--grace S] [--latency-partitions P] [--harness-consumer K=V] [--harness-producer K=V]
+//             [--subject-consumer K=V] [--service-binary PATH] [--subject-cpus LIST] [--json FILE] [--svg FILE]
 
 // `echo-serve SETTINGS...`: the echo pipeline as a process of its own (transport's `echo` subject).
 if CommandLine.arguments.dropFirst().first == "echo-serve" {
@@ -31,7 +34,9 @@ let countOption = option("--count").flatMap { Int($0) }
 let count = countOption ?? 1_000_000
 let partitions = Int32(option("--partitions") ?? "") ?? 64
 let reps = Int(option("--reps") ?? "") ?? 3
-let rates = (option("--rates") ?? "1000,5000,10000,20000").split(separator: ",").compactMap { Double($0) }
+/// Given or not: `transport-latency` has a default sweep of its own.
+let ratesOption = option("--rates")
+let rates = (ratesOption ?? "1000,5000,10000,20000").split(separator: ",").compactMap { Double($0) }
 let seconds = Double(option("--seconds") ?? "") ?? 10
 let workers = Int(option("--workers") ?? "")
 let maxBatch = Int(option("--max-batch") ?? "") ?? 64
@@ -68,12 +73,25 @@ let eosRates = (option("--eos-rates") ?? "1000,5000").split(separator: ",").comp
 let transactionMaxRecords = option("--transaction-max-records").flatMap { Int($0) }
 /// `transport`: the subjects (bare, service, echo; `--seed` adds the Python seed), tansu instead of the
 /// embedded broker, the service binary, and a `taskset -c` CPU list for the subjects.
-let transportSubjects = (option("--subjects") ?? "bare,service,echo").split(separator: ",")
-    .map { String($0) }
+let subjectsOption = option("--subjects")
+let transportSubjects = (subjectsOption ?? "bare,service,echo").split(separator: ",").map { String($0) }
 let serviceBinary = option("--service-binary") ?? ".build/release/anomaly-service"
 /// `transport`: another build of `serve` for the `before` subject (added to the subjects when given).
 let beforeBinary = option("--before-binary")
 let subjectCPUs = option("--subject-cpus")
+/// `transport-latency`: RATE/2 and a step past it added to the rates (RATE: the service's maximum
+/// drain rate), the wait for answers after the last request is due, and librdkafka overrides
+/// (`key=value`, repeatable) for the harness's consumer and producer and the subjects' consumer.
+let halfOf = option("--half-of").flatMap { Double($0) }
+let graceSeconds = Double(option("--grace") ?? "") ?? 20
+@MainActor func repeated(_ name: String) -> [String] {
+    var values: [String] = []
+    while let value = option(name) { values.append(value) }
+    return values
+}
+let harnessConsumer = repeated("--harness-consumer")
+let harnessProducer = repeated("--harness-producer")
+let subjectConsumer = repeated("--subject-consumer")
 let useTansu = arguments.contains("--tansu")
 let withSeed = arguments.contains("--seed")
 arguments.removeAll { $0 == "--tansu" || $0 == "--seed" }
@@ -451,11 +469,16 @@ if modes.contains("transport") {
     report["transport"] = section
 }
 
+if modes.contains("transport-latency") {
+    try runTransportLatency()
+}
+
 if modes.contains("budget") {
     try runBudget()
 }
 
-if let svgPath {
+// transport-latency draws a chart of its own.
+if let svgPath, !modes.contains("transport-latency") {
     try chart.svg().write(toFile: svgPath, atomically: true, encoding: .utf8)
     print("wrote \(svgPath)")
 }
