@@ -110,19 +110,23 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
+        // jemalloc (Debian's libjemalloc2) replaces glibc's malloc for the whole process,
+        // librdkafka included, with the options in config.c. Every record is allocated on one
+        // thread (poller, worker) and freed on another, which glibc's per-thread caches cannot
+        // recycle (bench/RESULTS.md, "Against the transport"). Only the executable links it;
+        // tests keep glibc's (ThreadSanitizer's).
+        .target(
+            name: "CJemalloc",
+            path: "Sources/CBridge/Jemalloc",
+            linkerSettings: [.linkedLibrary("jemalloc")]
+        ),
         .executableTarget(
             name: "AnomalyService",
             dependencies: [
-                "Service", "Demo", "Kafka", "Inference", "RingBuffer", "Platform", "SchemaRegistry",
+                "Service", "Demo", "Kafka", "Inference", "RingBuffer", "Platform", "SchemaRegistry", "CJemalloc",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
-            // jemalloc (Debian's libjemalloc2) replaces glibc's malloc for the whole process,
-            // librdkafka included. Every record is allocated on one thread (poller, worker) and
-            // freed on another, which glibc's per-thread caches cannot recycle: measured in
-            // bench/RESULTS.md ("Against the transport"), it cut the drain's CPU per request by
-            // about a microsecond. Only the executable links it; tests keep glibc's (TSan's).
-            linkerSettings: [.linkedLibrary("jemalloc")]
         ),
         .testTarget(name: "PlatformTests", dependencies: ["Platform"]),
         .testTarget(name: "RingBufferTests", dependencies: ["RingBuffer", "Platform"]),

@@ -45,15 +45,12 @@ public enum ProcessMemory {
     /// being `MALLCTL_ARENAS_ALL`), which jemalloc would otherwise return only as later
     /// allocations let its ten-second decay run.
     public static func returnFreedHeap() -> Bool {
-        if let control = jemallocControl {
+        if let control = unsafe jemallocControl {
             return unsafe control("arena.4096.purge", nil, nil, nil, 0) == 0
         }
         guard let trim = mallocTrim else { return false }
         return trim(0) != 0
     }
-
-    /// Whether the process allocates with jemalloc (its `mallctl` is linked) rather than glibc.
-    public static var usesJemalloc: Bool { jemallocControl != nil }
 
     /// Serves every allocation of at least `bytes` with its own `mmap`, returned to the kernel
     /// when freed (`mallopt(M_MMAP_THRESHOLD, bytes)`).
@@ -88,7 +85,7 @@ public enum ProcessMemory {
     )
 
     /// jemalloc's `int mallctl(const char *, void *, size_t *, void *, size_t)`, when linked.
-    private static let jemallocControl = _GNUThreadFunctions.lookUp(
+    private static let jemallocControl = unsafe _GNUThreadFunctions.lookUp(
         "mallctl",
         as: (@convention(c) (
             UnsafePointer<CChar>?, UnsafeMutableRawPointer?, UnsafeMutablePointer<Int>?, UnsafeMutableRawPointer?, Int
