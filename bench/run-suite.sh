@@ -55,9 +55,19 @@ swift build -c release --product anomaly-service 2>&1 | tail -1
 bench/.build-lead/release/e2e-bench transport --count "${TRANSPORT_COUNT:-500000}" --partitions 64 --reps 3 --seed \
     --json "$out/transport.json" 2>&1 | tee "$out/transport.txt"
 echo "== the same on tansu (an independent Kafka-compatible broker; librdkafka 2.16 at run time, a measurement set-up)"
+# tansu throttles clients that poll it with fetch.wait.max.ms=1 (bench/RESULTS.md): 10 ms on every consumer.
 LD_LIBRARY_PATH="$PWD/.build-tansu/lib" bench/.build-lead/release/e2e-bench transport --tansu \
-    --count "${TRANSPORT_COUNT:-500000}" --partitions 64 --reps 3 --json "$out/transport-tansu.json" 2>&1 |
-    tee "$out/transport-tansu.txt"
+    --count "${TRANSPORT_COUNT:-500000}" --partitions 64 --reps 3 --subject-consumer fetch.wait.max.ms=10 \
+    --harness-consumer fetch.wait.max.ms=10 --json "$out/transport-tansu.json" 2>&1 | tee "$out/transport-tansu.txt"
+echo "== open-loop latency against the transport: bare loop and service, tansu and the embedded broker"
+LD_LIBRARY_PATH="$PWD/.build-tansu/lib" bench/.build-lead/release/e2e-bench transport-latency --tansu \
+    --rates 1000,5000,20000,40000 --half-of "${TANSU_MAX:-125000}" --seconds 10 \
+    --subject-consumer fetch.wait.max.ms=10 --harness-consumer fetch.wait.max.ms=10 \
+    --json "$out/latency-tansu.json" --svg "$out/transport-latency-tansu.svg" 2>&1 | tee "$out/latency-tansu.txt"
+bench/.build-lead/release/e2e-bench transport-latency --rates 1000,5000,20000,40000 --half-of "${EMBEDDED_MAX:-177000}" \
+    --seconds 10 --json "$out/latency-embedded.json" --svg "$out/transport-latency-embedded.svg" 2>&1 |
+    tee "$out/latency-embedded.txt"
+bench/.build-lead/release/e2e-bench engine-cost --seconds 3 2>&1 | tee "$out/engine-cost.txt"
 echo "== the service on one core and on two (taskset), against the bare loop on the same cores"
 for cpus in 0 0,1; do
     bench/.build-lead/release/e2e-bench transport --subjects bare,service --subject-cpus "$cpus" \

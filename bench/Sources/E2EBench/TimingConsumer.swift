@@ -38,11 +38,18 @@ final class TimingConsumer {
         let count = Atomic<Int>(0)
     }
 
-    init(brokers: String, group: String, topics: [String], partitions: Int32) throws {
+    /// `overrides`: `KEY=VALUE` librdkafka properties applied last (`--harness-consumer`).
+    init(brokers: String, group: String, topics: [String], partitions: Int32, overrides: [String] = []) throws {
         var configuration = KafkaConfiguration.consumer(bootstrapServers: brokers, groupID: group)
         configuration["enable.auto.commit"] = "false"
         configuration["session.timeout.ms"] = "6000"
         configuration["heartbeat.interval.ms"] = "500"
+        for property in overrides {
+            guard let equals = property.firstIndex(of: "=") else {
+                throw BenchError("--harness-consumer '\(property)' is not KEY=VALUE")
+            }
+            configuration[String(property[..<equals])] = String(property[property.index(after: equals)...])
+        }
         let assigned = Assigned()
         consumer = try KafkaConsumer(
             configuration: configuration,

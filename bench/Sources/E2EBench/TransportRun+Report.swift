@@ -80,6 +80,7 @@ extension TransportRun {
             "broker": tansu ? "tansu" : "embedded", "count": count, "seed_count": seedCount,
             "partitions": Int(partitions), "reps": reps, "subjects": subjects.map(\.rawValue),
             "subject_cpus": subjectCPUs ?? "all", "ratios": ratios,
+            "harness_consumer": harnessConsumer, "subject_consumer": subjectConsumer,
             "medians": Dictionary(uniqueKeysWithValues: summaries.map { ($0.subject.rawValue, $0.json) }),
             "runs": results.map { result in
                 [

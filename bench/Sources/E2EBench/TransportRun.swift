@@ -41,6 +41,10 @@ struct TransportRun {
     var subjectCPUs: String?
     var paths: TransportSubject.Paths
     var logDirectory: String
+    /// librdkafka consumer properties for the harness's timing consumer and for every subject
+    /// but the seed (`--harness-consumer`, `--subject-consumer`): on tansu, `fetch.wait.max.ms=10`.
+    var harnessConsumer: [String] = []
+    var subjectConsumer: [String] = []
 
     /// Every repetition of every subject, the order rotated each repetition so drift on a shared
     /// machine hits every subject alike.
@@ -92,7 +96,8 @@ struct TransportRun {
             brokers: broker.bootstrapServers,
             group: "transport-timer",
             topics: [cluster.output, cluster.deadLetter],
-            partitions: partitions
+            partitions: partitions,
+            overrides: harnessConsumer
         )
         try timer.waitUntilAssigned()
 
@@ -104,6 +109,9 @@ struct TransportRun {
             count: count,
             processes: processes
         )
+        for property in subjectConsumer where subject != .seed {
+            arguments += subject == .bare ? ["consumer:\(property)"] : ["--kafka-consumer", property]
+        }
         if let subjectCPUs { arguments = ["taskset", "-c", subjectCPUs] + arguments }
         let process = try ChildProcess(arguments, log: "\(logDirectory)/\(subject.rawValue)-\(rep).log")
         defer { process.terminate(timeoutSeconds: 30) }

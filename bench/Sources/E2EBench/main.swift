@@ -462,7 +462,9 @@ if modes.contains("transport") {
             model: model,
             seedModel: subjects.contains(.seed) ? try PythonSeedRun.prepare() : nil
         ),
-        logDirectory: NSTemporaryDirectory() + "e2e-transport-\(getpid())"
+        logDirectory: NSTemporaryDirectory() + "e2e-transport-\(getpid())",
+        harnessConsumer: harnessConsumer,
+        subjectConsumer: subjectConsumer
     )
     var section = transport.report(try transport.runAll())
     section["librdkafka_runtime"] = librdkafkaVersion
