@@ -21,49 +21,24 @@ final class LatencyReceiver {
         var duplicates: Int
     }
 
-    private let consumer: KafkaConsumer
-    private let partitions: Int
-    private let assigned: Assigned
-
-    /// Counted by the rebalance callback, which runs on the polling thread; atomic for `Sendable`.
-    private final class Assigned: Sendable {
-        let count = Atomic<Int>(0)
-    }
+    private let subscription: AnswerSubscription
+    private var consumer: KafkaConsumer { subscription.consumer }
 
     /// - Parameter overrides: `key=value` consumer properties over the harness's defaults.
     init(brokers: String, group: String, topics: [String], partitions: Int32, overrides: [String]) throws {
-        var configuration = KafkaConfiguration.consumer(bootstrapServers: brokers, groupID: group)
-        configuration["enable.auto.commit"] = "false"
-        configuration["session.timeout.ms"] = "6000"
-        configuration["heartbeat.interval.ms"] = "500"
-        try configuration.apply(overrides: overrides)
-        let assigned = Assigned()
-        consumer = try KafkaConsumer(
-            configuration: configuration,
+        subscription = try AnswerSubscription(
+            role: "latency receiver",
+            brokers: brokers,
+            group: group,
             topics: topics,
-            rebalance: RebalanceHandlers(assigned: { _, partitions in
-                assigned.count.add(partitions.count, ordering: .relaxed)
-            })
+            partitions: partitions,
+            overrides: overrides
         )
-        self.assigned = assigned
-        self.partitions = Int(partitions) * topics.count
     }
-
-    deinit { try? consumer.close() }
 
     /// Polls until every partition of the topics is assigned to this consumer.
     func waitUntilAssigned(timeoutSeconds: Double = 60) throws {
-        var messages: [KafkaMessage] = []
-        let deadline = Clock.seconds() + timeoutSeconds
-        while assigned.count.load(ordering: .relaxed) < partitions {
-            consumer.poll(into: &messages, maxMessages: 1, timeoutMilliseconds: 50)
-            guard messages.isEmpty else { throw BenchError("answers before the subject started: stale topics?") }
-            guard Clock.seconds() < deadline else {
-                throw BenchError(
-                    "latency receiver: \(assigned.count.load(ordering: .relaxed)) of \(partitions) partitions assigned"
-                )
-            }
-        }
+        try subscription.waitUntilAssigned(timeoutSeconds: timeoutSeconds)
     }
 
     /// Sends a probe every 200 ms until one is answered: the subject has joined its group and

@@ -29,54 +29,24 @@ final class TimingConsumer {
         var answeredAtFirst: Int
     }
 
-    private let consumer: KafkaConsumer
-    private let partitions: Int
-    private let assigned: Assigned
-
-    /// Counted by the rebalance callback, which runs on the polling thread; atomic for `Sendable`.
-    private final class Assigned: Sendable {
-        let count = Atomic<Int>(0)
-    }
+    private let subscription: AnswerSubscription
+    private var consumer: KafkaConsumer { subscription.consumer }
 
     /// `overrides`: `KEY=VALUE` librdkafka properties applied last (`--harness-consumer`).
     init(brokers: String, group: String, topics: [String], partitions: Int32, overrides: [String] = []) throws {
-        var configuration = KafkaConfiguration.consumer(bootstrapServers: brokers, groupID: group)
-        configuration["enable.auto.commit"] = "false"
-        configuration["session.timeout.ms"] = "6000"
-        configuration["heartbeat.interval.ms"] = "500"
-        for property in overrides {
-            guard let equals = property.firstIndex(of: "=") else {
-                throw BenchError("--harness-consumer '\(property)' is not KEY=VALUE")
-            }
-            configuration[String(property[..<equals])] = String(property[property.index(after: equals)...])
-        }
-        let assigned = Assigned()
-        consumer = try KafkaConsumer(
-            configuration: configuration,
+        subscription = try AnswerSubscription(
+            role: "timing consumer",
+            brokers: brokers,
+            group: group,
             topics: topics,
-            rebalance: RebalanceHandlers(assigned: { _, partitions in
-                assigned.count.add(partitions.count, ordering: .relaxed)
-            })
+            partitions: partitions,
+            overrides: overrides
         )
-        self.assigned = assigned
-        self.partitions = Int(partitions) * topics.count
     }
-
-    deinit { try? consumer.close() }
 
     /// Polls until every partition of the topics is assigned to this consumer.
     func waitUntilAssigned(timeoutSeconds: Double = 60) throws {
-        var messages: [KafkaMessage] = []
-        let deadline = Clock.seconds() + timeoutSeconds
-        while assigned.count.load(ordering: .relaxed) < partitions {
-            consumer.poll(into: &messages, maxMessages: 1, timeoutMilliseconds: 50)
-            guard messages.isEmpty else { throw BenchError("answers before the subject started: stale topics?") }
-            guard Clock.seconds() < deadline else {
-                throw BenchError(
-                    "timing consumer: \(assigned.count.load(ordering: .relaxed)) of \(partitions) partitions assigned"
-                )
-            }
-        }
+        try subscription.waitUntilAssigned(timeoutSeconds: timeoutSeconds)
     }
 
     /// Consumes until all `count` requests are answered; `sample` is taken at the first and the last

@@ -11,25 +11,7 @@ import Kafka
         }
         if !subjects.contains(subject) { subjects.append(subject) }
     }
-    // tansu refuses clients older than librdkafka 2.2, the harness's own among them; the subjects
-    // inherit this process's environment, LD_LIBRARY_PATH included.
-    let version = librdkafkaVersion.split(separator: ".").compactMap { Int($0) }
-    if useTansu, version.lexicographicallyPrecedes([2, 2]) {
-        print(
-            "--tansu needs librdkafka >= 2.2, this process has \(librdkafkaVersion): "
-                + "run with LD_LIBRARY_PATH=$PWD/.build-tansu/lib (bash scripts/setup.sh links it)"
-        )
-        exit(2)
-    }
-    let benchBinary = Bundle.main.executablePath ?? CommandLine.arguments[0]
-    let bareLoop = URL(fileURLWithPath: benchBinary).deletingLastPathComponent().appendingPathComponent("bare-loop")
-        .path
-    for program in [serviceBinary, benchBinary, bareLoop] where !FileManager.default.isExecutableFile(atPath: program) {
-        throw BenchError(
-            "\(program) is missing: build the root package (swift build -c release --product anomaly-service) "
-                + "and the bench, and run from the repository's root"
-        )
-    }
+    let (benchBinary, bareLoop) = try transportPrograms()
     let defaultRates: [Double] = [1_000, 5_000, 10_000, 20_000, 40_000, 80_000]
     let run = TransportLatencyRun(
         rates: TransportLatencyRun.sweep(ratesOption == nil ? defaultRates : rates, halfOf: halfOf),
@@ -65,4 +47,30 @@ import Kafka
         try chart.svg().write(toFile: svgPath, atomically: true, encoding: .utf8)
         print("wrote \(svgPath)")
     }
+}
+
+/// This e2e-bench and the bare loop beside it, once the service binary and they are known to exist
+/// and, with `--tansu`, this process runs librdkafka >= 2.2 (tansu refuses older clients, the
+/// harness's own among them; the subjects inherit this process's environment, LD_LIBRARY_PATH
+/// included). Exits with status 2 on the latter.
+@MainActor func transportPrograms(also extra: [String] = []) throws -> (bench: String, bareLoop: String) {
+    let version = librdkafkaVersion.split(separator: ".").compactMap { Int($0) }
+    if useTansu, version.lexicographicallyPrecedes([2, 2]) {
+        print(
+            "--tansu needs librdkafka >= 2.2, this process has \(librdkafkaVersion): "
+                + "run with LD_LIBRARY_PATH=$PWD/.build-tansu/lib (bash scripts/setup.sh links it)"
+        )
+        exit(2)
+    }
+    let benchBinary = Bundle.main.executablePath ?? CommandLine.arguments[0]
+    let bareLoop = URL(fileURLWithPath: benchBinary).deletingLastPathComponent().appendingPathComponent("bare-loop")
+        .path
+    for program in [serviceBinary, benchBinary, bareLoop] + extra
+    where !FileManager.default.isExecutableFile(atPath: program) {
+        throw BenchError(
+            "\(program) is missing: build the root package (swift build -c release --product anomaly-service) "
+                + "and the bench, and run from the repository's root"
+        )
+    }
+    return (benchBinary, bareLoop)
 }

@@ -427,25 +427,7 @@ if modes.contains("transport") {
         }
         if !subjects.contains(subject) { subjects.append(subject) }
     }
-    // tansu refuses clients older than librdkafka 2.2, the harness's own among them.
-    let version = librdkafkaVersion.split(separator: ".").compactMap { Int($0) }
-    if useTansu, version.lexicographicallyPrecedes([2, 2]) {
-        print(
-            "--tansu needs librdkafka >= 2.2, this process has \(librdkafkaVersion): "
-                + "run with LD_LIBRARY_PATH=$PWD/.build-tansu/lib (bash scripts/setup.sh links it)"
-        )
-        exit(2)
-    }
-    let benchBinary = Bundle.main.executablePath ?? CommandLine.arguments[0]
-    let bareLoop = URL(fileURLWithPath: benchBinary).deletingLastPathComponent().appendingPathComponent("bare-loop")
-        .path
-    for program in [serviceBinary, benchBinary, bareLoop] + (beforeBinary.map { [$0] } ?? [])
-    where !FileManager.default.isExecutableFile(atPath: program) {
-        throw BenchError(
-            "\(program) is missing: build the root package (swift build -c release --product anomaly-service) "
-                + "and the bench, and run from the repository's root"
-        )
-    }
+    let (benchBinary, bareLoop) = try transportPrograms(also: beforeBinary.map { [$0] } ?? [])
     let transport = TransportRun(
         count: countOption ?? 500_000,
         seedCount: seedCountOption ?? 20_000,
