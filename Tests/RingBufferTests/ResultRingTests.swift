@@ -50,24 +50,8 @@ import Glibc
             }
         }
         barrier.arriveAndWait()
-        var next = [Int](repeating: 0, count: producers)
-        var ordered = true
-        var count = 0
-        while ring.takeBatch(
-            max: 64,
-            timeout: .seconds(10),
-            { value in
-                let producer = value >> 40
-                let sequence = value & ((1 << 40) - 1)
-                if sequence != next[producer] { ordered = false }
-                next[producer] = sequence + 1
-                count += 1
-            }
-        ) > 0 {}
+        Self.expectEveryItemOnceInProducerOrder(ring, producers: producers, perProducer: perProducer, takeMax: 64)
         for thread in threads { thread.join() }
-        #expect(ordered)
-        #expect(count == producers * perProducer)
-        #expect(next == [Int](repeating: perProducer, count: producers))
     }
 
     @Test func aBatchPushTakesWhatFitsInOrderAndNothingOnceClosed() {
@@ -112,11 +96,23 @@ import Glibc
             }
         }
         barrier.arriveAndWait()
+        Self.expectEveryItemOnceInProducerOrder(ring, producers: producers, perProducer: perProducer, takeMax: 48)
+        for thread in threads { thread.join() }
+    }
+
+    /// Drains `ring` until it is closed and empty, expecting each producer's items (producer id in
+    /// the high bits, its sequence in the low bits) exactly once and in the order it pushed them.
+    static func expectEveryItemOnceInProducerOrder(
+        _ ring: MPSCRing<Int>,
+        producers: Int,
+        perProducer: Int,
+        takeMax: Int
+    ) {
         var next = [Int](repeating: 0, count: producers)
         var ordered = true
         var count = 0
         while ring.takeBatch(
-            max: 48,
+            max: takeMax,
             timeout: .seconds(10),
             { value in
                 let producer = value >> 40
@@ -126,7 +122,6 @@ import Glibc
                 count += 1
             }
         ) > 0 {}
-        for thread in threads { thread.join() }
         #expect(ordered)
         #expect(count == producers * perProducer)
         #expect(next == [Int](repeating: perProducer, count: producers))
