@@ -1,6 +1,5 @@
 import Foundation
 import Kafka
-import Synchronization
 
 /// The receiving side of `transport-latency`: a consumer of the subject's answers (`predictions`
 /// and `requests.dlq`) in the harness, fully assigned before any request is sent, that matches each

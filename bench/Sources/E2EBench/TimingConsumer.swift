@@ -1,6 +1,5 @@
 import Foundation
 import Kafka
-import Synchronization
 
 /// The outside tester's clock: a consumer of the subject's answers (`predictions` and
 /// `requests.dlq`) in the harness process, counting them by consuming, never by watermarks.
