@@ -66,6 +66,9 @@ public enum ProcessMemory {
     /// heap that gives its top back at 128 KiB grows and shrinks with every batch: measured, a third
     /// of the drain's throughput. So the trim threshold is set to `keepingFreeHeap`; the
     /// service returns freed heap itself after a backlog (``returnFreedHeap()``).
+    ///
+    /// Under jemalloc, which `anomaly-service` links, this only tunes glibc's unused heap: there
+    /// `oversize_threshold` (Sources/CBridge/Jemalloc/config.c) keeps large allocations apart.
     @discardableResult
     public static func mapAllocations(ofAtLeast bytes: Int, keepingFreeHeap: Int) -> Bool {
         guard let setOption = mallocOption else { return false }
