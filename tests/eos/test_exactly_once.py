@@ -537,11 +537,11 @@ def test_a_paused_instance_woken_after_its_successor_took_over_adds_nothing_comm
             time.sleep(0.5)
         was_fenced = fenced()
         state = "running" if zombie.running() else f"exited {zombie.process.returncode}"
-        run.note(f"d-zombie {'fenced' if was_fenced else 'NOT fenced'}, {state}; kill -9; "
-                 f"feed stopped at {feeder.produced} inputs")
+        run.note(f"d-zombie {'fenced' if was_fenced else 'NOT fenced'}, {state}; kill -9")
         zombie.kill9()
         feeder.stop()
         feeder.wait()
+        run.note(f"feed stopped: {len(feeder.where)} inputs")
         result = wait_until_answered(broker.bootstrap, feeder.where, 90)
         status = successor.terminate()
         run.note(f"SIGTERM d-successor: exit {status}")
