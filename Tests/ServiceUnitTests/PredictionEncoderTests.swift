@@ -59,10 +59,12 @@ import Testing
     }
 
     @Test func integersOfEverySizeAreWritten() {
-        for value: Int64 in [0, 7, -7, 10, 99, 1_000_000, .max, .min + 1] {
-            var out: [UInt8] = []
-            JSONText.appendInteger(value, to: &out)
-            #expect(String(decoding: out, as: UTF8.self) == String(value))
+        for value: Int64 in [0, 7, -7, 9, 10, 99, 100, 1_000_000, 999_999_999, .max, .min + 1, .min] {
+            for prefix in ["", #"{"offset":"#] {
+                var out = Array(prefix.utf8)
+                JSONText.appendInteger(value, to: &out)
+                #expect(String(decoding: out, as: UTF8.self) == prefix + String(value))
+            }
         }
     }
 

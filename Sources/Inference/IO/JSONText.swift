@@ -59,12 +59,24 @@ public enum JSONText {
     public static func appendInteger(_ value: Int64, to out: inout [UInt8]) {
         if value < 0 { out.append(UInt8(ascii: "-")) }
         var magnitude = value.magnitude
+        var length = 1
+        var rest = magnitude
+        while rest >= 10 {
+            rest /= 10
+            length += 1
+        }
+        // Room first, then the digits from the last: one append instead of one per digit and a
+        // reversal of a slice (which copied the whole array: a fifth of a prediction's encoding).
         let start = out.count
-        repeat {
-            out.append(UInt8(ascii: "0") + UInt8(magnitude % 10))
-            magnitude /= 10
-        } while magnitude > 0
-        out[start...].reverse()
+        out.append(contentsOf: repeatElement(UInt8(ascii: "0"), count: length))
+        unsafe out.withUnsafeMutableBufferPointer { buffer in
+            var index = start + length - 1
+            repeat {
+                unsafe buffer[index] = UInt8(ascii: "0") + UInt8(magnitude % 10)
+                magnitude /= 10
+                index -= 1
+            } while magnitude > 0
+        }
     }
 
     private static let hexDigits: [UInt8] = Array("0123456789abcdef".utf8)

@@ -287,6 +287,21 @@
         var written = 0
         var truncated = false
         while true {
+            // The plain run up to the next quote, backslash or control byte, copied in one go.
+            let runStart = position
+            position = unsafe JSONPlainRun.end(in: bytes, from: position)
+            if position > runStart {
+                let room = unsafe destination == nil ? 0 : capacity - written
+                let copied = min(position - runStart, max(0, room))
+                if copied > 0, let destination = unsafe destination {
+                    unsafe UnsafeMutableRawPointer(destination + written).copyMemory(
+                        from: bytes.baseAddress! + runStart,
+                        byteCount: copied
+                    )
+                    written += copied
+                }
+                if copied < position - runStart { truncated = true }
+            }
             guard !atEnd else { return nil }
             let byte = current
             position += 1
