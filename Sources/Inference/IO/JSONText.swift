@@ -66,7 +66,7 @@ public enum JSONText {
             length += 1
         }
         // Room first, then the digits from the last: one append instead of one per digit and a
-        // reversal of a slice (which copied the whole array: a fifth of a prediction's encoding).
+        // reversal of a slice (which copied the whole array: about 15% of a prediction's encoding).
         let start = out.count
         out.append(contentsOf: repeatElement(UInt8(ascii: "0"), count: length))
         unsafe out.withUnsafeMutableBufferPointer { buffer in
