@@ -58,6 +58,16 @@ import Testing
         #expect(repaired["id"] as? String == "a\u{FFFD}b")
     }
 
+    @Test func anIdWithOneCharacterToEscapeAtAnyPlaceComesBackAsItWas() throws {
+        for special in ["\"", "\\", "\n", "\u{1F}"] {
+            for place in 0..<20 {
+                let id = String(repeating: "x", count: place) + special + String(repeating: "y", count: 19 - place)
+                let encoded = encoder.encode(id: id, score: 2, anomalous: true, source: message)
+                #expect(try object(encoded)["id"] as? String == id)
+            }
+        }
+    }
+
     @Test func integersOfEverySizeAreWritten() {
         for value: Int64 in [0, 7, -7, 9, 10, 99, 100, 1_000_000, 999_999_999, .max, .min + 1, .min] {
             for prefix in ["", #"{"offset":"#] {

@@ -32,7 +32,7 @@ public enum JSONText {
         }
         out.append(UInt8(ascii: "\""))
         // Ids, topics and most values need no escape: one copy instead of a check per byte.
-        guard unsafe bytes.contains(where: { $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\\") || $0 < 0x20 }) else {
+        guard unsafe JSONPlainRun.end(in: UnsafeRawBufferPointer(bytes), from: 0) < bytes.count else {
             unsafe out.append(contentsOf: bytes)
             out.append(UInt8(ascii: "\""))
             return

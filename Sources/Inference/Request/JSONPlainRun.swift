@@ -5,6 +5,7 @@
 /// before the scanner runs. Request strings (paths, queries, user agents) are mostly plain, so the
 /// scanner copies such a run in one go instead of testing each byte in turn (it was the parser's
 /// largest cost: 18% of the samples of a `perf` profile of `e2e-bench engine-cost`, before this).
+/// ``JSONText`` asks it too, whether a string it writes needs any escape at all.
 enum JSONPlainRun {
     private static let ones: UInt64 = 0x0101_0101_0101_0101
     private static let highBits: UInt64 = 0x8080_8080_8080_8080
